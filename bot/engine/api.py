@@ -1,0 +1,39 @@
+"""The engine API every front door calls. Front doors depend on this protocol only, so tests can
+swap a fake engine in and the real one is built by :func:`bot.engine.factory.build_engine`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from bot.engine.models import Answer, AskContext
+from index.models import ProgressEvent, ReindexReport, SourceInfo
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class Engine(Protocol):
+    """Answering and index administration; all methods are blocking (run them off the event loop
+    in async front doors, e.g. ``await asyncio.to_thread(engine.answer, ...)``)."""
+
+    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+        """Answer one question. Raises :class:`bot.errors.InvalidQuestion` for bad input and
+        :class:`bot.errors.IndexUnavailable` when the store cannot be reached."""
+        ...
+
+    def reindex(
+        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
+        """Incrementally reindex all sources, or the given ones. Raises
+        :class:`bot.errors.ReindexBusy` when another reindex is running."""
+        ...
+
+    def sources(self) -> list[SourceInfo]:
+        """Configured sources with their indexed documents, chunk counts and last errors."""
+        ...
+
+    def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
+        """Register a file, folder or URL as a source (not yet indexed); returns its id.
+        Raises :class:`bot.errors.SourceError` when it cannot be used."""
+        ...

