@@ -1,0 +1,44 @@
+"""Clean and validate a question typed in chat before it reaches the engine.
+
+Mentions are markup, not words: ``@chipquote what about Dojo?`` arrives as ``<@123> what about
+Dojo?`` (Discord) or ``<@U123> ...`` (Slack), and the engine should see only the question.
+The length limit is checked here, on the cleaned text, so the refusal can state the limit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import errors
+from bot.chat import texts
+
+# Discord: <@123>, <@!123>, <@&123> (role), <#123> (channel). Slack: <@U123>, <@U123|name>,
+# <!here>, <!channel>.
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>|<![a-z]+(?:\|[^>]*)?>")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def strip_mentions(text: str) -> str:
+    """The text without user/role/channel mentions, with runs of spaces collapsed."""
+    cleaned = _MENTION.sub(" ", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in cleaned.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def validate_question(text: str, max_chars: int) -> str:
+    """The cleaned question, or :class:`bot.errors.InvalidQuestion` whose message is ready to
+    show the user (empty question, or over ``max_chars`` with the limit stated)."""
+    question = strip_mentions(text)
+    if not question:
+        raise errors.InvalidQuestion(texts.EMPTY_QUESTION)
+    if len(question) > max_chars:
+        raise errors.InvalidQuestion(texts.question_too_long(max_chars, len(question)))
+    return question
+
+
+def short_title(question: str, limit: int = 100) -> str:
+    """A one-line title for a thread named after the question (Discord caps names at 100)."""
+    line = " ".join(question.split())
+    if len(line) <= limit:
+        return line or "question"
+    return line[: limit - 1].rstrip() + "…"

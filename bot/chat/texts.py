@@ -1,0 +1,77 @@
+"""Every user-facing string of the chat front doors, in one place.
+
+Kept apart from the adapters so Discord and Slack say the same thing in the same words, and so
+wording can be reviewed (or translated) without reading handler code. Strings here never include
+internal details: no exception text, no paths, no tokens.
+"""
+
+from __future__ import annotations
+
+import math
+
+# --- answering -------------------------------------------------------------------------------
+
+APOLOGY = "Sorry, something went wrong while answering that. Please try again in a moment."
+EMPTY_QUESTION = "Please ask a question, e.g. `What did Elon Musk say about Dojo?`"
+CLOSEST_HEADING = "The sources don't answer that directly. The closest passages:"
+TRIMMED_NOTE = "Quote shortened to fit; the link has the full text."
+CONTINUED = "(continued)"
+THINKING = "Looking through the sources…"
+
+
+def question_too_long(limit: int, length: int) -> str:
+    """Refusal for an over-long question; states the limit so the user can shorten it."""
+    return (
+        f"That question is {length} characters long; the limit is {limit}. "
+        "Please shorten it and ask again."
+    )
+
+
+def rate_limited(retry_after_s: float) -> str:
+    """Polite rate-limit message with when to try again (whole seconds, at least 1)."""
+    seconds = max(1, math.ceil(retry_after_s))
+    unit = "second" if seconds == 1 else "seconds"
+    return f"You're asking faster than I can keep up. Please try again in {seconds} {unit}."
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+FEEDBACK_UP_LABEL = "Helpful"
+FEEDBACK_DOWN_LABEL = "Not helpful"
+FEEDBACK_THANKS_UP = "Thanks, glad it helped."
+FEEDBACK_THANKS_DOWN = "Thanks for telling us; we use this to improve answers."
+
+# --- admin -----------------------------------------------------------------------------------
+
+NOT_ADMIN = "Sorry, only server admins can do that."
+ADMIN_GUILD_ONLY = "Admin commands work in a server, not in direct messages."
+REINDEX_STARTED = "Reindex started…"
+NO_SOURCES = "No sources are configured yet. Add one with `/addsource`."
+ADDSOURCE_NEEDS_ONE = "Give either a `url` or a `file`, not both and not neither."
+ADDSOURCE_BAD_URL = "That doesn't look like an http(s) URL."
+
+
+def reindex_progress(stage: str, done: int, total: int, percent: int, failures: int) -> str:
+    """One progress line, edited into place as a reindex runs."""
+    line = f"Reindexing ({stage}): {done}/{total} documents ({percent}%)"
+    if failures:
+        line += f", {failures} failed so far"
+    return line + "…"
+
+
+def source_added(source_id: str) -> str:
+    """First line of the /addsource reply, before the reindex report."""
+    return f"Added source `{source_id}`; indexing it now…"
+
+
+def upload_too_large(size: int, limit: int) -> str:
+    """Refusal for an oversized upload, with both sizes in MB."""
+    return (
+        f"That file is {size / 1_000_000:.1f} MB; the limit is {limit / 1_000_000:.0f} MB. "
+        "Please upload a smaller file or add it by URL."
+    )
+
+
+def upload_unsupported(name: str, allowed: tuple[str, ...]) -> str:
+    """Refusal for an upload of a type the loaders cannot read, listing the ones they can."""
+    return f"I can't index `{name}`. Supported file types: {', '.join(allowed)}."

@@ -1,0 +1,39 @@
+"""Questions are cleaned of mentions and refused, with the limit stated, when too long."""
+
+import pytest
+
+from bot import errors
+from bot.chat.questions import short_title, strip_mentions, validate_question
+
+
+def test_discord_and_slack_mentions_are_removed() -> None:
+    assert strip_mentions("<@123> what about  <@!456> Dojo?") == "what about Dojo?"
+    assert strip_mentions("<@U0ABC|chipquote> 英伟达 <#99> <@&7> H20") == "英伟达 H20"
+    assert strip_mentions("<!here> hi") == "hi"
+
+
+def test_valid_question_is_returned_clean() -> None:
+    assert validate_question("<@1>  tesla的dojo是不是要黄了 ", 100) == "tesla的dojo是不是要黄了"
+
+
+def test_empty_question_is_refused() -> None:
+    with pytest.raises(errors.InvalidQuestion, match="ask a question"):
+        validate_question("<@123>   ", 100)
+
+
+def test_too_long_question_states_the_limit() -> None:
+    with pytest.raises(errors.InvalidQuestion) as info:
+        validate_question("x" * 51, 50)
+    assert "limit is 50" in info.value.user_message
+    assert "51 characters" in info.value.user_message
+
+
+def test_mentions_do_not_count_towards_the_limit() -> None:
+    assert validate_question("<@123456789012345678> " + "y" * 50, 50) == "y" * 50
+
+
+def test_short_title_fits_discord_thread_names() -> None:
+    assert short_title("a\nb") == "a b"
+    title = short_title("word " * 50)
+    assert len(title) <= 100 and title.endswith("…")
+    assert short_title("  ") == "question"

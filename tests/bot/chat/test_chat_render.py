@@ -1,0 +1,92 @@
+"""Answers become numbered quote blocks; pack splits by whole quotes and trims only giants."""
+
+from bot.chat import texts
+from bot.chat.render import (
+    ELLIPSIS,
+    PackLimits,
+    QuoteBlock,
+    pack,
+    plain_size,
+    plain_text,
+    render_answer,
+)
+from bot.engine.models import Answer, Quote
+
+LONG_SHOT = "But I would — think of Dojo as … a long shot. Um, it’s a long shot worth taking"
+
+
+def quote(n: int, text: str = LONG_SHOT, **kw: object) -> Quote:
+    return Quote(n=n, text=text, title="Tesla Q4 2023", doc="d", kind="transcript", **kw)  # type: ignore[arg-type]
+
+
+def test_render_keeps_quotes_verbatim_with_citations_and_timestamp_links() -> None:
+    answer = Answer(
+        answer="Musk called Dojo a long shot.",
+        abstained=False,
+        lang="en",
+        quotes=[
+            quote(1, speaker="Elon Musk", date="2024-01-24", url="https://youtu.be/x", start_s=75)
+        ],
+        answer_id="abc",
+    )
+    rendered = render_answer(answer)
+    block = rendered.quotes[0]
+    assert rendered.answer_id == "abc" and rendered.lead == "Musk called Dojo a long shot."
+    assert block.text == LONG_SHOT
+    assert block.link == "https://youtu.be/x?t=75s"
+    assert block.timestamp == "1:15"
+    assert block.citation() == "Elon Musk, Tesla Q4 2023, 2024-01-24, at 1:15"
+    assert LONG_SHOT in plain_text(block)
+
+
+def test_abstention_shows_closest_passages_under_a_heading() -> None:
+    answer = Answer(answer="The sources don't say.", abstained=True, lang="en", closest=[quote(1)])
+    rendered = render_answer(answer)
+    assert rendered.abstained
+    assert texts.CLOSEST_HEADING in rendered.lead
+    assert [b.text for b in rendered.quotes] == [LONG_SHOT]
+
+
+def blocks(*lengths: int) -> list[QuoteBlock]:
+    return [QuoteBlock(n=i + 1, text="w " * (n // 2), title="T") for i, n in enumerate(lengths)]
+
+
+def test_pack_splits_between_whole_quotes_in_order() -> None:
+    items = blocks(300, 300, 300, 300)
+    limits = PackLimits(max_items=10, max_chars=2 * plain_size(items[0]) + 5)
+    messages = pack(items, limits)
+    assert [[b.n for b in m] for m in messages] == [[1, 2], [3, 4]]
+    assert all(b in items for m in messages for b in m)  # untouched, not cut
+
+
+def test_pack_respects_item_count() -> None:
+    messages = pack(blocks(*[10] * 23), PackLimits(max_items=10, max_chars=100_000))
+    assert [len(m) for m in messages] == [10, 10, 3]
+
+
+def test_only_a_quote_too_big_alone_is_trimmed_and_flagged() -> None:
+    items = blocks(100, 5000, 100)
+    messages = pack(items, PackLimits(max_items=10, max_chars=1000))
+    flat = [b for m in messages for b in m]
+    assert [b.n for b in flat] == [1, 2, 3]
+    assert not flat[0].trimmed and not flat[2].trimmed
+    big = flat[1]
+    assert big.trimmed and big.text.endswith(ELLIPSIS)
+    assert plain_size(big) <= 1000
+    assert items[1].text.startswith(big.text[:-1].rstrip())
+    assert texts.TRIMMED_NOTE in plain_text(big)
+
+
+def test_text_cap_trims_long_text_even_when_the_message_has_room() -> None:
+    (message,) = pack(blocks(500), PackLimits(max_items=10, max_chars=6000, max_text_chars=100))
+    assert len(message[0].text) <= 100 and message[0].trimmed
+
+
+def test_lead_reservation_pushes_a_quote_that_does_not_fit_beside_it() -> None:
+    items = blocks(900)
+    messages = pack(items, PackLimits(max_items=10, max_chars=1000, first_reserved=500))
+    assert messages == [[], items]
+
+
+def test_no_quotes_still_yields_one_message_for_the_lead() -> None:
+    assert pack([], PackLimits(max_items=10, max_chars=100)) == [[]]
