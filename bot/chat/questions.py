@@ -36,6 +36,20 @@ def validate_question(text: str, max_chars: int) -> str:
     return question
 
 
+_SINCE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def validate_since(text: str | None) -> str | None:
+    """A ``since`` filter as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; anything else is refused
+    with an example rather than silently matching nothing."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    if not _SINCE.match(value):
+        raise errors.InvalidQuestion(texts.bad_since(value))
+    return value
+
+
 def short_title(question: str, limit: int = 100) -> str:
     """A one-line title for a thread named after the question (Discord caps names at 100)."""
     line = " ".join(question.split())

@@ -27,6 +27,11 @@ def question_too_long(limit: int, length: int) -> str:
     )
 
 
+def bad_since(value: str) -> str:
+    """Refusal for a ``since`` filter that is not a date."""
+    return f"`{value}` isn't a date I understand; use e.g. `2024`, `2024-01` or `2024-01-24`."
+
+
 def rate_limited(retry_after_s: float) -> str:
     """Polite rate-limit message with when to try again (whole seconds, at least 1)."""
     seconds = max(1, math.ceil(retry_after_s))

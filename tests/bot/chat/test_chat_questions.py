@@ -37,3 +37,12 @@ def test_short_title_fits_discord_thread_names() -> None:
     title = short_title("word " * 50)
     assert len(title) <= 100 and title.endswith("…")
     assert short_title("  ") == "question"
+
+
+def test_since_accepts_year_month_day_and_refuses_other_text() -> None:
+    from bot.chat.questions import validate_since
+
+    assert validate_since(None) is None and validate_since(" ") is None
+    assert validate_since("2024") == "2024" and validate_since("2024-01-24") == "2024-01-24"
+    with pytest.raises(errors.InvalidQuestion, match="2024-01"):
+        validate_since("last year")

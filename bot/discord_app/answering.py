@@ -1,0 +1,102 @@
+"""Answering a question on Discord, shared by ``/ask`` and message handlers.
+
+Both paths do the same things in the same order: ask the engine off the event loop (so the
+gateway heartbeat and other users are never blocked by a slow answer or a running reindex),
+turn engine errors into a short message the user can read, post the answer as one or more
+messages with the feedback buttons under the last, and remember the question behind the answer
+id for later 👍/👎 clicks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.chat import texts
+from bot.chat.conversation import ThreadMessage
+from bot.chat.render import render_answer
+from bot.discord_app.embeds import answer_messages, message_text
+from bot.discord_app.feedback_view import PLATFORM, feedback_view
+from bot.engine.models import Answer, AskContext
+from bot.errors import ChipquoteError
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import ChipquoteBot
+
+log = logging.getLogger(__name__)
+
+Send = Callable[..., Awaitable[discord.Message | None]]
+HISTORY_LIMIT = 50
+_CHAT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+async def ask_engine(bot: ChipquoteBot, question: str, context: AskContext) -> Answer | str:
+    """The engine's answer, or the text to show instead when it fails: the error's own user
+    message for expected errors (index unavailable, invalid question), else a plain apology.
+    The exception is logged; the bot stays up either way."""
+    try:
+        return await asyncio.to_thread(bot.engine.answer, question, context)
+    except ChipquoteError as err:
+        log.warning("engine declined a question: %s", type(err).__name__)
+        return err.user_message
+    except Exception:
+        log.exception("engine failed while answering")
+        return texts.APOLOGY
+
+
+async def post_answer(bot: ChipquoteBot, send: Send, answer: Answer, question: str) -> None:
+    """Send the answer's messages in order via ``send(content=, embeds=, view=)``; the
+    feedback buttons go under the last message."""
+    messages = answer_messages(render_answer(answer))
+    for i, message in enumerate(messages):
+        last = i == len(messages) - 1
+        view = feedback_view(answer.answer_id) if last else discord.utils.MISSING
+        await send(content=message.content, embeds=message.embeds, view=view)
+    try:
+        await asyncio.to_thread(bot.feedback.remember_answer, PLATFORM, answer.answer_id, question)
+    except Exception:  # feedback bookkeeping must never cost the user the answer
+        log.exception("could not remember answer %s", answer.answer_id)
+
+
+def bot_owns_thread(bot: ChipquoteBot, channel: object) -> bool:
+    """True for a thread this bot started (where every message is a question to it)."""
+    return (
+        isinstance(channel, discord.Thread)
+        and bot.user is not None
+        and channel.owner_id == bot.user.id
+    )
+
+
+async def _starter_message(thread: discord.Thread) -> discord.Message | None:
+    """The channel message a thread was started from (its id is the thread's id)."""
+    if thread.starter_message is not None:
+        return thread.starter_message
+    parent = thread.parent
+    if not isinstance(parent, discord.TextChannel):
+        return None
+    try:
+        return await parent.fetch_message(thread.id)
+    except discord.HTTPException:
+        return None  # thread not started from a message, or the message is gone
+
+
+async def thread_history(
+    bot: ChipquoteBot, thread: discord.Thread, before: discord.abc.Snowflake | None
+) -> list[ThreadMessage]:
+    """The thread's earlier messages, oldest first, starting with the message it was started
+    from; read from Discord each time so context survives restarts."""
+    recent = [m async for m in thread.history(limit=HISTORY_LIMIT, before=before)]
+    recent.reverse()
+    starter = await _starter_message(thread)
+    if starter is not None and all(m.id != starter.id for m in recent):
+        recent.insert(0, starter)
+    me = bot.user.id if bot.user else None
+    return [
+        ThreadMessage(m.author.id == me, message_text(m.content, m.embeds))
+        for m in recent
+        if m.type in _CHAT_TYPES
+    ]

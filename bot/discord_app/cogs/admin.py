@@ -1,0 +1,133 @@
+"""Admin commands: ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``.
+
+Only admins (see :mod:`bot.discord_app.permissions`) may run them; others get an ephemeral
+refusal and the attempt is logged. Replies are ephemeral to keep channels quiet. A reindex
+shows progress by editing the one deferred reply (throttled by :func:`bot.chat.admin.run_reindex`)
+and runs in a worker thread, so questions keep being answered meanwhile. Interaction tokens
+last 15 minutes: for longer reindexes the last edits fail (logged) while the reindex completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat import texts
+from bot.chat.admin import Edit, add_source_and_index, format_sources, run_reindex
+from bot.chat.uploads import check_upload, upload_path
+from bot.discord_app.client import ChipquoteBot
+from bot.discord_app.embeds import MESSAGE_CHARS, clip
+from bot.discord_app.permissions import is_admin, log_refusal
+from bot.errors import ChipquoteError
+
+log = logging.getLogger(__name__)
+
+
+class AdminCog(commands.Cog):
+    """Source administration for server admins."""
+
+    def __init__(self, bot: ChipquoteBot) -> None:
+        self.bot = bot
+
+    async def _allowed(self, interaction: discord.Interaction, command: str) -> bool:
+        """Refuse (ephemerally, logged) anyone who is not an admin."""
+        if is_admin(interaction, self.bot.settings):
+            return True
+        log_refusal(interaction, command)
+        refusal = texts.NOT_ADMIN if interaction.guild else texts.ADMIN_GUILD_ONLY
+        await interaction.response.send_message(refusal, ephemeral=True)
+        return False
+
+    def _editor(self, interaction: discord.Interaction) -> Edit:
+        async def edit(text: str) -> None:
+            await interaction.edit_original_response(content=clip(text, MESSAGE_CHARS))
+
+        return edit
+
+    async def _report_error(self, interaction: discord.Interaction, err: Exception) -> None:
+        if isinstance(err, ChipquoteError):
+            text = err.user_message
+        else:
+            log.error("admin command failed", exc_info=err)
+            text = texts.APOLOGY
+        await interaction.edit_original_response(content=clip(text, MESSAGE_CHARS))
+
+    @app_commands.command(name="sources", description="Admins: what is indexed, and feedback")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        if not await self._allowed(interaction, "sources"):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            infos = await asyncio.to_thread(self.bot.engine.sources)
+            stats = await asyncio.to_thread(self.bot.feedback.stats)
+        except Exception as err:
+            await self._report_error(interaction, err)
+            return
+        await interaction.edit_original_response(content=format_sources(infos, stats))
+
+    @app_commands.command(name="reindex", description="Admins: reindex all sources, or one")
+    @app_commands.describe(source="A source id from /sources (default: all)")
+    async def reindex(self, interaction: discord.Interaction, source: str | None = None) -> None:
+        if not await self._allowed(interaction, "reindex"):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        log.info("reindex of %s requested by %s", source or "all sources", interaction.user.id)
+        try:
+            await interaction.edit_original_response(content=texts.REINDEX_STARTED)
+            await run_reindex(
+                self.bot.engine,
+                [source] if source else None,
+                self._editor(interaction),
+                min_interval_s=self.bot.progress_interval_s,
+            )
+        except Exception as err:
+            await self._report_error(interaction, err)
+
+    @app_commands.command(name="addsource", description="Admins: add a URL or file and index it")
+    @app_commands.describe(url="An http(s) URL to index", file="A file to index")
+    async def addsource(
+        self,
+        interaction: discord.Interaction,
+        url: str | None = None,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        if not await self._allowed(interaction, "addsource"):
+            return
+        if (url is None) == (file is None):
+            await interaction.response.send_message(texts.ADDSOURCE_NEEDS_ONE, ephemeral=True)
+            return
+        if url is not None and not url.startswith(("http://", "https://")):
+            await interaction.response.send_message(texts.ADDSOURCE_BAD_URL, ephemeral=True)
+            return
+        if file is not None:
+            try:
+                check_upload(file.filename, file.size)
+            except ChipquoteError as err:
+                await interaction.response.send_message(err.user_message, ephemeral=True)
+                return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            location = url
+            if file is not None:
+                path = upload_path(self.bot.settings, file.filename)
+                await file.save(path)
+                location = str(path)
+            assert location is not None
+            log.info("source %s added by %s", location, interaction.user.id)
+            await add_source_and_index(
+                self.bot.engine,
+                location,
+                self._editor(interaction),
+                min_interval_s=self.bot.progress_interval_s,
+            )
+        except Exception as err:
+            await self._report_error(interaction, err)
+
+
+async def setup(bot: ChipquoteBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(AdminCog(bot))

@@ -1,0 +1,149 @@
+"""Members asking questions: ``/ask``, ``@chipquote`` mentions, DMs and thread follow-ups.
+
+- ``/ask`` defers at once (Discord allows 3 seconds), then answers in a follow-up.
+- A mention in a channel opens a thread named after the question and answers there; a mention
+  inside an existing thread answers in that thread.
+- Any message in a thread the bot started is a follow-up, answered with the thread's earlier
+  questions and answers as context. A DM is answered in the DM.
+
+Refusals that only the asker should see (rate limit, over-long question) are ephemeral for
+``/ask``; for messages, which cannot be ephemeral, they are a short reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat import texts
+from bot.chat.conversation import ThreadMessage, build_context
+from bot.chat.questions import short_title, validate_question, validate_since
+from bot.discord_app.answering import (
+    ask_engine,
+    bot_owns_thread,
+    post_answer,
+    thread_history,
+)
+from bot.discord_app.client import ChipquoteBot
+from bot.errors import InvalidQuestion
+from index.models import Filters
+
+log = logging.getLogger(__name__)
+
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day
+_CHAT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+class AskCog(commands.Cog):
+    """Question answering for members."""
+
+    def __init__(self, bot: ChipquoteBot) -> None:
+        self.bot = bot
+
+    def _rate_refusal(self, user_id: int) -> str | None:
+        decision = self.bot.limiter.hit(f"discord:{user_id}")
+        return None if decision.allowed else texts.rate_limited(decision.retry_after_s)
+
+    @app_commands.command(name="ask", description="Ask about AI chips; answered with cited quotes")
+    @app_commands.describe(
+        question="Your question, in English or Chinese",
+        company="Only sources about this company (e.g. Tesla, NVIDIA)",
+        since="Only sources dated on or after this (2024, 2024-01 or 2024-01-24)",
+        speaker="Only quotes by this speaker (e.g. Elon Musk)",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        company: str | None = None,
+        since: str | None = None,
+        speaker: str | None = None,
+    ) -> None:
+        """``/ask``: checks, defer, answer off the loop, follow-up(s)."""
+        refusal = self._rate_refusal(interaction.user.id)
+        try:
+            cleaned = validate_question(question, self.bot.settings.chipquote_max_question_chars)
+            filters = Filters(company=company, since=validate_since(since), speaker=speaker)
+        except InvalidQuestion as err:
+            refusal = refusal or err.user_message
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        earlier: list[ThreadMessage] = []
+        if bot_owns_thread(self.bot, interaction.channel):
+            assert isinstance(interaction.channel, discord.Thread)
+            earlier = await thread_history(self.bot, interaction.channel, None)
+        result = await ask_engine(self.bot, cleaned, build_context(earlier, filters))
+        if isinstance(result, str):
+            await interaction.followup.send(result)
+            return
+        await post_answer(
+            self.bot,
+            lambda **kw: interaction.followup.send(wait=True, **kw),
+            result,
+            cleaned,
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions in channels, follow-ups in the bot's threads, and DMs."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.type not in _CHAT_TYPES:
+            return
+        channel = message.channel
+        in_dm = message.guild is None
+        in_own_thread = bot_owns_thread(self.bot, channel)
+        mentioned = any(user.id == me.id for user in message.mentions)
+        if not (in_dm or in_own_thread or mentioned):
+            return
+
+        refusal = self._rate_refusal(message.author.id)
+        try:
+            question = validate_question(
+                message.content, self.bot.settings.chipquote_max_question_chars
+            )
+        except InvalidQuestion as err:
+            refusal = refusal or err.user_message
+        if refusal:
+            await message.reply(refusal)
+            return
+
+        earlier: list[ThreadMessage] = []
+        target: discord.abc.Messageable = channel
+        if in_own_thread:
+            assert isinstance(channel, discord.Thread)
+            earlier = await thread_history(self.bot, channel, message)
+        elif not in_dm and not isinstance(channel, discord.Thread):
+            target = await self._open_thread(message, question)
+
+        async with target.typing():
+            result = await ask_engine(self.bot, question, build_context(earlier))
+        if isinstance(result, str):
+            await target.send(result)
+            return
+        await post_answer(self.bot, target.send, result, question)
+
+    async def _open_thread(
+        self, message: discord.Message, question: str
+    ) -> discord.abc.Messageable:
+        """A new public thread on the asker's message, named after the question; if the bot
+        may not create threads here, answer in the channel instead of failing."""
+        try:
+            return await message.create_thread(
+                name=short_title(question), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.HTTPException:
+            log.warning(
+                "could not create a thread in channel %s; replying inline", message.channel.id
+            )
+            return message.channel
+
+
+async def setup(bot: ChipquoteBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(AskCog(bot))

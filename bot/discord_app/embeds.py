@@ -1,0 +1,93 @@
+"""An answer as Discord messages: the lead as message content, each quote as one embed.
+
+Embeds read better than plain text for citations (a clickable source title, the speaker as the
+author line, date and timestamp in the footer) and keep the quote text itself untouched in the
+description. Discord's caps are enforced here by :func:`bot.chat.render.pack`, measuring each
+embed exactly as Discord counts it (``len(embed)``), so quotes are split between messages
+whole and only a quote too long on its own is shortened, with a footer note saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot.chat import texts
+from bot.chat.render import PackLimits, QuoteBlock, RenderedAnswer, pack
+
+MESSAGE_CHARS = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_SET_CHARS = 6000
+EMBED_DESCRIPTION_CHARS = 4096
+EMBED_TITLE_CHARS = 256
+EMBED_AUTHOR_CHARS = 256
+EMBED_FOOTER_CHARS = 2048
+EMBED_FIELDS = 25  # not used: quotes go in descriptions, which allow 4x a field's 1,024
+EMBED_FIELD_VALUE_CHARS = 1024
+
+DISCORD_LIMITS = PackLimits(
+    max_items=EMBEDS_PER_MESSAGE,
+    max_chars=EMBED_SET_CHARS,
+    max_text_chars=EMBED_DESCRIPTION_CHARS,
+)
+QUOTE_COLOUR = discord.Colour.blurple()
+
+
+@dataclass
+class OutgoingMessage:
+    """One message to send: content and embeds (the adapter adds the feedback view)."""
+
+    content: str | None
+    embeds: list[discord.Embed]
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (for labels, never quotes)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quote_embed(block: QuoteBlock) -> discord.Embed:
+    """One quote: ``[n] Title`` linking to the source, the speaker as author, the verbatim text
+    as description, date/timestamp (and a trimmed note when shortened) in the footer."""
+    embed = discord.Embed(
+        title=clip(f"[{block.n}] {block.title}", EMBED_TITLE_CHARS),
+        description=block.text,
+        url=block.link,
+        colour=QUOTE_COLOUR,
+    )
+    if block.speaker:
+        embed.set_author(name=clip(block.speaker, EMBED_AUTHOR_CHARS))
+    footer = [p for p in (block.date, f"at {block.timestamp}" if block.timestamp else None) if p]
+    if block.trimmed:
+        footer.append(texts.TRIMMED_NOTE)
+    if footer:
+        embed.set_footer(text=clip(" · ".join(footer), EMBED_FOOTER_CHARS))
+    return embed
+
+
+def embed_size(block: QuoteBlock) -> int:
+    """What the quote's embed counts towards Discord's 6,000-character embed-set cap."""
+    return len(quote_embed(block))
+
+
+def lead_text(rendered: RenderedAnswer) -> str:
+    """Message content for the first message: the lead, plus the engine's notice if any."""
+    lead = rendered.lead or "…"
+    if rendered.notice:
+        lead = f"{lead}\n-# {rendered.notice}"
+    return clip(lead, MESSAGE_CHARS)
+
+
+def answer_messages(rendered: RenderedAnswer) -> list[OutgoingMessage]:
+    """The messages for an answer, in order, each within Discord's limits."""
+    packed = pack(rendered.quotes, DISCORD_LIMITS, size=embed_size)
+    messages = [OutgoingMessage(None, [quote_embed(b) for b in group]) for group in packed]
+    messages[0].content = lead_text(rendered)
+    return messages
+
+
+def message_text(content: str | None, embeds: list[discord.Embed]) -> str:
+    """A posted answer as plain text (content plus quote texts), for thread context."""
+    parts = [content or ""] + [e.description or "" for e in embeds]
+    return "\n".join(p for p in parts if p)
