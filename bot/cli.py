@@ -1,0 +1,164 @@
+"""The ``chipquote`` command line: index, ask, chat, serve, sources, eval, bench."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from bot.errors import ChipquoteError
+from bot.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="chipquote: verbatim, cited answers about AI chips and semiconductors.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def _setup(settings: Settings | None = None) -> Settings:
+    settings = settings or Settings()
+    logging.basicConfig(level=settings.chipquote_log_level.upper(), format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)], force=True)
+    for noisy in ("httpx", "chromadb", "urllib3", "jieba", "openai", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return settings
+
+
+def _fail(exc: ChipquoteError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc.user_message}", markup=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to add and index.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Reindex only this source id.")] = None,
+) -> None:
+    """Index the configured sources (sources.yaml, or the bundled sample), or the given paths."""
+    from bot.engine.factory import build_engine
+    from bot.progress import run_with_progress
+
+    settings = _setup()
+    engine = build_engine(settings)
+    try:
+        source_ids = list(source or [])
+        for path in paths or []:
+            source_ids.append(engine.add_source(path))
+        report = run_with_progress(engine, source_ids or None, err)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    from bot.progress import print_report
+
+    print_report(report, out)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in English or Chinese.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+    company: Annotated[str | None, typer.Option(help="Only this company.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only sources dated on/after YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Only sources dated on/before YYYY[-MM[-DD]].")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Only this speaker (part of the name).")] = None,
+) -> None:
+    """Answer one question."""
+    from bot.console_app.render import render_answer
+    from bot.engine.factory import build_engine
+    from bot.engine.models import AskContext
+    from bot.progress import ensure_indexed
+    from index.models import Filters
+
+    settings = _setup()
+    if k is not None:
+        settings.chipquote_top_k = k
+    engine = build_engine(settings)
+    try:
+        ensure_indexed(engine, err)
+        answer = engine.answer(question, AskContext(filters=Filters(
+            company=company, since=since, until=until, speaker=speaker)))
+    except ChipquoteError as exc:
+        if as_json:
+            out.print(json.dumps({"error": exc.user_message}, ensure_ascii=False), markup=False)
+        raise _fail(exc) from exc
+    if as_json:
+        out.print(json.dumps(answer.to_json(), ensure_ascii=False), markup=False)
+    else:
+        out.print(render_answer(answer), markup=False)
+
+
+@app.command()
+def chat() -> None:
+    """Console chat over the index (indexes the configured sources first if empty)."""
+    from bot.console_app.chat import run_console
+    from bot.engine.factory import build_engine
+    from bot.progress import ensure_indexed
+
+    settings = _setup()
+    engine = build_engine(settings)
+    try:
+        ensure_indexed(engine, err)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    run_console(engine)
+
+
+@app.command()
+def serve() -> None:
+    """Run Discord and/or Slack by configured tokens; the console chat when none is set."""
+    from bot.serve import serve as run_serve
+
+    settings = _setup()
+    try:
+        run_serve(settings, err)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def sources() -> None:
+    """List sources and their indexed documents."""
+    from bot.engine.factory import build_engine
+    from bot.progress import print_sources
+
+    settings = _setup()
+    try:
+        print_sources(build_engine(settings).sources(), out)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command(name="eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option(help="JSONL questions with evidence.")],
+    corpus: Annotated[Path | None, typer.Option(help="Index this folder into a fresh store first.")] = None,
+    k: Annotated[int, typer.Option("--k", help="Recall cut-off.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Measure retrieval and answers on a question set (DESIGN.md "Interfaces")."""
+    from bot.evaluation import run_eval
+
+    settings = _setup()
+    try:
+        metrics = run_eval(settings, questions, corpus, k, err)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print(json.dumps(metrics, ensure_ascii=False), markup=False)
+    else:
+        for key, value in metrics.items():
+            out.print(f"{key}: {value}", markup=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

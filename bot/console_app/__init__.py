@@ -1,0 +1,1 @@
+"""The console front door: text rendering of answers and an interactive chat loop."""

@@ -1,0 +1,55 @@
+"""Interactive console chat: the default front door with no Discord or Slack token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+
+from bot.console_app.render import render_answer
+from bot.engine.api import Engine
+from bot.engine.models import AskContext, Turn
+from bot.errors import ChipquoteError
+
+HELP = """Ask a question about AI chips and semiconductor strategy, in English or Chinese.
+Commands: /help  /sources  /new (forget the conversation)  /quit"""
+
+
+def run_console(engine: Engine, *, read: Callable[[str], str] = input,
+                console: Console | None = None) -> None:
+    """Read questions until /quit or end of input; follow-ups use the conversation so far."""
+    console = console or Console(highlight=False)
+    console.print("chipquote: " + HELP)
+    history: list[Turn] = []
+    while True:
+        try:
+            line = read("\n? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if not line:
+            continue
+        if line in ("/quit", "/exit", "/q"):
+            return
+        if line == "/help":
+            console.print(HELP)
+            continue
+        if line == "/new":
+            history.clear()
+            console.print("(new conversation)")
+            continue
+        if line == "/sources":
+            for info in engine.sources():
+                console.print(f"{info.source_id}: {len(info.documents)} documents, "
+                              f"{info.chunks} chunks, last indexed {info.last_indexed or 'never'}")
+            continue
+        try:
+            answer = engine.answer(line, AskContext(history=tuple(history[-4:])))
+        except ChipquoteError as exc:
+            console.print(f"[bold red]![/] {exc.user_message}")
+            continue
+        except Exception:  # keep the chat alive whatever happens
+            console.print("[bold red]![/] Sorry, something went wrong answering that.")
+            continue
+        console.print(render_answer(answer), markup=False)
+        history.append(Turn(line, answer.answer))

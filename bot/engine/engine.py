@@ -1,0 +1,256 @@
+"""The answer engine: question -> retrieval -> draft (LLM or extractive) -> verifier -> Answer.
+
+Every quote in an :class:`Answer` has been through :func:`bot.engine.verify.verify_quote`
+against the passage it cites, in both modes; the text shown is the passage's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+
+from bot.engine.api import ProgressCallback
+from bot.engine.confidence import relevance
+from bot.engine.extractive import Excerpt, best_excerpt, select_excerpts, term_weights
+from bot.engine.llm import Draft, LLMClient, LLMError
+from bot.engine.models import Answer, AskContext, Quote
+from bot.engine.query import AnalyzedQuestion, analyze
+from bot.engine.question import clean_question, other_script
+from bot.engine.texts import (
+    ABSTAIN,
+    ABSTAIN_EMPTY,
+    LEADS,
+    LLM_FALLBACK,
+    NO_INDEX,
+    OTHER_LANGUAGE,
+    UNVERIFIED_DROPPED,
+    pick,
+)
+from bot.engine.verify import find_in_passages, verify_quote
+from bot.errors import IndexUnavailable, ModelMismatch
+from bot.settings import Settings
+from index.embeddings import Embedder
+from index.models import Hit, ReindexReport, SourceInfo
+from index.reindex import Reindexer
+from index.search import HybridSearcher, ServingIndex
+from index.sources import SourceRegistry
+from index.store import ChromaStore
+
+log = logging.getLogger(__name__)
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+_INLINE_QUOTE = re.compile(r"[\"“「『]([^\"”」』]{12,})[\"”」』]")
+_PROSE_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]*")
+POINTER_CHECK_S = 2.0
+
+
+class ChipquoteEngine:
+    """The one engine every front door calls (see :class:`bot.engine.api.Engine`)."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder,
+                 registry: SourceRegistry, reindexer: Reindexer, searcher: HybridSearcher,
+                 llm: LLMClient | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.registry = registry
+        self.reindexer = reindexer
+        self.searcher = searcher
+        self.llm = llm
+        self._serving: ServingIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    # -- index versions ---------------------------------------------------------------------
+    def serving_index(self) -> ServingIndex:
+        """The loaded version, reloaded when another process (or a reindex) moved the pointer."""
+        now = time.monotonic()
+        with self._lock:
+            if self._serving is not None and now - self._checked_at < POINTER_CHECK_S:
+                return self._serving
+            version = self.store.current_version()
+            self._checked_at = now
+            if version is None:
+                raise IndexUnavailable(NO_INDEX)
+            if version.embed_model != self.embedder.name:
+                raise ModelMismatch(
+                    f"The index was built with the embedding model {version.embed_model!r} but "
+                    f"{self.embedder.name!r} is configured; run `chipquote index` to rebuild it."
+                )
+            if self._serving is None or self._serving.version.collection != version.collection:
+                started = time.perf_counter()
+                self._serving = ServingIndex.load(self.store, version, self._bm25_dir())
+                log.info("serving index version %s (%d chunks, loaded in %.1fs)",
+                         version.collection, len(self._serving.chunks),
+                         time.perf_counter() - started)
+            return self._serving
+
+    def _bm25_dir(self) -> Path:
+        return self.settings.ensure_home() / "bm25"
+
+    # -- answering --------------------------------------------------------------------------
+    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+        """Answer one question with verified quotes, or say the sources don't."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        text = clean_question(question, self.settings.chipquote_max_question_chars)
+        serving = self.serving_index()
+        rewriter = self.llm.rewrites if self.llm else None
+        analyzed = analyze(text, context, rewriter=rewriter)
+        timings["analyze_ms"] = (time.perf_counter() - started) * 1000
+        filters = context.filters if context else None
+        retrieve_started = time.perf_counter()
+        hits = self.searcher.search(serving, analyzed.search, self.settings.chipquote_top_k,
+                                    filters, timings)
+        timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
+        score = relevance(hits, analyzed, serving.bm25)
+        compose_started = time.perf_counter()
+        if score < self.settings.chipquote_abstain_threshold:
+            result = self._abstain(analyzed, hits, serving)
+        elif self.llm is not None:
+            result = self._answer_with_llm(analyzed, hits, serving)
+        else:
+            result = self._answer_extractively(analyzed, hits, serving)
+        timings["compose_ms"] = (time.perf_counter() - compose_started) * 1000
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        timings["relevance"] = score
+        result.timings_ms = timings
+        if other_script(text):
+            result.notice = OTHER_LANGUAGE
+        return result
+
+    def retrieve(self, question: str, context: AskContext | None = None, k: int | None = None
+                 ) -> list[Hit]:
+        """Retrieval only (for evaluation and benchmarks)."""
+        text = clean_question(question, self.settings.chipquote_max_question_chars)
+        serving = self.serving_index()
+        analyzed = analyze(text, context, rewriter=self.llm.rewrites if self.llm else None)
+        return self.searcher.search(serving, analyzed.search, k or self.settings.chipquote_top_k,
+                                    context.filters if context else None)
+
+    def _answer_extractively(self, analyzed: AnalyzedQuestion, hits: list[Hit],
+                             serving: ServingIndex, notice: str | None = None) -> Answer:
+        excerpts = select_excerpts(hits, analyzed, serving.bm25, self.settings.chipquote_max_quotes)
+        quotes = _verified_quotes(excerpts)
+        if not quotes:
+            return self._abstain(analyzed, hits, serving)
+        return Answer(answer=pick(LEADS, analyzed.lang), abstained=False, lang=analyzed.lang,
+                      quotes=quotes, mode="extractive", notice=notice)
+
+    def _answer_with_llm(self, analyzed: AnalyzedQuestion, hits: list[Hit],
+                         serving: ServingIndex) -> Answer:
+        assert self.llm is not None
+        try:
+            draft = self.llm.draft(analyzed.text, hits, analyzed.lang)
+        except LLMError as exc:
+            log.warning("LLM answer failed (%s); falling back to the extractive answer", exc)
+            return self._answer_extractively(analyzed, hits, serving,
+                                             notice=pick(LLM_FALLBACK, analyzed.lang))
+        if draft.no_answer:
+            return self._abstain(analyzed, hits, serving)
+        answer = verify_draft(draft, hits, self.settings.chipquote_max_quotes, analyzed.lang)
+        if answer is None:
+            log.warning("no quote of the LLM draft verified; using the extractive answer")
+            return self._answer_extractively(analyzed, hits, serving,
+                                             notice=pick(UNVERIFIED_DROPPED, analyzed.lang))
+        return answer
+
+    def _abstain(self, analyzed: AnalyzedQuestion, hits: list[Hit],
+                 serving: ServingIndex) -> Answer:
+        weights = term_weights(analyzed, serving.bm25)
+        closest = _verified_quotes([best_excerpt(h, weights) for h in hits[:3]])
+        lead = pick(ABSTAIN if closest else ABSTAIN_EMPTY, analyzed.lang)
+        return Answer(answer=lead, abstained=True, lang=analyzed.lang, closest=closest,
+                      mode="abstain")
+
+    # -- administration ---------------------------------------------------------------------
+    def reindex(self, source_ids: list[str] | None = None,
+                progress: ProgressCallback | None = None) -> ReindexReport:
+        """Incremental, atomic reindex (see :mod:`index.reindex`)."""
+        report = self.reindexer.run(source_ids, progress)
+        with self._lock:
+            self._checked_at = 0.0  # pick the new version up on the next question
+        return report
+
+    def sources(self) -> list[SourceInfo]:
+        """Sources with their documents in the serving version, and last errors."""
+        from bot.engine.listing import list_sources
+
+        return list_sources(self.store, self.registry)
+
+    def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
+        """Register a file, folder or URL; it is indexed by the next reindex."""
+        return self.registry.add(str(location), source_id).source_id
+
+
+
+def _quote(n: int, hit: Hit, text: str) -> Quote:
+    chunk = hit.chunk
+    return Quote(n=n, text=text, title=chunk.title, doc=chunk.doc_id, kind=chunk.kind,
+                 speaker=chunk.speaker, date=chunk.date, url=chunk.url, start_s=chunk.start_s,
+                 chunk_id=chunk.chunk_id)
+
+
+def _verified_quotes(excerpts: list[Excerpt]) -> list[Quote]:
+    """Excerpts are cut from their passage, but they go through the verifier like any quote."""
+    quotes: list[Quote] = []
+    for excerpt in excerpts:
+        verified = verify_quote(excerpt.text, excerpt.hit.chunk.text, min_chars=6)
+        if verified is not None:
+            quotes.append(_quote(len(quotes) + 1, excerpt.hit, verified.text))
+    return quotes
+
+
+def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> Answer | None:
+    """Keep only the draft's quotes that are verbatim in a retrieved passage (the cited one, or
+    another one it is really in), renumber them, and strip prose sentences that cite dropped
+    quotes or quote text that is not in any passage. None when no quote survives."""
+    passages = [h.chunk.text for h in hits]
+    quotes: list[Quote] = []
+    renumber: dict[int, int] = {}
+    seen: set[str] = set()
+    for passage_n, candidate in draft.quotes:
+        verified = None
+        hit_index = passage_n - 1
+        if 0 <= hit_index < len(hits):
+            verified = verify_quote(candidate, passages[hit_index])
+        if verified is None:
+            found = find_in_passages(candidate, passages)
+            if found is not None:
+                hit_index, verified = found
+        if verified is None or verified.text in seen or len(quotes) >= max_quotes:
+            if verified is None:
+                log.info("dropped an unverifiable quote from the LLM draft")
+            continue
+        seen.add(verified.text)
+        quotes.append(_quote(len(quotes) + 1, hits[hit_index], verified.text))
+        renumber[passage_n] = renumber.get(passage_n, len(quotes))
+    if not quotes:
+        return None
+    prose = clean_prose(draft.answer, renumber, passages)
+    dropped = len(quotes) < len(draft.quotes)
+    return Answer(answer=prose or pick(LEADS, lang), abstained=False, lang=lang, quotes=quotes,
+                  mode="llm", notice=pick(UNVERIFIED_DROPPED, lang) if dropped else None)
+
+
+def clean_prose(prose: str, renumber: dict[int, int], passages: list[str]) -> str:
+    """Drop sentences citing only unverified passages or containing unverifiable quoted text;
+    map surviving citation markers to the final quote numbers."""
+    kept: list[str] = []
+    for sentence in _PROSE_SENTENCE.findall(prose):
+        markers = [int(m) for m in _MARKER.findall(sentence)]
+        if markers and not any(m in renumber for m in markers):
+            continue
+        if any(find_in_passages(q, passages) is None for q in _INLINE_QUOTE.findall(sentence)):
+            continue
+        sentence = _MARKER.sub(
+            lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "",
+            sentence,
+        )
+        kept.append(sentence.strip())
+    return " ".join(s for s in kept if s)
+
+
+__all__ = ["ChipquoteEngine", "clean_prose", "verify_draft"]

@@ -1,0 +1,90 @@
+"""Extractive answering (no LLM): the most relevant sentences of the top passages, cut from the
+source by offset, so every quote is the source's own text by construction (and still verified).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.engine.query import AnalyzedQuestion
+from index.bm25 import BM25Index
+from index.models import Hit
+from index.text import sentence_spans
+from index.tokenize import tokenize
+
+MAX_QUOTE_CHARS = 420
+EXPANSION_WEIGHT = 0.7
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A candidate quote: a span of one hit's chunk text and how well it answers."""
+
+    hit: Hit
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        """The excerpt, verbatim from the chunk."""
+        return self.hit.chunk.text[self.start : self.end]
+
+
+def term_weights(question: AnalyzedQuestion, bm25: BM25Index) -> dict[str, float]:
+    """IDF weight of each question token (expansions count a little less)."""
+    weights = {t: bm25.idf(t) for t in question.core_tokens}
+    for token in question.expansion_tokens:
+        weights.setdefault(token, EXPANSION_WEIGHT * bm25.idf(token))
+    return weights
+
+
+def best_excerpt(hit: Hit, weights: dict[str, float]) -> Excerpt:
+    """The window of one or two consecutive sentences of a hit that best covers the question;
+    the opening sentences when nothing overlaps."""
+    text = hit.chunk.text
+    spans = sentence_spans(text) or [(0, len(text))]
+    scored = [_sentence_score(text[s:e], weights) for s, e in spans]
+    best = Excerpt(hit, spans[0][0], _limit(text, spans[0][0], spans[0][1]), 0.0)
+    for i, (start, end) in enumerate(spans):
+        candidates = [(end, scored[i])]
+        if i + 1 < len(spans) and spans[i + 1][1] - start <= MAX_QUOTE_CHARS:
+            candidates.append((spans[i + 1][1], scored[i] + 0.5 * scored[i + 1]))
+        for stop, score in candidates:
+            if score > best.score:
+                best = Excerpt(hit, start, _limit(text, start, stop), score)
+    return best
+
+
+def _sentence_score(sentence: str, weights: dict[str, float]) -> float:
+    tokens = set(tokenize(sentence))
+    matched = sum(w for t, w in weights.items() if t in tokens)
+    return matched / math.log(2 + len(tokens)) if tokens else 0.0
+
+
+def _limit(text: str, start: int, end: int) -> int:
+    """Trim an over-long excerpt at a word boundary (a quote may end mid-sentence, never mid-word)."""
+    if end - start <= MAX_QUOTE_CHARS:
+        return end
+    cut = text.rfind(" ", start, start + MAX_QUOTE_CHARS)
+    return cut if cut > start + MAX_QUOTE_CHARS // 2 else start + MAX_QUOTE_CHARS
+
+
+def select_excerpts(hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index,
+                    max_quotes: int) -> list[Excerpt]:
+    """One excerpt per useful hit, best retrieval rank first, duplicates removed; hits whose
+    best sentence shares nothing with the question are skipped (after the first)."""
+    weights = term_weights(question, bm25)
+    chosen: list[Excerpt] = []
+    seen: set[str] = set()
+    for hit in hits:
+        excerpt = best_excerpt(hit, weights)
+        key = excerpt.text.strip().lower()
+        if key in seen or (chosen and excerpt.score <= 0):
+            continue
+        seen.add(key)
+        chosen.append(excerpt)
+        if len(chosen) >= max_quotes:
+            break
+    return chosen

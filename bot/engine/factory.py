@@ -1,0 +1,65 @@
+"""Builds the real engine from settings (the one place that wires components together; tests
+build variations by passing their own parts)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.engine.engine import ChipquoteEngine
+from bot.engine.llm import LLMClient
+from bot.settings import BUNDLED_CORPUS, Settings
+from index.embeddings import Embedder, EmbeddingCache, make_embedding_model
+from index.reindex import Reindexer
+from index.search import HybridSearcher
+from index.sources import SourceRegistry, SourceSpec, load_sources_file
+from index.store import ChromaStore
+
+
+def configured_sources(settings: Settings) -> list[SourceSpec]:
+    """sources.yaml's sources, or the bundled sample corpus when there is no sources.yaml."""
+    if settings.sources_file is not None:
+        return load_sources_file(settings.sources_file)
+    return [SourceSpec("sample", str(BUNDLED_CORPUS), {}, "bundled")]
+
+
+def build_store(settings: Settings) -> ChromaStore:
+    """The Chroma store for these settings (embedded, or the server at CHROMA_HOST)."""
+    token = settings.chroma_auth_token.get_secret_value() if settings.chroma_auth_token else None
+    return ChromaStore(home=settings.ensure_home(), prefix=settings.chipquote_collection,
+                       host=settings.chroma_host, port=settings.chroma_port, auth_token=token)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedding model behind the disk cache."""
+    key = settings.chipquote_embed_api_key or settings.openai_api_key
+    model = make_embedding_model(
+        settings.chipquote_embed_model,
+        base_url=settings.chipquote_embed_base_url,
+        api_key=key.get_secret_value() if key else None,
+    )
+    shared_cache = os.environ.get("CHIPQUOTE_EMBED_CACHE")  # tests share one across homes
+    cache_file = Path(shared_cache) if shared_cache else settings.ensure_home() / "embed_cache.sqlite3"
+    return Embedder(model, EmbeddingCache(cache_file))
+
+
+def build_llm(settings: Settings) -> LLMClient | None:
+    """The LLM client when OPENAI_API_KEY or OPENAI_BASE_URL is set, else None (extractive)."""
+    if not settings.llm_enabled:
+        return None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return LLMClient(model=settings.chipquote_llm_model, base_url=settings.openai_base_url,
+                     api_key=key, timeout_s=settings.chipquote_llm_timeout_s,
+                     retries=settings.chipquote_llm_retries)
+
+
+def build_engine(settings: Settings | None = None) -> ChipquoteEngine:
+    """The real engine: Chroma store, bundled (or configured) embedder, BM25, optional LLM."""
+    settings = settings or Settings()
+    store = build_store(settings)
+    embedder = build_embedder(settings)
+    registry = SourceRegistry(store, configured_sources(settings))
+    reindexer = Reindexer(store, embedder, registry, settings.ensure_home())
+    searcher = HybridSearcher(store, embedder)
+    return ChipquoteEngine(settings, store, embedder, registry, reindexer, searcher,
+                           build_llm(settings))

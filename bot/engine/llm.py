@@ -1,0 +1,128 @@
+"""The LLM side (any OpenAI-compatible endpoint): drafting answers with quote markers, and
+rewriting questions (follow-up condensing, translation into the other language).
+
+Nothing the model says is trusted: drafts go through the verifier, and any failure here
+(timeout, bad JSON, server error) makes the engine fall back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+
+import openai
+
+from bot.engine.models import AskContext
+from bot.engine.prompts import render_prompt
+from index.models import Hit
+
+log = logging.getLogger(__name__)
+LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+
+
+class LLMError(Exception):
+    """The model could not be used for this question (the engine falls back)."""
+
+
+@dataclass
+class Draft:
+    """A model's answer before verification."""
+
+    answer: str
+    quotes: list[tuple[int, str]] = field(default_factory=list)  # (passage number, quote)
+    no_answer: bool = False
+
+
+class LLMClient:
+    """A thin wrapper over ``openai.OpenAI`` with timeouts and the client's own retries."""
+
+    def __init__(self, *, model: str, base_url: str | None, api_key: str | None,
+                 timeout_s: float, retries: int) -> None:
+        self.model = model
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
+                                     timeout=timeout_s, max_retries=retries)
+
+    def complete(self, prompt: str, *, max_tokens: int = 600) -> str:
+        """One chat completion (temperature 0); raises :class:`LLMError` on any failure."""
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": prompt}],
+                temperature=0,
+                max_tokens=max_tokens,
+            )
+        except openai.OpenAIError as exc:
+            raise LLMError(f"{type(exc).__name__}") from exc
+        content = response.choices[0].message.content if response.choices else None
+        if not content:
+            raise LLMError("empty completion")
+        return content
+
+    def draft(self, question: str, hits: list[Hit], lang: str) -> Draft:
+        """Ask for an answer citing numbered passages; parse the JSON reply leniently."""
+        prompt = render_prompt("answer", language=LANGUAGE_NAMES.get(lang, "English"),
+                               passages=format_passages(hits), question=question)
+        return parse_draft(self.complete(prompt))
+
+    def rewrites(self, question: str, context: AskContext | None, lang: str) -> list[str]:
+        """A standalone version of a follow-up, and the question in the other language."""
+        out: list[str] = []
+        try:
+            standalone = question
+            if context and context.history:
+                history = "\n".join(f"Q: {t.question}\nA: {t.answer}" for t in context.history[-3:])
+                standalone = self.complete(
+                    render_prompt("condense", history=history, question=question), max_tokens=120
+                ).strip()
+                out.append(standalone)
+            target = "English" if lang == "zh" else "Simplified Chinese"
+            out.append(self.complete(
+                render_prompt("translate", target_language=target, question=standalone),
+                max_tokens=120,
+            ).strip())
+        except LLMError as exc:
+            log.warning("question rewrite skipped: LLM unavailable (%s)", exc)
+        return [r[:500] for r in out if r]
+
+
+def format_passages(hits: list[Hit]) -> str:
+    """Numbered passages with who said them, where and when."""
+    blocks = []
+    for n, hit in enumerate(hits, 1):
+        c = hit.chunk
+        header = ", ".join(p for p in (c.speaker or "unknown speaker", c.title, c.date) if p)
+        blocks.append(f"[{n}] ({header})\n{c.text}")
+    return "\n\n".join(blocks)
+
+
+def parse_draft(reply: str) -> Draft:
+    """Parse the model's JSON reply; ``NO_ANSWER`` means the passages don't answer."""
+    if reply.strip().strip('"').upper().startswith("NO_ANSWER"):
+        return Draft(answer="", no_answer=True)
+    match = _JSON_OBJECT.search(reply)
+    if not match:
+        raise LLMError("reply is not JSON")
+    try:
+        data = json.loads(match.group())
+    except json.JSONDecodeError as exc:
+        raise LLMError("reply is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise LLMError("reply is not a JSON object")
+    answer = str(data.get("answer", "")).strip()
+    if answer.upper().startswith("NO_ANSWER"):
+        return Draft(answer="", no_answer=True)
+    quotes: list[tuple[int, str]] = []
+    for item in data.get("quotes") or []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            passage = int(item.get("passage", 0))
+        except (TypeError, ValueError):
+            continue
+        quote = str(item.get("quote", "")).strip()
+        if passage > 0 and quote:
+            quotes.append((passage, quote))
+    return Draft(answer=answer, quotes=quotes)

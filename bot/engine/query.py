@@ -1,0 +1,58 @@
+"""Query analysis: the question's language, its cross-language expansions, and thread context,
+turned into what the retrievers search with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine.models import AskContext
+from index.glossary import Glossary, default_glossary
+from index.search import SearchQuery
+from index.text import detect_lang
+from index.tokenize import tokenize
+
+Rewriter = Callable[[str, AskContext | None, str], list[str]]
+
+
+@dataclass(frozen=True)
+class AnalyzedQuestion:
+    """A question ready for retrieval and answering."""
+
+    text: str
+    lang: str
+    search: SearchQuery
+    core_tokens: tuple[str, ...]
+    expansion_tokens: tuple[str, ...]
+
+
+def analyze(question: str, context: AskContext | None = None, *,
+            rewriter: Rewriter | None = None, glossary: Glossary | None = None) -> AnalyzedQuestion:
+    """Detect language, expand names and terms into the other language (glossary), fold in the
+    thread's previous question for short follow-ups, and add LLM rewrites when available."""
+    glossary = glossary or default_glossary()
+    lang = detect_lang(question)
+    core = tokenize(question)
+    retrieval_text = question
+    if context and context.history and len(core) < 5:
+        previous = context.history[-1].question
+        retrieval_text = f"{previous} {question}"
+        core = tokenize(retrieval_text)
+    _, additions = glossary.expand(retrieval_text)
+    expansion = tokenize(" ".join(additions))
+    dense_texts = [retrieval_text]
+    if additions:
+        dense_texts.append(f"{retrieval_text} ({', '.join(additions[:12])})")
+    if rewriter is not None:
+        for rewrite in rewriter(question, context, lang):
+            if rewrite and rewrite not in dense_texts:
+                dense_texts.append(rewrite)
+                expansion.extend(tokenize(rewrite))
+    tokens = list(dict.fromkeys([*core, *expansion]))
+    return AnalyzedQuestion(
+        text=question,
+        lang=lang,
+        search=SearchQuery(dense_texts=tuple(dense_texts), tokens=tuple(tokens)),
+        core_tokens=tuple(dict.fromkeys(core)),
+        expansion_tokens=tuple(t for t in dict.fromkeys(expansion) if t not in core),
+    )

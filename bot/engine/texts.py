@@ -1,0 +1,31 @@
+"""Short user-facing lines the engine writes, in the asker's language."""
+
+from __future__ import annotations
+
+LEADS = {
+    "en": "Here is what the sources say, most relevant first:",
+    "zh": "以下是资料中的原话，按相关度排列：",
+}
+ABSTAIN = {
+    "en": "The indexed sources don't say. These are the closest passages I found:",
+    "zh": "现有资料中没有找到答案。以下是最接近的段落：",
+}
+ABSTAIN_EMPTY = {
+    "en": "The indexed sources don't say, and nothing close was found.",
+    "zh": "现有资料中没有找到答案，也没有相近的内容。",
+}
+OTHER_LANGUAGE = "I answer in English or Chinese; I searched for your question anyway."
+LLM_FALLBACK = {
+    "en": "(The language model was unavailable, so these are the most relevant passages.)",
+    "zh": "（语言模型暂不可用，以下为最相关的原文段落。）",
+}
+UNVERIFIED_DROPPED = {
+    "en": "Some quotes the model proposed could not be found in the sources and were removed.",
+    "zh": "模型给出的部分引文在资料中找不到原文，已删除。",
+}
+NO_INDEX = "Nothing is indexed yet. An admin can run `chipquote index` or /reindex."
+
+
+def pick(table: dict[str, str], lang: str) -> str:
+    """The line for ``lang``, English when there is none."""
+    return table.get(lang, table["en"])

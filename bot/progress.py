@@ -1,0 +1,69 @@
+"""Terminal views of index work: a rich progress bar fed by reindex progress events, the
+reindex summary table, and the sources table."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.engine.api import Engine
+from index.models import ProgressEvent, ReindexReport, SourceInfo
+
+
+def run_with_progress(engine: Engine, source_ids: list[str] | None,
+                      console: Console) -> ReindexReport:
+    """Reindex with a progress bar (documents done / total, current document)."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[current]}"), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("scanning", total=None, current="")
+
+        def on_event(event: ProgressEvent) -> None:
+            label = {"scan": "reading", "embed": "embedding", "switch": "switching",
+                     "done": "done"}[event.stage]
+            bar.update(task, description=label, completed=event.done, total=event.total or None,
+                       current=(event.current or "")[:50])
+
+        return engine.reindex(source_ids, on_event)
+
+
+def ensure_indexed(engine: Engine, console: Console) -> None:
+    """Index the configured sources when nothing is indexed yet (first run)."""
+    from bot.engine.engine import ChipquoteEngine
+
+    if isinstance(engine, ChipquoteEngine) and engine.store.current_version() is None:
+        console.print("Nothing indexed yet: indexing the configured sources first…")
+        report = run_with_progress(engine, None, console)
+        console.print(f"indexed: {report.summary()}")
+
+
+def print_report(report: ReindexReport, console: Console) -> None:
+    """The reindex summary: counts per outcome and each failure with its reason."""
+    table = Table(title="Reindex", show_header=True)
+    for column in ("added", "changed", "unchanged", "removed", "failed", "chunks embedded"):
+        table.add_column(column, justify="right")
+    table.add_row(*(str(len(x)) for x in (report.added, report.changed, report.unchanged,
+                                          report.removed, report.failed)),
+                  str(report.chunks_embedded))
+    console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False)
+    for failure in report.failed:
+        console.print(f"failed: {failure.path}: {failure.reason}", markup=False)
+    state = f"switched to {report.version}" if report.switched else "index unchanged"
+    console.print(f"{state} in {report.seconds:.1f}s", markup=False)
+
+
+def print_sources(infos: list[SourceInfo], console: Console) -> None:
+    """One row per document, grouped by source."""
+    table = Table(title="Sources", show_header=True)
+    for column in ("source", "document", "chunks", "indexed at"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info.source_id, info.location, str(info.chunks), info.last_indexed or "never")
+        for doc in info.documents:
+            table.add_row("", doc.title or doc.doc_id, str(doc.chunks), doc.indexed_at or "")
+        for error in info.errors:
+            table.add_row("", f"[red]error[/] {error.path}: {error.reason}", "", "")
+    console.print(table)

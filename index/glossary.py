@@ -1,0 +1,87 @@
+"""The zh<->en glossary: cross-language query expansion for names and chip-industry terms.
+
+Without an LLM, a Chinese question about 英伟达 would never match the English word "NVIDIA" on
+the keyword side; the glossary bridges that. Matching is on folded text (NFKC, Simplified,
+lower case), longest terms first so "gross margin" wins over "margin".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from index.text import fold
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One concept with its English and Chinese surface forms."""
+
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Lookup of terms in either language; ``expand`` returns the other language's forms."""
+
+    entries: tuple[Entry, ...]
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY_FILE) -> Glossary:
+        """Read the YAML glossary (a list of ``{en: [...], zh: [...]}``)."""
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        entries = tuple(
+            Entry(tuple(str(t) for t in item.get("en", [])), tuple(str(t) for t in item.get("zh", [])))
+            for item in raw
+        )
+        return cls(entries)
+
+    def chinese_terms(self) -> list[str]:
+        """Every Chinese form, folded (added to the segmenter's dictionary)."""
+        return sorted({fold(t) for e in self.entries for t in e.zh})
+
+    def expand(self, text: str) -> tuple[list[str], list[str]]:
+        """Terms found in ``text`` and the other-language forms of each (both folded lists)."""
+        folded = fold(text)
+        found: list[str] = []
+        additions: list[str] = []
+        for pattern, entry in _patterns(self):
+            if pattern.search(folded):
+                found.append(pattern.pattern)
+                hit_zh = any(fold(t) in folded for t in entry.zh)
+                hit_en = any(_word_in(fold(t), folded) for t in entry.en)
+                if hit_zh:
+                    additions.extend(entry.en)
+                if hit_en:
+                    additions.extend(entry.zh[:2])
+        return found, list(dict.fromkeys(additions))
+
+
+def _word_in(term: str, text: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) is not None
+
+
+@lru_cache(maxsize=4)
+def _patterns(glossary: Glossary) -> list[tuple[re.Pattern[str], Entry]]:
+    compiled: list[tuple[re.Pattern[str], Entry]] = []
+    for entry in glossary.entries:
+        forms = sorted({fold(t) for t in (*entry.en, *entry.zh)}, key=len, reverse=True)
+        alternatives = "|".join(
+            re.escape(f) if any(ord(c) > 0x2E80 for c in f) else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
+            for f in forms
+        )
+        compiled.append((re.compile(alternatives), entry))
+    return compiled
+
+
+@lru_cache(maxsize=1)
+def default_glossary() -> Glossary:
+    """The bundled glossary, loaded once."""
+    return Glossary.load()

@@ -1,0 +1,226 @@
+"""Incremental, atomic reindexing.
+
+Documents are compared by content hash with the serving version: unchanged ones are copied into
+the new version with their stored vectors (no embedding), changed and new ones are chunked and
+embedded, and vanished ones are left out. The new version is a new Chroma collection; the
+pointer moves only after it is complete, so questions keep being answered from the old version,
+and a crash, a kill or a bad file leaves the old version serving. A file that fails to load
+keeps its previously indexed copy (nothing indexed is lost to a bad read).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.errors import SourceError
+from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_text
+from index.embeddings import Embedder
+from index.fetch import download
+from index.loaders import LoaderError, iter_source_files, load_file
+from index.locking import ReindexLock
+from index.models import Document, DocumentFailure, ProgressEvent, ReindexReport
+from index.sources import SourceRegistry, SourceSpec
+from index.store import ChromaStore, StoredDocument
+
+log = logging.getLogger(__name__)
+Progress = Callable[[ProgressEvent], None]
+EMBED_BATCH = 32
+
+
+@dataclass
+class ScanResult:
+    """Documents loaded from the selected sources, and what failed."""
+
+    documents: list[Document] = field(default_factory=list)
+    failures: list[DocumentFailure] = field(default_factory=list)
+    failed_sources: set[str] = field(default_factory=set)
+    failed_doc_ids: set[str] = field(default_factory=set)
+
+
+class Reindexer:
+    """Builds a new index version from sources and switches to it when complete."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, registry: SourceRegistry,
+                 home: Path, policy: ChunkingPolicy | None = None,
+                 max_file_bytes: int = 20_000_000) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.registry = registry
+        self.home = home
+        self.policy = policy or ChunkingPolicy()
+        self.max_file_bytes = max_file_bytes
+
+    def lock(self) -> ReindexLock:
+        """The cross-process reindex lock for this store."""
+        return ReindexLock(self.store, self.home)
+
+    def run(self, source_ids: list[str] | None = None,
+            progress: Progress | None = None) -> ReindexReport:
+        """Reindex all sources, or only ``source_ids``; raises ReindexBusy if one is running."""
+        started = time.monotonic()
+        emit = progress or (lambda event: None)
+        sources = self._select(source_ids)
+        with self.lock() as lock:
+            report = self._run_locked(sources, source_ids is None, emit, lock)
+        report.seconds = time.monotonic() - started
+        log.info("reindex finished: %s (%.1fs)", report.summary(), report.seconds)
+        return report
+
+    def _select(self, source_ids: list[str] | None) -> list[SourceSpec]:
+        every = self.registry.all()
+        if source_ids is None:
+            return every
+        known = {s.source_id: s for s in every}
+        unknown = [s for s in source_ids if s not in known]
+        if unknown:
+            raise SourceError(f"unknown source(s): {', '.join(unknown)}; "
+                              f"known: {', '.join(known) or 'none'}")
+        return [known[s] for s in source_ids]
+
+    def _run_locked(self, sources: list[SourceSpec], everything: bool, emit: Progress,
+                    lock: ReindexLock) -> ReindexReport:
+        report = ReindexReport()
+        scan = self._scan(sources, emit)
+        report.failed = scan.failures
+        current = self.store.current_version()
+        rebuild = current is not None and current.embed_model != self.embedder.name
+        if rebuild and current is not None:
+            report.notes.append(
+                f"embedding model changed ({current.embed_model} -> {self.embedder.name}): "
+                "rebuilding every document into a new version"
+            )
+        old_docs: dict[str, StoredDocument] = (
+            self.store.documents(current.collection) if current else {}
+        )
+        selected = {s.source_id for s in sources}
+        new_docs = {d.doc_id: d for d in scan.documents}
+        keep_ids: list[str] = []  # copied forward with their stored vectors
+        to_embed: list[Document] = []
+        for doc_id, doc in new_docs.items():
+            old = old_docs.get(doc_id)
+            if old is None:
+                report.added.append(doc_id)
+                to_embed.append(doc)
+            elif rebuild or old.content_hash != document_hash(doc):
+                report.changed.append(doc_id)
+                to_embed.append(doc)
+            else:
+                report.unchanged.append(doc_id)
+                keep_ids.append(doc_id)
+        for doc_id, old in old_docs.items():
+            if doc_id in new_docs:
+                continue
+            other_source = not everything and old.source_id not in selected
+            failed_now = old.source_id in scan.failed_sources or doc_id in scan.failed_doc_ids
+            if other_source or failed_now:
+                keep_ids.append(doc_id)  # not reindexed now, or a failed read: keep what we had
+            else:
+                report.removed.append(doc_id)
+        if rebuild:
+            keep_ids = []
+        if current and not (report.added or report.changed or report.removed) and not rebuild:
+            report.version = current.collection
+            self._record_status(sources, scan)
+            emit(ProgressEvent("done", len(new_docs), len(new_docs), None, len(scan.failures)))
+            return report
+        report.version = self._build(current.collection if current else None, keep_ids,
+                                     to_embed, report, emit, lock)
+        report.switched = True
+        self._record_status(sources, scan)
+        self._collect_garbage(keep={report.version, current.collection if current else ""})
+        emit(ProgressEvent("done", len(to_embed), len(to_embed), None, len(scan.failures)))
+        return report
+
+    def _scan(self, sources: list[SourceSpec], emit: Progress) -> ScanResult:
+        scan = ScanResult()
+        files: list[tuple[SourceSpec, Path, Path]] = []
+        for spec in sources:
+            try:
+                files.extend((spec, root, path) for root, path in self._files(spec))
+            except (SourceError, OSError) as exc:
+                scan.failed_sources.add(spec.source_id)
+                scan.failures.append(DocumentFailure(spec.location, str(exc)))
+        for n, (spec, root, path) in enumerate(files, 1):
+            emit(ProgressEvent("scan", n - 1, len(files), path.name, len(scan.failures)))
+            doc_key = spec.location if spec.is_url else _relative(path, root)
+            overrides = dict(spec.defaults) | {"doc_key": doc_key}
+            if spec.is_url:
+                overrides.setdefault("url", spec.location)
+            try:
+                docs = load_file(path, source_id=spec.source_id, overrides=overrides,
+                                 max_bytes=self.max_file_bytes)
+            except LoaderError as exc:
+                scan.failures.append(DocumentFailure(str(path), str(exc)))
+                scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
+                continue
+            except Exception as exc:  # a loader bug must not sink the whole reindex
+                log.exception("loader crashed on %s", path)
+                scan.failures.append(DocumentFailure(str(path), f"unexpected error: {exc!r}"))
+                scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
+                continue
+            for doc in docs:
+                if doc.text.strip():
+                    doc.path = doc.path or str(path)
+                    scan.documents.append(doc)
+        return scan
+
+    def _files(self, spec: SourceSpec) -> Iterable[tuple[Path, Path]]:
+        if spec.is_url:
+            folder = self.home / "downloads" / spec.source_id
+            path = download(spec.location, folder, max_bytes=self.max_file_bytes)
+            return [(path.parent, path)]
+        root = Path(spec.location)
+        if not root.exists():
+            raise SourceError(f"source {spec.source_id}: {root} does not exist")
+        base = root if root.is_dir() else root.parent
+        return [(base, p) for p in iter_source_files(root)]
+
+    def _build(self, previous: str | None, keep_ids: list[str], to_embed: list[Document],
+               report: ReindexReport, emit: Progress, lock: ReindexLock) -> str:
+        name = self.store.create_version(self.embedder.name, self.embedder.dim)
+        if previous and keep_ids:
+            self.store.copy_documents(previous, name, keep_ids)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        total = len(to_embed)
+        for n, doc in enumerate(to_embed, 1):
+            emit(ProgressEvent("embed", n - 1, total, doc.title or doc.doc_id,
+                               len(report.failed)))
+            lock.update(int(100 * (n - 1) / max(total, 1)))
+            chunks = chunk_document(doc, self.policy)
+            extra = {doc.doc_id: {"path": doc.path or "", "indexed_at": now}}
+            for i in range(0, len(chunks), EMBED_BATCH):
+                batch = chunks[i : i + EMBED_BATCH]
+                vectors = self.embedder.embed_passages([index_text(c) for c in batch])
+                self.store.add_chunks(name, batch, vectors, extra=extra)
+                report.chunks_embedded += len(batch)
+        emit(ProgressEvent("switch", total, total, None, len(report.failed)))
+        self.store.switch(name, self.embedder.name, self.embedder.dim)
+        return name
+
+    def _record_status(self, sources: list[SourceSpec], scan: ScanResult) -> None:
+        for spec in sources:
+            errors = [{"path": f.path, "reason": f.reason} for f in scan.failures
+                      if f.path.startswith(spec.location) or f.path == spec.location]
+            self.registry.record_status(spec.source_id, errors)
+
+    def _collect_garbage(self, keep: set[str]) -> None:
+        """Drop versions other than the new one and the one it replaced (which may still be
+        answering an in-flight question in another process)."""
+        for name in self.store.version_collections():
+            if name not in keep:
+                try:
+                    self.store.drop(name)
+                except Exception as exc:
+                    log.warning("could not drop old version %s: %s", name, exc)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name

@@ -1,0 +1,98 @@
+"""Language-aware text helpers shared by chunking, BM25 and extractive answering.
+
+English and Chinese need different sentence boundaries and tokens: Chinese has no spaces, uses
+。！？； for sentence ends, and arrives in both Simplified and Traditional script. Everything here
+works on the original string and reports character offsets, so quotes can always be cut from the
+source verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace,
+# or at CJK sentence punctuation, or at a blank line. Abbreviations like "Q1." are rare enough in
+# transcripts that over-splitting costs less than under-splitting.
+_SENTENCE_END = re.compile(
+    r"""(?:[.!?]+[\"'”’)\]]*(?=\s)|[。！？；!?]+[”’」』）)]*|\n\s*\n)""",
+)
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "vs", "inc", "co", "corp", "ltd", "jr",
+                            "sr", "no", "u.s", "e.g", "i.e", "etc", "approx"})
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of CJK ideographs among letters and ideographs."""
+    cjk = len(_CJK.findall(text))
+    latin = sum(len(w) for w in _LATIN_WORD.findall(text)) / 4  # ~4 letters carry one ideograph
+    total = cjk + latin
+    return cjk / total if total else 0.0
+
+
+def detect_lang(text: str) -> str:
+    """'zh' when Chinese dominates, else 'en' (the bot answers in one of the two)."""
+    return "zh" if cjk_ratio(text) >= 0.3 else "en"
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains any CJK ideograph."""
+    return bool(_CJK.search(text))
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Offsets of the sentences of ``text[start:end]``, whitespace trimmed, in order."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        stop = match.end()
+        if match.group().startswith(".") and _is_abbreviation(text, cursor, match.start()):
+            continue
+        _append_trimmed(text, cursor, stop, spans)
+        cursor = stop
+    _append_trimmed(text, cursor, end, spans)
+    return spans
+
+
+def _is_abbreviation(text: str, start: int, dot: int) -> bool:
+    word_start = dot
+    while word_start > start and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+        word_start -= 1
+    word = text[word_start:dot].lower()
+    if word in _ABBREVIATIONS:
+        return True
+    # Single capital initial ("J. Huang") or a decimal number ("3.5") is not a sentence end.
+    return len(word) == 1 and text[word_start].isupper()
+
+
+def _append_trimmed(text: str, start: int, stop: int, spans: list[tuple[int, int]]) -> None:
+    while start < stop and text[start].isspace():
+        start += 1
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    if stop > start:
+        spans.append((start, stop))
+
+
+@lru_cache(maxsize=1)
+def _t2s_converter() -> object:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Fold Traditional Chinese to Simplified (OpenCC t2s); a no-op for text without CJK."""
+    if not has_cjk(text):
+        return text
+    converter = _t2s_converter()
+    return str(converter.convert(text))  # type: ignore[attr-defined]
+
+
+def fold(text: str) -> str:
+    """Normalise for matching: NFKC, Simplified script, lower case."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
