@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from index.loaders.dates import find_date
 from index.loaders.errors import LoaderError
 from index.loaders.names import looks_like_name
 from index.loaders.spans import Parsed, TextBuilder
@@ -157,8 +158,7 @@ def record_to_parsed(record: Mapping[str, Any], key: str) -> Parsed | None:
 
 
 def _early_date(text: str) -> str | None:
-    from index.loaders.dates import find_date
-
+    """Call transcripts state their date in the opening lines."""
     return find_date(text[:400])
 
 
