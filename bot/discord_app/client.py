@@ -10,6 +10,7 @@ instead of "The application did not respond".
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -53,12 +54,15 @@ class ChipquoteBot(commands.Bot):
         sync_commands: bool = True,
         progress_interval_s: float = 2.0,
         intents: discord.Intents | None = None,
+        **client_options: Any,
     ) -> None:
+        """``client_options`` go to ``discord.Client`` (e.g. ``guild_ready_timeout``)."""
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents or default_intents(),
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            **client_options,
         )
         self.engine = engine
         self.settings = settings
