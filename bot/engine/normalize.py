@@ -146,9 +146,11 @@ def normalize(text: str) -> str:
     return normalize_full(text).text
 
 
-def normalize_full(text: str) -> Normalized:
-    """Normalised text with start and end offset maps; cached for passage-sized inputs."""
-    if len(text) <= _CACHE_MAX_CHARS:
+def normalize_full(text: str, *, cache: bool = True) -> Normalized:
+    """Normalised text with start and end offset maps. Passage-sized inputs are cached, since
+    every quote in an answer is checked against the same few passages; pass ``cache=False`` for
+    one-off text such as a candidate quote."""
+    if cache and len(text) <= _CACHE_MAX_CHARS:
         return _normalize_cached(text)
     return _normalize(text)
 

@@ -45,6 +45,7 @@ DISPLAY_JOIN = " … "
 
 _MAX_MISALIGNED_HITS = 64
 _EDGES = re.compile(rf'\A[ "{ELLIPSIS}]+|[ "{ELLIPSIS}]+\Z')
+_ELISION_EDGES = re.compile(f"\\A[ {ELLIPSIS}]+|[ {ELLIPSIS}]+\\Z")
 _GAP_ONLY_ELISION = re.compile(f"[ {ELLIPSIS}]*")
 
 
@@ -62,8 +63,8 @@ class VerifiedQuote:
 
 @dataclass(frozen=True)
 class _Candidate:
-    whole: str
-    pieces: tuple[str, ...]
+    wholes: tuple[str, ...]  # whole-quote variants, most literal first
+    pieces: tuple[str, ...]  # the fully unwrapped quote split at its ellipses
 
 
 def verify_quote(candidate: str, passage: str, *, min_chars: int = 12) -> VerifiedQuote | None:
@@ -93,37 +94,67 @@ def find_in_passages(
 
 def _prepare(candidate: str, min_chars: int) -> _Candidate | None:
     """Normalise the candidate, strip its wrapping, split it at ellipses and apply the length
-    rules that do not depend on the passage."""
-    whole = _EDGES.sub("", normalize_full(candidate).text)
-    pieces = tuple(p.strip(" ") for p in whole.split(ELLIPSIS))
+    rules that do not depend on the passage.
+
+    Whole-quote variants are tried from most to least literal, so a quote that ends on a quoted
+    phrase (``called it "a long shot"``) keeps its closing mark when the source has it, and a
+    quote wrapped in marks the source lacks still matches without them."""
+    norm = normalize_full(candidate, cache=False).text
+    bare = _EDGES.sub("", norm)
+    pieces = tuple(p.strip(" ") for p in bare.split(ELLIPSIS))
     pieces = tuple(p for p in pieces if p)
     if not pieces or cjk_weight("".join(pieces)) < max(1, min_chars):
         return None
-    return _Candidate(whole, pieces)
+    literal = _ELISION_EDGES.sub("", norm)
+    lead = 1 if literal.startswith('"') else 0
+    trail = 1 if literal.endswith('"') and len(literal) > lead else 0
+    variants = (
+        literal,
+        literal[lead:],
+        literal[: len(literal) - trail],
+        literal[lead : len(literal) - trail],
+        bare,
+    )
+    wholes = tuple(dict.fromkeys(_ELISION_EDGES.sub("", w) for w in variants if w))
+    return _Candidate(wholes, pieces)
 
 
 def _verify_prepared(cand: _Candidate, passage: str, min_chars: int) -> VerifiedQuote | None:
     norm = normalize_full(passage)
-    matches: list[tuple[int, int]] = []
-    hit = _find_aligned(norm, cand.whole, 0)
-    if hit >= 0:
-        matches.append((hit, hit + len(cand.whole)))
-    elif len(cand.pieces) > 1:
-        min_piece = max(1, min(MIN_PIECE_WEIGHT, min_chars))
-        if any(cjk_weight(p) < min_piece for p in cand.pieces):
-            return None
-        pos = 0
-        for piece in cand.pieces:
-            hit = _find_aligned(norm, piece, pos)
-            if hit < 0:
-                return None
-            pos = hit + len(piece)
-            matches.append((hit, pos))
-    else:
+    matches = _match_whole(norm, cand.wholes) or _match_pieces(norm, cand.pieces, min_chars)
+    if not matches:
         return None
     spans = _merge_adjacent(norm, matches)
     text = DISPLAY_JOIN.join(passage[s:e] for s, e in spans)
     return VerifiedQuote(spans=spans, text=text)
+
+
+def _match_whole(norm: Normalized, wholes: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The whole quote as one piece, ellipses included (they may be the source's own)."""
+    for whole in wholes:
+        hit = _find_aligned(norm, whole, 0)
+        if hit >= 0:
+            return [(hit, hit + len(whole))]
+    return []
+
+
+def _match_pieces(
+    norm: Normalized, pieces: tuple[str, ...], min_chars: int
+) -> list[tuple[int, int]]:
+    """Ellipsis-separated pieces, each found after the previous one ends. Taking the earliest
+    hit for each piece is optimal: it leaves the most room for the pieces that follow."""
+    min_piece = max(1, min(MIN_PIECE_WEIGHT, min_chars))
+    if len(pieces) < 2 or any(cjk_weight(p) < min_piece for p in pieces):
+        return []
+    matches: list[tuple[int, int]] = []
+    pos = 0
+    for piece in pieces:
+        hit = _find_aligned(norm, piece, pos)
+        if hit < 0:
+            return []
+        pos = hit + len(piece)
+        matches.append((hit, pos))
+    return matches
 
 
 def _find_aligned(norm: Normalized, needle: str, start: int) -> int:

@@ -1,0 +1,425 @@
+"""The quote verifier keeps the product's first promise: a quote is shown only if it is verbatim
+in the source it cites, and what is shown is always the source's own characters."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from bot.engine.normalize import ELLIPSIS, cjk_weight, normalize
+from bot.engine.verify import VerifiedQuote, find_in_passages, verify_quote
+
+SEED = Path("/work/shared/corpus/000_dd2f60ee431230bd.txt")
+ZH_MEMO = Path("/work/shared/corpus/mediatek-2026-03-11-memo-zh.md")
+
+DOJO = "Um, Dojo is working, and it is doing training jobs. So, and we are scaling it up."
+
+
+def _shown_is_source(v: VerifiedQuote, passage: str) -> None:
+    """The display text is exactly the passage's spans joined with " … ", in order."""
+    assert v.text == " … ".join(passage[s:e] for s, e in v.spans)
+    for (_, e1), (s2, _) in zip(v.spans, v.spans[1:], strict=False):
+        assert e1 <= s2
+    assert all(0 <= s < e <= len(passage) for s, e in v.spans)
+
+
+# --- accepted: cosmetic drift an LLM introduces ------------------------------------------------
+
+
+def test_shows_source_case_and_punctuation_not_the_candidates() -> None:
+    passage = "Um, Dojo is working, and it is doing training jobs."
+    v = verify_quote('"dojo is working, and it is doing training jobs"', passage)
+    assert v is not None
+    assert v.text == "Dojo is working, and it is doing training jobs"
+    assert v.spans == ((4, 50),)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage", "shown"),
+    [
+        (
+            "it's a long shot worth taking",
+            "Um, it’s a long shot worth taking.",
+            "it’s a long shot worth taking",
+        ),
+        (
+            'He called it "a long shot" today',
+            "He called it “a long shot” today",
+            "He called it “a long shot” today",
+        ),
+        ("I would -- think of Dojo", "But I would — think of Dojo as", "I would — think of Dojo"),
+        ("I would—think of Dojo", "But I would — think of Dojo as", "I would — think of Dojo"),
+        ("we are scaling it up", "and we are\n   scaling it\tup.", "we are\n   scaling it\tup"),
+        (
+            "營收超過10億美元,並預期",
+            "目標 ASIC 營收超過 10 億美元，並預期 2027 年",
+            "營收超過 10 億美元，並預期",
+        ),
+        (
+            "NVIDIA GPUs are the wrong word",
+            "ＮＶＩＤＩＡ GPUs are the wrong word",
+            "ＮＶＩＤＩＡ GPUs are the wrong word",
+        ),
+        ("the financial results", "the ﬁnancial results", "the ﬁnancial results"),
+        ("see note 1 for details", "see note ① for details", "see note ① for details"),
+        ("“Dojo is working”", "Dojo is working", "Dojo is working"),
+        ("… Dojo is working …", "Dojo is working", "Dojo is working"),
+    ],
+)
+def test_cosmetic_differences_are_forgiven(candidate: str, passage: str, shown: str) -> None:
+    v = verify_quote(candidate, passage)
+    assert v is not None
+    assert v.text == shown
+    _shown_is_source(v, passage)
+
+
+def test_offsets_map_back_when_normalisation_changes_length() -> None:
+    passage = "Prefix ﬁ... x -- so ① we go on and on"
+    v = verify_quote("fi… x — so 1 we go on", passage)
+    assert v is not None
+    shown = "ﬁ... x -- so ① we go on"
+    assert v.text == shown
+    assert v.spans == ((7, 7 + len(shown)),)
+
+
+def test_outer_quote_marks_are_kept_when_the_source_has_them() -> None:
+    passage = "Elon called it “a long shot” on the call."
+    v = verify_quote('Elon called it "a long shot"', passage)
+    assert v is not None
+    assert v.text == "Elon called it “a long shot”"
+    v = verify_quote('"Elon called it "a long shot""', passage)
+    assert v is not None
+    assert v.text == "Elon called it “a long shot”"
+    v = verify_quote('"Elon called it "a long shot"', passage)
+    assert v is not None
+    assert v.text == "Elon called it “a long shot”"
+    v = verify_quote('"it "a long shot" on the call"', passage)
+    assert v is not None
+    assert v.text == "it “a long shot” on the call"
+
+
+def test_source_ellipsis_may_be_quoted_literally() -> None:
+    passage = "But I would — think of Dojo as … a long shot. Um, it’s a long shot worth taking"
+    v = verify_quote("think of Dojo as... a long shot", passage)
+    assert v is not None
+    assert v.text == "think of Dojo as … a long shot"
+    assert len(v.spans) == 1
+
+
+# --- ellipsis joins ------------------------------------------------------------------------------
+
+
+def test_ellipsis_joins_pieces_in_order() -> None:
+    v = verify_quote("Dojo is working … we are scaling it up", DOJO)
+    assert v is not None
+    assert v.text == "Dojo is working … we are scaling it up"
+    assert len(v.spans) == 2
+    _shown_is_source(v, DOJO)
+
+
+def test_ellipsis_pieces_out_of_order_are_rejected() -> None:
+    assert verify_quote("we are scaling it up … Dojo is working", DOJO) is None
+
+
+def test_ellipsis_pieces_must_not_overlap() -> None:
+    passage = "Dojo is working hard today."
+    assert verify_quote("Dojo is working … is working hard", passage) is None
+
+
+def test_tiny_pieces_cannot_stitch_a_new_sentence() -> None:
+    # "it", "is", "up" occur almost anywhere; pieces under 6 characters are refused.
+    assert verify_quote("Dojo is working … up", DOJO) is None
+
+
+def test_gratuitous_ellipsis_shows_the_continuous_source() -> None:
+    v = verify_quote("Dojo is working, … and it is doing training jobs", DOJO)
+    assert v is not None
+    assert v.spans == ((4, 50),)
+    assert v.text == "Dojo is working, and it is doing training jobs"
+
+
+# --- rejected: fabrication and alteration ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "Dojo is not working, and it is doing training jobs",  # one word added
+        "Dojo is working, and it is doing inference jobs",  # one word changed
+        "Dojo is working and it is doing training jobs",  # punctuation dropped
+        "Dojo is the best chip ever made",  # fabricated
+        "Dojo will replace NVIDIA entirely by next year",  # fabricated
+        "營收超過 10 億美元",  # not in this passage at all
+    ],
+)
+def test_altered_or_fabricated_quotes_are_rejected(candidate: str) -> None:
+    assert verify_quote(candidate, DOJO) is None
+
+
+def test_simplified_chinese_is_not_the_traditional_source() -> None:
+    assert verify_quote("营收超过10亿美元", "ASIC 營收超過 10 億美元") is None
+
+
+# --- length rules ------------------------------------------------------------------------------
+
+
+def test_short_latin_quotes_are_rejected() -> None:
+    assert verify_quote("Dojo is", DOJO) is None
+    assert verify_quote("Dojo is work", DOJO) is not None  # exactly 12 characters
+    assert verify_quote("Dojo is wor", DOJO) is None
+
+
+def test_cjk_quotes_need_six_characters() -> None:
+    passage = "MediaTek 2026 年目標 ASIC 營收超過 10 億美元。"
+    assert verify_quote("目標 ASIC 營收", passage) is not None
+    assert verify_quote("營收超過", passage) is None
+    assert verify_quote("年目標", passage) is None
+    assert verify_quote("營收超過 10 億美元", passage) is not None
+
+
+def test_min_chars_is_adjustable() -> None:
+    assert verify_quote("Dojo is", DOJO, min_chars=6) is not None
+
+
+@pytest.mark.parametrize(
+    "candidate", ["", " ", "…", '""', "......", "\x00\x01", "\ud800" * 20, "“” … ‘’"]
+)
+def test_degenerate_candidates_return_none(candidate: str) -> None:
+    assert verify_quote(candidate, DOJO) is None
+    assert verify_quote(candidate, "") is None
+
+
+# --- several passages ----------------------------------------------------------------------------
+
+
+def test_find_in_passages_returns_first_verifying_passage() -> None:
+    passages = ["Nothing relevant here at all.", DOJO, "Dojo is working, and more."]
+    found = find_in_passages("dojo is working", passages)
+    assert found is not None
+    index, v = found
+    assert index == 1
+    assert v.text == "Dojo is working"
+    assert find_in_passages("Dojo is flying to Mars", passages) is None
+    assert find_in_passages("Dojo is working", []) is None
+
+
+# --- the real seed text --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> str:
+    if not SEED.exists():
+        pytest.skip("seed corpus not present")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("candidate", "shown"),
+    [
+        ("it's a long shot worth taking", "it’s a long shot worth taking"),
+        ("It's a higher-risk, high-payoff program.", "It’s a higher-risk, high-payoff program."),
+        (
+            '"we\'re pursuing the dual path of NVIDIA and Dojo"',
+            "we’re pursuing the dual path of NVIDIA and Dojo",
+        ),
+        (
+            "But I would -- think of Dojo as... a long shot",
+            "But I would — think of Dojo as … a long shot",
+        ),
+        (
+            "Dojo is working, and it is doing training jobs ... we have plans for Dojo 1.5",
+            "Dojo is working, and it is doing training jobs … we have plans for Dojo 1.5",
+        ),
+        ("从上次财报会议来看", "从上次财报会议来看"),
+    ],
+)
+def test_real_quotes_from_the_seed_thread(seed: str, candidate: str, shown: str) -> None:
+    v = verify_quote(candidate, seed)
+    assert v is not None
+    assert v.text == shown
+    _shown_is_source(v, seed)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "it's a long shot not worth taking",
+        "Dojo is working, and it is doing inference jobs",
+        "we have plans for Dojo 1.5 … Dojo is working",  # out of order
+        "Dojo is a sure thing",
+    ],
+)
+def test_real_fabrications_against_the_seed_thread(seed: str, candidate: str) -> None:
+    assert verify_quote(candidate, seed) is None
+
+
+def test_real_chinese_memo_quote() -> None:
+    if not ZH_MEMO.exists():
+        pytest.skip("memo not present")
+    memo = ZH_MEMO.read_text(encoding="utf-8")
+    v = verify_quote("ASIC營收超過10億美元,並預期2027年將成長至數十億美元", memo)
+    assert v is not None
+    assert v.text == "ASIC 營收超過 10 億美元，並預期 2027 年將成長至數十億美元"
+
+
+# --- speed ---------------------------------------------------------------------------------------
+
+
+def _best_of(n: int, fn: object) -> float:
+    assert callable(fn)
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def test_typical_quote_is_fast(seed: str) -> None:
+    passage = seed[:2000]
+    candidate = passage[600:900]
+    assert verify_quote(candidate, passage) is not None
+    # Passages are normalised once and cached; first-time cost is a few hundred microseconds.
+    assert _best_of(20, lambda: verify_quote(candidate, passage)) < 0.001
+    fresh = iter([passage + " " * i for i in range(1, 21)])  # uncached passages
+    assert _best_of(20, lambda: verify_quote(candidate, next(fresh))) < 0.002
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("a" * 5_000 + "b", "a" * 100_000),
+        ("i" + "fi" * 2_000, "ﬁ" * 100_000),
+        ("x … " * 2_000 + "y", "x " * 50_000),
+        ("ab — " * 1_000, "ab — " * 20_000 + "…" * 10_000),
+        ("dojo " * 60, " " * 100_000 + "-" * 100_000 + "." * 100_000),
+        ("營收超過十億美元" * 100, "營收超過，十億美元" * 10_000),
+    ],
+)
+def test_adversarial_inputs_stay_linear(candidate: str, passage: str) -> None:
+    t0 = time.perf_counter()
+    verify_quote(candidate, passage)
+    assert time.perf_counter() - t0 < 1.0
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+WORDS = ["dojo", "Dojo", "is", "working", "training", "NVIDIA", "long", "shot", "營收", "美元"]
+SEPARATORS = [" ", "  ", "\n", " — ", "--", "...", "…", "“", "”", "’", "'", "，", ", ", "."]
+ODD = ["ﬁ", "①", "Ａ", "\u00a0", "\u200b", "e\u0301", "「", "‐", "\u3000"]
+TOKENS = st.lists(
+    st.one_of(st.sampled_from(WORDS), st.sampled_from(SEPARATORS), st.sampled_from(ODD)),
+    min_size=1,
+    max_size=40,
+)
+# Words, each followed by up to two separators or odd characters: passages that read like text.
+WORDY_TOKENS = st.lists(
+    st.tuples(
+        st.sampled_from(WORDS),
+        st.lists(st.sampled_from(SEPARATORS) | st.sampled_from(ODD), max_size=2),
+    ),
+    min_size=6,
+    max_size=20,
+).map(lambda pairs: [t for word, rest in pairs for t in (word, *rest)])
+
+
+def _pieces(candidate: str) -> list[str]:
+    core = re.sub(rf'\A[ "{ELLIPSIS}]+|[ "{ELLIPSIS}]+\Z', "", normalize(candidate))
+    return [p.strip(" ") for p in core.split(ELLIPSIS) if p.strip(" ")]
+
+
+def _spans_account_for_pieces(v: VerifiedQuote, passage: str, candidate: str) -> bool:
+    """Each shown span, normalised, is one or more consecutive candidate pieces separated only
+    by spaces or ellipses (plus the candidate's own outer quote marks, when the source has them
+    too): nothing in the shown text is missing from the candidate."""
+    pieces = _pieces(candidate)
+    core = re.sub(f"\\A[ {ELLIPSIS}]+|[ {ELLIPSIS}]+\\Z", "", normalize(candidate))
+    lead = f'[ "{ELLIPSIS}]*' if core.startswith('"') else ""
+    trail = f'[ "{ELLIPSIS}]*' if core.endswith('"') else ""
+    i = 0
+    for s, e in v.spans:
+        shown = normalize(passage[s:e])
+        for j in range(len(pieces), i, -1):
+            gap = f"[ {ELLIPSIS}]*"
+            pattern = lead + gap.join(re.escape(p) for p in pieces[i:j]) + trail
+            if re.fullmatch(pattern, shown):
+                i = j
+                break
+        else:
+            return False
+    return i == len(pieces)
+
+
+def _check_sound(candidate: str, passage: str) -> VerifiedQuote | None:
+    v = verify_quote(candidate, passage)
+    if v is not None:
+        _shown_is_source(v, passage)
+        assert _spans_account_for_pieces(v, passage, candidate), (v, candidate)
+    return v
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=300))
+def test_never_raises_and_never_accepts_absent_text(candidate: str, passage: str) -> None:
+    _check_sound(candidate, passage)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TOKENS.map("".join), st.text(max_size=200)), st.data())
+def test_mutated_substrings_are_sound(passage: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(passage)))
+    j = data.draw(st.integers(min(i + 12, len(passage)), len(passage)))
+    candidate = passage[i:j]
+    mutation = data.draw(st.sampled_from(["none", "upper", "drop", "insert", "ellipsis"]))
+    k = data.draw(st.integers(0, len(candidate)))
+    if mutation == "upper":
+        candidate = candidate.upper()
+    elif mutation == "drop":
+        candidate = candidate[:k] + candidate[k + 1 :]
+    elif mutation == "insert":
+        candidate = candidate[:k] + data.draw(st.sampled_from(WORDS + SEPARATORS)) + candidate[k:]
+    elif mutation == "ellipsis":
+        candidate = candidate[:k] + " … " + candidate[k:]
+    _check_sound(candidate, passage)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDY_TOKENS, st.data())
+def test_every_long_enough_substring_is_accepted(tokens: list[str], data: st.DataObject) -> None:
+    words = [n for n, t in enumerate(tokens) if t in WORDS]
+    half = len(words) // 2
+    first = data.draw(st.sampled_from(words[:half]))
+    last = data.draw(st.sampled_from(words[half:]))
+    passage = "".join(tokens)
+    candidate = "".join(tokens[first : last + 1])
+    # The length rule counts ideographs twice and ellipses not at all.
+    assume(cjk_weight(normalize(candidate).replace(ELLIPSIS, "")) >= 12)
+    v = verify_quote(candidate, passage)
+    assert v is not None, (candidate, passage)
+    assert len(v.spans) == 1
+    s, e = v.spans[0]
+    assert normalize(passage[s:e]) == normalize(candidate)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDY_TOKENS, st.data())
+def test_inserting_a_word_breaks_the_quote(tokens: list[str], data: st.DataObject) -> None:
+    tokens = [t for t in tokens if t not in ("...", "…")]
+    words = [n for n, t in enumerate(tokens) if t in WORDS]
+    first = data.draw(st.sampled_from(words[: len(words) // 2]))
+    last = data.draw(st.sampled_from(words[len(words) // 2 :]))
+    passage = "".join(tokens)
+    quote = tokens[first : last + 1]
+    assume(verify_quote("".join(quote), passage) is not None)
+    at = data.draw(st.integers(1, len(quote) - 1))
+    extra = data.draw(st.sampled_from(["not", " never ", "Groq", "推理", "really "]))
+    altered = "".join(quote[:at]) + extra + "".join(quote[at:])
+    v = verify_quote(altered, passage)
+    if normalize(altered) in normalize(passage):
+        return  # the altered text happens to be in the passage too
+    assert v is None, (altered, passage, v)
