@@ -10,15 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DUAL_PATH, LONG_SHOT, Running, sample_quote
+from discord_support import (
+    ALICE,
+    BOB,
+    DUAL_PATH,
+    LONG_SHOT,
+    ROLE_ADMIN,
+    SERVER_ADMIN,
+    Running,
+    sample_quote,
+)
 from fake_discord import (
-    ADMIN_ROLE_ID,
     APP_ID,
     BOT_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
-    EVERYONE_PERMS,
-    MANAGE_GUILD,
     Person,
     Recorded,
 )
@@ -26,11 +32,6 @@ from fake_discord import (
 from bot.chat import texts
 from bot.engine.models import Answer, Turn
 from bot.errors import IndexUnavailable
-
-ALICE = Person(1_100_000_000_000_000_001, "alice")
-BOB = Person(1_100_000_000_000_000_002, "bob")
-ROLE_ADMIN = Person(1_100_000_000_000_000_003, "rita", roles=(ADMIN_ROLE_ID,))
-SERVER_ADMIN = Person(1_100_000_000_000_000_004, "sam", permissions=EVERYONE_PERMS | MANAGE_GUILD)
 
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
 
