@@ -49,17 +49,17 @@ async def ask_engine(bot: ChipquoteBot, question: str, context: AskContext) -> A
 
 
 async def post_answer(bot: ChipquoteBot, send: Send, answer: Answer, question: str) -> None:
-    """Send the answer's messages in order via ``send(content=, embeds=, view=)``; the
-    feedback buttons go under the last message."""
+    """Remember the question behind the answer id, then send the answer's messages in order
+    via ``send(content=, embeds=, view=)``; the feedback buttons go under the last one."""
+    try:  # before sending, so even an instant click finds the question
+        await asyncio.to_thread(bot.feedback.remember_answer, PLATFORM, answer.answer_id, question)
+    except Exception:  # feedback bookkeeping must never cost the user the answer
+        log.exception("could not remember answer %s", answer.answer_id)
     messages = answer_messages(render_answer(answer))
     for i, message in enumerate(messages):
         last = i == len(messages) - 1
         view = feedback_view(answer.answer_id) if last else discord.utils.MISSING
         await send(content=message.content, embeds=message.embeds, view=view)
-    try:
-        await asyncio.to_thread(bot.feedback.remember_answer, PLATFORM, answer.answer_id, question)
-    except Exception:  # feedback bookkeeping must never cost the user the answer
-        log.exception("could not remember answer %s", answer.answer_id)
 
 
 def bot_owns_thread(bot: ChipquoteBot, channel: object) -> bool:

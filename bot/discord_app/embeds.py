@@ -50,10 +50,12 @@ def clip(text: str, limit: int) -> str:
 def quote_embed(block: QuoteBlock) -> discord.Embed:
     """One quote: ``[n] Title`` linking to the source, the speaker as author, the verbatim text
     as description, date/timestamp (and a trimmed note when shortened) in the footer."""
+    # Discord rejects the whole message if an embed URL is not http(s) (e.g. a local path).
+    web_link = block.link if block.link and block.link.startswith(("http://", "https://")) else None
     embed = discord.Embed(
         title=clip(f"[{block.n}] {block.title}", EMBED_TITLE_CHARS),
         description=block.text,
-        url=block.link,
+        url=web_link,
         colour=QUOTE_COLOUR,
     )
     if block.speaker:

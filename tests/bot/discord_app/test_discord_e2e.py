@@ -243,6 +243,24 @@ async def test_reindex_by_admin_role_shows_progress_by_editing_one_message(
     assert running.engine.reindexed == [["sample"]]
 
 
+async def test_questions_are_answered_while_a_reindex_runs(running: Running) -> None:
+    fake = running.discord
+    running.engine.reindex_pause = 0.25  # six steps: 1.5 s of reindexing
+    mark = fake.mark()
+    payload = await fake.slash(ROLE_ADMIN, "reindex")
+    finished = original(payload["token"])
+    await fake.wait_for("PATCH", finished, since=mark)  # "Reindex started…"
+
+    answer = await ask_slash(running, ALICE, "Is Dojo a long shot?")
+    assert LONG_SHOT in descriptions(answer)
+    edits = [r.json["content"] for r in fake.calls("PATCH", finished, since=mark)]
+    assert not any(e.startswith("Reindex finished") for e in edits)  # answered mid-reindex
+
+    await fake.wait_for(
+        "PATCH", finished, since=mark, where=lambda r: r.json["content"].startswith("Reindex f")
+    )
+
+
 async def test_sources_for_a_manage_server_member(running: Running) -> None:
     fake = running.discord
     running.feedback.record("discord", "a1", "u1", "q", 1)

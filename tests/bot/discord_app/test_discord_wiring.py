@@ -1,0 +1,85 @@
+"""How the bot is put together: cogs load (a broken one is logged, not fatal), commands are
+registered, admin checks, and run_discord refuses to start without a token."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import pytest
+from discord_support import FakeEngine
+
+from bot.discord_app import create_bot, run_discord
+from bot.discord_app.permissions import is_admin
+from bot.errors import ChipquoteError
+from bot.settings import Settings
+
+
+def make_settings(tmp_path: Path, **kw: Any) -> Settings:
+    return Settings(_env_file=None, chipquote_home=tmp_path, **kw)  # type: ignore[call-arg]
+
+
+async def test_a_broken_cog_is_logged_and_the_rest_load(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = create_bot(
+        FakeEngine(),
+        make_settings(tmp_path),
+        extensions=("bot.discord_app.cogs.ask", "bot.discord_app.cogs.no_such_cog"),
+        sync_commands=False,
+    )
+    caplog.set_level(logging.ERROR, logger="bot.discord_app")
+    await bot.setup_hook()
+    assert bot.failed_extensions == ["bot.discord_app.cogs.no_such_cog"]
+    assert "could not load bot.discord_app.cogs.no_such_cog" in caplog.text
+    assert [c.name for c in bot.tree.get_commands()] == ["ask"]
+    assert (tmp_path / "feedback.sqlite3").exists()  # default store under CHIPQUOTE_HOME
+    await bot.close()
+
+
+async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
+    bot = create_bot(FakeEngine(), make_settings(tmp_path), sync_commands=False)
+    await bot.setup_hook()
+    commands = {c.name: c for c in bot.tree.get_commands()}
+    assert set(commands) == {"ask", "sources", "reindex", "addsource"}
+    ask = commands["ask"]
+    assert isinstance(ask, discord.app_commands.Command)
+    assert [(p.name, p.required) for p in ask.parameters] == [
+        ("question", True),
+        ("company", False),
+        ("since", False),
+        ("speaker", False),
+    ]
+    await bot.close()
+
+
+def interaction(*, guild: bool, manage: bool, roles: tuple[int, ...] = ()) -> Any:
+    fake_roles = [SimpleNamespace(id=r) for r in roles]
+
+    class M(discord.Member):  # a Member (is_admin checks the type) with just roles
+        @property
+        def roles(self) -> list[Any]:  # type: ignore[override]
+            return fake_roles
+
+    user = M.__new__(M)
+    return SimpleNamespace(
+        guild=object() if guild else None,
+        user=user,
+        permissions=discord.Permissions(manage_guild=manage),
+    )
+
+
+def test_admin_is_manage_server_or_a_configured_role(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, discord_admin_role_ids=[42])
+    assert is_admin(interaction(guild=True, manage=True), settings)
+    assert is_admin(interaction(guild=True, manage=False, roles=(42,)), settings)
+    assert not is_admin(interaction(guild=True, manage=False, roles=(7,)), settings)
+    assert not is_admin(interaction(guild=False, manage=True), settings)
+
+
+async def test_run_discord_needs_a_token(tmp_path: Path) -> None:
+    with pytest.raises(ChipquoteError, match="DISCORD_TOKEN"):
+        await run_discord(FakeEngine(), make_settings(tmp_path))
