@@ -64,12 +64,12 @@ class AskCog(commands.Cog):
         speaker: str | None = None,
     ) -> None:
         """``/ask``: checks, defer, answer off the loop, follow-up(s)."""
-        refusal = self._rate_refusal(interaction.user.id)
         try:
             cleaned = validate_question(question, self.bot.settings.chipquote_max_question_chars)
             filters = Filters(company=company, since=validate_since(since), speaker=speaker)
+            refusal = self._rate_refusal(interaction.user.id)  # only valid questions count
         except InvalidQuestion as err:
-            refusal = refusal or err.user_message
+            refusal = err.user_message
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
@@ -102,13 +102,13 @@ class AskCog(commands.Cog):
         if not (in_dm or in_own_thread or mentioned):
             return
 
-        refusal = self._rate_refusal(message.author.id)
         try:
             question = validate_question(
                 message.content, self.bot.settings.chipquote_max_question_chars
             )
+            refusal = self._rate_refusal(message.author.id)  # only valid questions count
         except InvalidQuestion as err:
-            refusal = refusal or err.user_message
+            refusal = err.user_message
         if refusal:
             await message.reply(refusal)
             return
