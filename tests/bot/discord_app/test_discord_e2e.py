@@ -372,3 +372,22 @@ async def _until(condition: Any, timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+async def test_an_unexpected_command_failure_reaches_tree_on_error(
+    running: Running, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(key: str) -> None:
+        raise RuntimeError("limiter bug")
+
+    fake = running.discord
+    mark = fake.mark()
+    with monkeypatch.context() as patched:  # not monkeypatch.undo(): that unpoints the client
+        patched.setattr(running.limiter, "hit", broken)
+        await fake.slash(ALICE, "ask", question="Is Dojo dead?")
+        reply = await fake.wait_for("POST", CALLBACK, since=mark)
+    assert reply.json["data"]["content"] == texts.APOLOGY
+    assert reply.json["data"]["flags"] == 64
+    assert "/ask failed" in caplog.text
+    answer = await ask_slash(running, ALICE, "Is Dojo dead?")  # and the bot is still fine
+    assert LONG_SHOT in descriptions(answer)
