@@ -267,7 +267,7 @@ class FakeDiscord:
         self._ws: web.WebSocketResponse | None = None
         self._changed = asyncio.Event()
         self._sessions: int = 0
-        self._ready_tasks: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
 
     # --- life cycle --------------------------------------------------------------------------
 
@@ -691,6 +691,6 @@ class FakeDiscord:
         task = asyncio.create_task(
             self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         )
-        self._ready_tasks.add(task)
-        task.add_done_callback(self._ready_tasks.discard)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         return thread
