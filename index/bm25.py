@@ -20,13 +20,15 @@ from index.models import Chunk
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
+FORMAT = 3  # bump when tokenization or the indexed text changes: old caches are rebuilt
 
 
 class BM25Index:
     """BM25 over chunk texts (with speaker/company/title context), searchable with a mask."""
 
-    def __init__(self, retriever: bm25s.BM25 | None, chunk_ids: list[str],
-                 document_frequency: dict[str, int]) -> None:
+    def __init__(
+        self, retriever: bm25s.BM25 | None, chunk_ids: list[str], document_frequency: dict[str, int]
+    ) -> None:
         self._retriever = retriever
         self.chunk_ids = chunk_ids
         self.document_frequency = document_frequency
@@ -34,7 +36,7 @@ class BM25Index:
     @classmethod
     def build(cls, chunks: Sequence[Chunk]) -> BM25Index:
         """Tokenize and index chunks (the slow part: Chinese segmentation)."""
-        corpus_tokens = [tokenize(index_text(c)) for c in chunks]
+        corpus_tokens = [tokenize(index_text(c, with_title=False)) for c in chunks]
         retriever = None
         if chunks:
             retriever = bm25s.BM25()
@@ -52,7 +54,7 @@ class BM25Index:
         meta_file = cache_dir / "chunk_ids.json"
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            if meta.get("ids") == ids:
+            if meta.get("ids") == ids and meta.get("format") == FORMAT:
                 retriever = bm25s.BM25.load(str(cache_dir), show_progress=False) if ids else None
                 return cls(retriever, ids, {k: int(v) for k, v in meta["df"].items()})
         except (OSError, ValueError, KeyError) as exc:
@@ -69,7 +71,8 @@ class BM25Index:
         if self._retriever is not None:
             self._retriever.save(str(tmp), show_progress=False)
         (tmp / "chunk_ids.json").write_text(
-            json.dumps({"ids": self.chunk_ids, "df": self.document_frequency}), encoding="utf-8"
+            json.dumps({"ids": self.chunk_ids, "df": self.document_frequency, "format": FORMAT}),
+            encoding="utf-8",
         )
         shutil.rmtree(cache_dir, ignore_errors=True)
         tmp.rename(cache_dir)

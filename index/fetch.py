@@ -11,13 +11,20 @@ import httpx
 
 from bot.errors import SourceError
 
-_SUFFIXES = {"text/html": ".html", "application/pdf": ".pdf", "application/json": ".json",
-             "text/vtt": ".vtt", "application/x-subrip": ".srt", "text/plain": ".txt",
-             "text/markdown": ".md"}
+_SUFFIXES = {
+    "text/html": ".html",
+    "application/pdf": ".pdf",
+    "application/json": ".json",
+    "text/vtt": ".vtt",
+    "application/x-subrip": ".srt",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+}
 
 
-def download(url: str, target_dir: Path, *, max_bytes: int = 20_000_000,
-             timeout_s: float = 30.0) -> Path:
+def download(
+    url: str, target_dir: Path, *, max_bytes: int = 20_000_000, timeout_s: float = 30.0
+) -> Path:
     """Fetch ``url`` into ``target_dir`` (one file per URL, replaced atomically) and return it.
     Raises :class:`SourceError` with a readable reason on any failure."""
     parsed = urlparse(url)

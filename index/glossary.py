@@ -38,7 +38,9 @@ class Glossary:
         """Read the YAML glossary (a list of ``{en: [...], zh: [...]}``)."""
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         entries = tuple(
-            Entry(tuple(str(t) for t in item.get("en", [])), tuple(str(t) for t in item.get("zh", [])))
+            Entry(
+                tuple(str(t) for t in item.get("en", [])), tuple(str(t) for t in item.get("zh", []))
+            )
             for item in raw
         )
         return cls(entries)
@@ -74,7 +76,9 @@ def _patterns(glossary: Glossary) -> list[tuple[re.Pattern[str], Entry]]:
     for entry in glossary.entries:
         forms = sorted({fold(t) for t in (*entry.en, *entry.zh)}, key=len, reverse=True)
         alternatives = "|".join(
-            re.escape(f) if any(ord(c) > 0x2E80 for c in f) else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
+            re.escape(f)
+            if any(ord(c) > 0x2E80 for c in f)
+            else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
             for f in forms
         )
         compiled.append((re.compile(alternatives), entry))

@@ -26,8 +26,14 @@ from index.store import ChromaStore
 class ReindexLock:
     """Context manager guarding a reindex; raises :class:`ReindexBusy` when held elsewhere."""
 
-    def __init__(self, store: ChromaStore, home: Path, *, stale_after: float = 60.0,
-                 heartbeat_every: float = 10.0) -> None:
+    def __init__(
+        self,
+        store: ChromaStore,
+        home: Path,
+        *,
+        stale_after: float = 60.0,
+        heartbeat_every: float = 10.0,
+    ) -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.store = store
         self._file_lock = FileLock(str(home / "reindex.lock"), timeout=0)
@@ -67,8 +73,12 @@ class ReindexLock:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
@@ -91,8 +101,15 @@ class ReindexLock:
         return int(str(lease.get("percent", 0))) if lease else None
 
     def _write_lease(self) -> None:
-        self.store.put_meta("lease", {"owner": self.owner, "heartbeat": time.time(),
-                                      "percent": self.percent, "pid": os.getpid()})
+        self.store.put_meta(
+            "lease",
+            {
+                "owner": self.owner,
+                "heartbeat": time.time(),
+                "percent": self.percent,
+                "pid": os.getpid(),
+            },
+        )
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):

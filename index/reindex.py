@@ -45,9 +45,15 @@ class ScanResult:
 class Reindexer:
     """Builds a new index version from sources and switches to it when complete."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, registry: SourceRegistry,
-                 home: Path, policy: ChunkingPolicy | None = None,
-                 max_file_bytes: int = 20_000_000) -> None:
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        registry: SourceRegistry,
+        home: Path,
+        policy: ChunkingPolicy | None = None,
+        max_file_bytes: int = 20_000_000,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.registry = registry
@@ -59,8 +65,9 @@ class Reindexer:
         """The cross-process reindex lock for this store."""
         return ReindexLock(self.store, self.home)
 
-    def run(self, source_ids: list[str] | None = None,
-            progress: Progress | None = None) -> ReindexReport:
+    def run(
+        self, source_ids: list[str] | None = None, progress: Progress | None = None
+    ) -> ReindexReport:
         """Reindex all sources, or only ``source_ids``; raises ReindexBusy if one is running."""
         started = time.monotonic()
         emit = progress or (lambda event: None)
@@ -78,12 +85,14 @@ class Reindexer:
         known = {s.source_id: s for s in every}
         unknown = [s for s in source_ids if s not in known]
         if unknown:
-            raise SourceError(f"unknown source(s): {', '.join(unknown)}; "
-                              f"known: {', '.join(known) or 'none'}")
+            raise SourceError(
+                f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known) or 'none'}"
+            )
         return [known[s] for s in source_ids]
 
-    def _run_locked(self, sources: list[SourceSpec], everything: bool, emit: Progress,
-                    lock: ReindexLock) -> ReindexReport:
+    def _run_locked(
+        self, sources: list[SourceSpec], everything: bool, emit: Progress, lock: ReindexLock
+    ) -> ReindexReport:
         report = ReindexReport()
         scan = self._scan(sources, emit)
         report.failed = scan.failures
@@ -128,8 +137,9 @@ class Reindexer:
             self._record_status(sources, scan)
             emit(ProgressEvent("done", len(new_docs), len(new_docs), None, len(scan.failures)))
             return report
-        report.version = self._build(current.collection if current else None, keep_ids,
-                                     to_embed, report, emit, lock)
+        report.version = self._build(
+            current.collection if current else None, keep_ids, to_embed, report, emit, lock
+        )
         report.switched = True
         self._record_status(sources, scan)
         self._collect_garbage(keep={report.version, current.collection if current else ""})
@@ -152,8 +162,12 @@ class Reindexer:
             if spec.is_url:
                 overrides.setdefault("url", spec.location)
             try:
-                docs = load_file(path, source_id=spec.source_id, overrides=overrides,
-                                 max_bytes=self.max_file_bytes)
+                docs = load_file(
+                    path,
+                    source_id=spec.source_id,
+                    overrides=overrides,
+                    max_bytes=self.max_file_bytes,
+                )
             except LoaderError as exc:
                 scan.failures.append(DocumentFailure(str(path), str(exc)))
                 scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
@@ -178,18 +192,28 @@ class Reindexer:
         if not root.exists():
             raise SourceError(f"source {spec.source_id}: {root} does not exist")
         base = root if root.is_dir() else root.parent
-        return [(base, p) for p in iter_source_files(root)]
+        return [
+            (base, p)
+            for p in iter_source_files(root)
+            if not (root.is_dir() and _is_folder_documentation(p))
+        ]
 
-    def _build(self, previous: str | None, keep_ids: list[str], to_embed: list[Document],
-               report: ReindexReport, emit: Progress, lock: ReindexLock) -> str:
+    def _build(
+        self,
+        previous: str | None,
+        keep_ids: list[str],
+        to_embed: list[Document],
+        report: ReindexReport,
+        emit: Progress,
+        lock: ReindexLock,
+    ) -> str:
         name = self.store.create_version(self.embedder.name, self.embedder.dim)
         if previous and keep_ids:
             self.store.copy_documents(previous, name, keep_ids)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         total = len(to_embed)
         for n, doc in enumerate(to_embed, 1):
-            emit(ProgressEvent("embed", n - 1, total, doc.title or doc.doc_id,
-                               len(report.failed)))
+            emit(ProgressEvent("embed", n - 1, total, doc.title or doc.doc_id, len(report.failed)))
             lock.update(int(100 * (n - 1) / max(total, 1)))
             chunks = chunk_document(doc, self.policy)
             extra = {doc.doc_id: {"path": doc.path or "", "indexed_at": now}}
@@ -204,8 +228,11 @@ class Reindexer:
 
     def _record_status(self, sources: list[SourceSpec], scan: ScanResult) -> None:
         for spec in sources:
-            errors = [{"path": f.path, "reason": f.reason} for f in scan.failures
-                      if f.path.startswith(spec.location) or f.path == spec.location]
+            errors = [
+                {"path": f.path, "reason": f.reason}
+                for f in scan.failures
+                if f.path.startswith(spec.location) or f.path == spec.location
+            ]
             self.registry.record_status(spec.source_id, errors)
 
     def _collect_garbage(self, keep: set[str]) -> None:
@@ -217,6 +244,14 @@ class Reindexer:
                     self.store.drop(name)
                 except Exception as exc:
                     log.warning("could not drop old version %s: %s", name, exc)
+
+
+_FOLDER_DOCS = ("readme", "manifest", "license", "licence", "changelog", "contributing")
+
+
+def _is_folder_documentation(path: Path) -> bool:
+    """README/MANIFEST/LICENSE files describe a corpus folder; they are not part of it."""
+    return path.stem.lower().startswith(_FOLDER_DOCS)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -6,8 +6,9 @@ metadata arrays used for filtering. Processes reload it when the version pointer
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,19 +24,49 @@ RRF_K = 60
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What the retrievers get: texts to embed (the question and its rewrites) and BM25 tokens
-    (the question's own plus glossary and translation expansions)."""
+    """What the retrievers get: texts to embed (the question and its rewrites), the question's
+    own BM25 tokens, the tokens of its other-language expansions (glossary, translation), and
+    the text in which to look for names of speakers and companies."""
 
     dense_texts: tuple[str, ...]
     tokens: tuple[str, ...]
+    cross_tokens: tuple[str, ...] = ()
+    mention_text: str = ""
 
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of each retriever in reciprocal rank fusion (measured on the dev set)."""
+    """Weights of each ranked list in reciprocal rank fusion, and score multipliers (measured on
+    the dev set): ``cross`` is BM25 over the question plus its other-language expansion;
+    ``speaker_boost`` favours words of a person the question names; ``secondary`` damps
+    summary/memo/note sections, which paraphrase rather than quote."""
 
     dense: float = 1.0
     sparse: float = 1.0
+    cross: float = 0.7
+    speaker_boost: float = 1.3
+    company_boost: float = 1.5
+    secondary: float = 0.7
+
+
+SECONDARY_SECTIONS = frozenset({"memo", "summary", "note", "notes"})
+_NAME_WORD = re.compile(r"[a-z][a-z'\-]{2,}")
+_NOT_NAMES = frozenset(
+    {
+        "the",
+        "and",
+        "inc",
+        "corp",
+        "corporation",
+        "company",
+        "group",
+        "call",
+        "operator",
+        "analyst",
+        "unknown",
+        "speaker",
+    }
+)
 
 
 @dataclass
@@ -53,6 +84,28 @@ class ServingIndex:
         self._speakers = np.array([(c.speaker or "").lower() for c in self.chunks])
         self._kinds = np.array([c.kind for c in self.chunks])
         self._dates = np.array([date_int(c.date) or 0 for c in self.chunks], dtype=np.int64)
+        self._secondary = np.array(
+            [(c.section or "").lower() in SECONDARY_SECTIONS for c in self.chunks]
+        )
+        self._speaker_names = _name_index(c.speaker for c in self.chunks)
+        self._company_names = _name_index(c.company for c in self.chunks)
+
+    def mentioned(self, text: str) -> tuple[set[str], set[str]]:
+        """Speakers and companies (lower case) whose names appear in ``text``."""
+        words = set(_NAME_WORD.findall(text.lower()))
+        speakers = {
+            full
+            for word, full_names in self._speaker_names.items()
+            if word in words
+            for full in full_names
+        }
+        companies = {
+            full
+            for word, full_names in self._company_names.items()
+            if word in words
+            for full in full_names
+        }
+        return speakers, companies
 
     @classmethod
     def load(cls, store: ChromaStore, version: VersionInfo, cache_root: Path) -> ServingIndex:
@@ -96,6 +149,16 @@ class ServingIndex:
         return keep
 
 
+def _name_index(names: Iterable[str | None]) -> dict[str, set[str]]:
+    """Each distinctive word of each name (e.g. "jensen", "huang") -> the full names."""
+    index: dict[str, set[str]] = {}
+    for name in {n.lower() for n in names if n}:
+        for word in _NAME_WORD.findall(name):
+            if word not in _NOT_NAMES:
+                index.setdefault(word, set()).add(name)
+    return index
+
+
 def _matching(values: np.ndarray, wanted: str | None) -> list[str]:
     if not wanted:
         return []
@@ -119,14 +182,19 @@ def _until(text: str | None) -> int | None:
 class HybridSearcher:
     """Dense + BM25 retrieval fused by weighted reciprocal rank fusion."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder,
-                 weights: FusionWeights | None = None) -> None:
+    def __init__(
+        self, store: ChromaStore, embedder: Embedder, weights: FusionWeights | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.weights = weights or FusionWeights()
 
     def search(
-        self, index: ServingIndex, query: SearchQuery, k: int, filters: Filters | None = None,
+        self,
+        index: ServingIndex,
+        query: SearchQuery,
+        k: int,
+        filters: Filters | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[Hit]:
         """The top ``k`` chunks for a query, best first."""
@@ -136,44 +204,76 @@ class HybridSearcher:
             return []
         pool = max(4 * k, 20)
         started = time.perf_counter()
-        dense = self._dense(index, query.dense_texts, pool, where)
+        dense = self._dense(index, query.dense_texts[0], pool, where)
+        rewrites = [self._dense(index, text, pool, where) for text in query.dense_texts[1:]]
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         mask = index.mask(where) if where is not None else None
         sparse = index.bm25.search(list(query.tokens), pool, mask)
+        cross: list[tuple[int, float]] = []
+        if query.cross_tokens:
+            cross = index.bm25.search(list(query.cross_tokens), pool, mask)
         timings["bm25_ms"] = (time.perf_counter() - started) * 1000
-        return fuse(index, dense, sparse, k, self.weights)
+        speakers, companies = index.mentioned(query.mention_text)
+        return fuse(index, dense, sparse, cross, k, self.weights, speakers, companies, rewrites)
 
-    def _dense(self, index: ServingIndex, texts: Sequence[str], pool: int,
-               where: DenseFilter | None) -> list[tuple[int, float]]:
-        best: dict[int, float] = {}
-        for text in texts:
-            vector = self.embedder.embed_query(text)
-            for chunk, score in self.store.dense_query(index.version.collection, vector, pool,
-                                                       where):
-                pos = index.position.get(chunk.chunk_id)
-                if pos is not None and score > best.get(pos, -1.0):
-                    best[pos] = score
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
-        return ranked[:pool]
+    def _dense(
+        self, index: ServingIndex, text: str, pool: int, where: DenseFilter | None
+    ) -> list[tuple[int, float]]:
+        vector = self.embedder.embed_query(text)
+        ranked: list[tuple[int, float]] = []
+        for chunk, score in self.store.dense_query(index.version.collection, vector, pool, where):
+            pos = index.position.get(chunk.chunk_id)
+            if pos is not None:
+                ranked.append((pos, score))
+        return ranked
 
 
-def fuse(index: ServingIndex, dense: list[tuple[int, float]], sparse: list[tuple[int, float]],
-         k: int, weights: FusionWeights) -> list[Hit]:
-    """Weighted reciprocal rank fusion of two ranked lists of (position, score)."""
+def fuse(
+    index: ServingIndex,
+    dense: list[tuple[int, float]],
+    sparse: list[tuple[int, float]],
+    cross: list[tuple[int, float]],
+    k: int,
+    weights: FusionWeights,
+    speakers: set[str] | None = None,
+    companies: set[str] | None = None,
+    rewrites: list[list[tuple[int, float]]] | None = None,
+) -> list[Hit]:
+    """Weighted reciprocal rank fusion of ranked lists of (position, score), then the
+    speaker/company/section multipliers. ``rewrites`` are dense lists for the question's
+    other-language forms; they count like the cross-language BM25 list."""
     fused: dict[int, float] = {}
-    dense_rank = {pos: rank for rank, (pos, _) in enumerate(dense, 1)}
-    sparse_rank = {pos: rank for rank, (pos, _) in enumerate(sparse, 1)}
+    ranks = []
+    lists = [(dense, weights.dense), (sparse, weights.sparse), (cross, weights.cross)]
+    lists += [(ranked, weights.cross) for ranked in rewrites or []]
+    for ranked, weight in lists:
+        rank_of = {pos: rank for rank, (pos, _) in enumerate(ranked, 1)}
+        ranks.append(rank_of)
+        for pos, rank in rank_of.items():
+            fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank)
+    for pos in fused:
+        chunk = index.chunks[pos]
+        if speakers and (chunk.speaker or "").lower() in speakers:
+            fused[pos] *= weights.speaker_boost
+        if companies and (chunk.company or "").lower() in companies:
+            fused[pos] *= weights.company_boost
+        if index._secondary[pos]:
+            fused[pos] *= weights.secondary
+    ranked_all = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
     dense_score = dict(dense)
+    for ranked in rewrites or []:
+        for pos, score in ranked:
+            dense_score[pos] = max(score, dense_score.get(pos, -1.0))
     sparse_score = dict(sparse)
-    for pos, rank in dense_rank.items():
-        fused[pos] = fused.get(pos, 0.0) + weights.dense / (RRF_K + rank)
-    for pos, rank in sparse_rank.items():
-        fused[pos] = fused.get(pos, 0.0) + weights.sparse / (RRF_K + rank)
-    ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
     return [
-        Hit(chunk=index.chunks[pos], score=score, dense_rank=dense_rank.get(pos),
-            sparse_rank=sparse_rank.get(pos), dense_score=dense_score.get(pos),
-            sparse_score=sparse_score.get(pos))
-        for pos, score in ranked
+        Hit(
+            chunk=index.chunks[pos],
+            score=score,
+            dense_rank=ranks[0].get(pos),
+            sparse_rank=ranks[1].get(pos) or ranks[2].get(pos),
+            dense_score=dense_score.get(pos),
+            sparse_score=sparse_score.get(pos),
+        )
+        for pos, score in ranked_all
     ]

@@ -87,8 +87,12 @@ class SourceRegistry:
     def added(self) -> list[SourceSpec]:
         """Sources added with ``chipquote index PATH`` or from chat."""
         records = self.store.meta_records("source:")
-        return [SourceSpec(r["source_id"], r["location"], r.get("defaults", {}),
-                           r.get("origin", "added")) for _, r in sorted(records.items())]
+        return [
+            SourceSpec(
+                r["source_id"], r["location"], r.get("defaults", {}), r.get("origin", "added")
+            )
+            for _, r in sorted(records.items())
+        ]
 
     def all(self) -> list[SourceSpec]:
         """Every source, configured first; an added source never shadows a configured id."""
@@ -99,8 +103,9 @@ class SourceRegistry:
         """A source by id."""
         return next((s for s in self.all() if s.source_id == source_id), None)
 
-    def add(self, location: str, source_id: str | None = None,
-            defaults: dict[str, Any] | None = None) -> SourceSpec:
+    def add(
+        self, location: str, source_id: str | None = None, defaults: dict[str, Any] | None = None
+    ) -> SourceSpec:
         """Register a file, folder or URL (validated now, indexed by the next reindex)."""
         location = location.strip()
         if not location.startswith(("http://", "https://")):
@@ -127,5 +132,6 @@ class SourceRegistry:
 
     def record_status(self, source_id: str, errors: list[dict[str, str]]) -> None:
         """Remember a source's last reindex time and per-document errors."""
-        self.store.put_meta(f"status:{source_id}",
-                            {"last_indexed": time.time(), "errors": errors[:200]})
+        self.store.put_meta(
+            f"status:{source_id}", {"last_indexed": time.time(), "errors": errors[:200]}
+        )

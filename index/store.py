@@ -165,9 +165,7 @@ class ChromaStore:
 
     # -- meta records -------------------------------------------------------------------------
     def _meta(self) -> Any:
-        return self._call(
-            lambda: self.client().get_or_create_collection(f"{self.prefix}_meta")
-        )
+        return self._call(lambda: self.client().get_or_create_collection(f"{self.prefix}_meta"))
 
     def get_meta(self, key: str) -> dict[str, Any] | None:
         """A JSON record from the meta collection."""
@@ -209,20 +207,33 @@ class ChromaStore:
     def create_version(self, embed_model: str, embed_dim: int) -> str:
         """A new, empty collection for the next version; returns its name."""
         name = f"{self.prefix}_v{time.time_ns() // 1000}"
-        metadata = {"hnsw:space": "cosine", "embed_model": embed_model, "embed_dim": embed_dim,
-                    "created_at": time.time()}
+        metadata = {
+            "hnsw:space": "cosine",
+            "embed_model": embed_model,
+            "embed_dim": embed_dim,
+            "created_at": time.time(),
+        }
         self._call(lambda: self.client().create_collection(name, metadata=metadata))
         return name
 
     def switch(self, collection: str, embed_model: str, embed_dim: int) -> None:
         """Point readers at ``collection`` (one upsert: readers see the old or the new)."""
-        self.put_meta("pointer", {"collection": collection, "embed_model": embed_model,
-                                  "embed_dim": embed_dim, "switched_at": time.time()})
+        self.put_meta(
+            "pointer",
+            {
+                "collection": collection,
+                "embed_model": embed_model,
+                "embed_dim": embed_dim,
+                "switched_at": time.time(),
+            },
+        )
 
     def version_collections(self) -> list[str]:
         """Names of every version collection this prefix owns, oldest first."""
-        names = [c if isinstance(c, str) else c.name
-                 for c in self._call(lambda: self.client().list_collections())]
+        names = [
+            c if isinstance(c, str) else c.name
+            for c in self._call(lambda: self.client().list_collections())
+        ]
         return sorted(n for n in names if n.startswith(f"{self.prefix}_v"))
 
     def drop(self, collection: str) -> None:
@@ -238,8 +249,12 @@ class ChromaStore:
 
     # -- chunks -------------------------------------------------------------------------------
     def add_chunks(
-        self, collection: str, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]],
-        *, extra: dict[str, dict[str, str]] | None = None,
+        self,
+        collection: str,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        *,
+        extra: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """Write chunks with their vectors through llama-index's ChromaVectorStore; ``extra``
         maps a doc_id to metadata (file path, indexing time) stored on each of its chunks."""
@@ -253,8 +268,9 @@ class ChromaStore:
             metadata["company_key"] = (chunk.company or "").lower()
             metadata["speaker_key"] = (chunk.speaker or "").lower()
             metadata.update((extra or {}).get(chunk.doc_id, {}))
-            node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=metadata,
-                            embedding=list(vector))
+            node = TextNode(
+                id_=chunk.chunk_id, text=chunk.text, metadata=metadata, embedding=list(vector)
+            )
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
             nodes.append(node)
         for i in range(0, len(nodes), 500):
@@ -268,12 +284,20 @@ class ChromaStore:
         copied = 0
         for i in range(0, len(doc_ids), 200):
             where = {"doc_id": {"$in": list(doc_ids[i : i + 200])}}
-            got = self._call(lambda w=where: src.get(  # type: ignore[misc]
-                where=w, include=["embeddings", "documents", "metadatas"]))
+            got = self._call(
+                lambda w=where: src.get(  # type: ignore[misc]
+                    where=w, include=["embeddings", "documents", "metadatas"]
+                )
+            )
             if got["ids"]:
-                self._call(lambda g=got: dst.add(  # type: ignore[misc]
-                    ids=g["ids"], embeddings=g["embeddings"], documents=g["documents"],
-                    metadatas=g["metadatas"]))
+                self._call(
+                    lambda g=got: dst.add(  # type: ignore[misc]
+                        ids=g["ids"],
+                        embeddings=g["embeddings"],
+                        documents=g["documents"],
+                        metadatas=g["metadatas"],
+                    )
+                )
                 copied += len(got["ids"])
         return copied
 
@@ -282,8 +306,11 @@ class ChromaStore:
         coll = self._collection(collection)
         offset = 0
         while True:
-            got = self._call(lambda o=offset: coll.get(  # type: ignore[misc]
-                include=["documents", "metadatas"], limit=_PAGE, offset=o))
+            got = self._call(
+                lambda o=offset: coll.get(  # type: ignore[misc]
+                    include=["documents", "metadatas"], limit=_PAGE, offset=o
+                )
+            )
             ids = got["ids"]
             if not ids:
                 return
@@ -297,8 +324,11 @@ class ChromaStore:
         coll = self._collection(collection)
         offset = 0
         while True:
-            got = self._call(lambda o=offset: coll.get(  # type: ignore[misc]
-                include=["metadatas"], limit=_PAGE, offset=o))
+            got = self._call(
+                lambda o=offset: coll.get(  # type: ignore[misc]
+                    include=["metadatas"], limit=_PAGE, offset=o
+                )
+            )
             if not got["ids"]:
                 return out
             for meta in got["metadatas"]:
@@ -320,8 +350,9 @@ class ChromaStore:
     ) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity through llama-index's ChromaVectorStore."""
         vector_store = ChromaVectorStore(chroma_collection=self._collection(collection))
-        query = VectorStoreQuery(query_embedding=list(vector), similarity_top_k=k,
-                                 filters=_to_filters(where))
+        query = VectorStoreQuery(
+            query_embedding=list(vector), similarity_top_k=k, filters=_to_filters(where)
+        )
         result = self._call(lambda: vector_store.query(query))
         hits: list[tuple[Chunk, float]] = []
         for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
@@ -336,19 +367,27 @@ def _to_filters(where: DenseFilter | None) -> MetadataFilters | None:
         return None
     filters: list[MetadataFilter | MetadataFilters] = []
     if where.companies:
-        filters.append(MetadataFilter(key="company_key", value=list(where.companies),
-                                      operator=FilterOperator.IN))
+        filters.append(
+            MetadataFilter(
+                key="company_key", value=list(where.companies), operator=FilterOperator.IN
+            )
+        )
     if where.speakers:
-        filters.append(MetadataFilter(key="speaker_key", value=list(where.speakers),
-                                      operator=FilterOperator.IN))
+        filters.append(
+            MetadataFilter(
+                key="speaker_key", value=list(where.speakers), operator=FilterOperator.IN
+            )
+        )
     if where.kind:
         filters.append(MetadataFilter(key="kind", value=where.kind))
     if where.since is not None:
-        filters.append(MetadataFilter(key="date_int", value=where.since,
-                                      operator=FilterOperator.GTE))
+        filters.append(
+            MetadataFilter(key="date_int", value=where.since, operator=FilterOperator.GTE)
+        )
     if where.until is not None:
-        filters.append(MetadataFilter(key="date_int", value=where.until,
-                                      operator=FilterOperator.LTE))
+        filters.append(
+            MetadataFilter(key="date_int", value=where.until, operator=FilterOperator.LTE)
+        )
     if not filters:
         return None
     return MetadataFilters(filters=filters, condition=FilterCondition.AND)

@@ -21,8 +21,28 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SENTENCE_END = re.compile(
     r"""(?:[.!?]+[\"'”’)\]]*(?=\s)|[。！？；!?]+[”’」』）)]*|\n\s*\n)""",
 )
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "vs", "inc", "co", "corp", "ltd", "jr",
-                            "sr", "no", "u.s", "e.g", "i.e", "etc", "approx"})
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "vs",
+        "inc",
+        "co",
+        "corp",
+        "ltd",
+        "jr",
+        "sr",
+        "no",
+        "u.s",
+        "e.g",
+        "i.e",
+        "etc",
+        "approx",
+    }
+)
 
 
 def cjk_ratio(text: str) -> float:

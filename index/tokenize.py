@@ -28,9 +28,10 @@ _EN_STOP = frozenset(
     know think thing things going get got also well kind sort lot say said says""".split()
 )
 _ZH_STOP = frozenset(
-    "的 了 是 在 和 有 也 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 这 那 之 吗 呢 吧 啊 么 什么 "
-    "怎么 如何 多少 为什么 是不是 有没有 这个 那个 对 把 被 让 给 从 到 说 要 会 能 可以 还 很 "
-    "多大 哪些 哪个 吗 请问 一下".split()
+    "的 了 是 在 和 有 也 就 都 而 及 与 着 或 一个 没有 我们 你们 "
+    "他们 这 那 之 吗 呢 吧 啊 么 什么 怎么 如何 多少 为什么 是不是 "
+    "有没有 这个 那个 对 把 被 让 给 从 到 说 要 会 能 可以 还 很 "
+    "多大 哪些 哪个 请问 一下".split()
 )
 
 
@@ -56,8 +57,12 @@ def tokenize(text: str) -> list[str]:
     for match in _TOKEN.finditer(fold(text)):
         piece = match.group()
         if piece[0].isascii():
-            if piece not in _EN_STOP and (len(piece) > 1 or piece.isdigit()):
-                tokens.append(stem(piece))
+            parts = re.split(r"[.\-']", piece) if len(piece) > 2 else [piece]
+            if len(parts) > 1:  # "deepseek-r1" matches "deepseek" and "deepseek-r1"
+                tokens.append(piece)
+            for part in parts:
+                if part not in _EN_STOP and (len(part) > 1 or part.isdigit()):
+                    tokens.append(stem(part))
             continue
         for word in segmenter.cut_for_search(piece):
             if word not in _ZH_STOP:

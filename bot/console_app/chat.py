@@ -15,8 +15,9 @@ HELP = """Ask a question about AI chips and semiconductor strategy, in English o
 Commands: /help  /sources  /new (forget the conversation)  /quit"""
 
 
-def run_console(engine: Engine, *, read: Callable[[str], str] = input,
-                console: Console | None = None) -> None:
+def run_console(
+    engine: Engine, *, read: Callable[[str], str] = input, console: Console | None = None
+) -> None:
     """Read questions until /quit or end of input; follow-ups use the conversation so far."""
     console = console or Console(highlight=False)
     console.print("chipquote: " + HELP)
@@ -40,8 +41,10 @@ def run_console(engine: Engine, *, read: Callable[[str], str] = input,
             continue
         if line == "/sources":
             for info in engine.sources():
-                console.print(f"{info.source_id}: {len(info.documents)} documents, "
-                              f"{info.chunks} chunks, last indexed {info.last_indexed or 'never'}")
+                console.print(
+                    f"{info.source_id}: {len(info.documents)} documents, "
+                    f"{info.chunks} chunks, last indexed {info.last_indexed or 'never'}"
+                )
             continue
         try:
             answer = engine.answer(line, AskContext(history=tuple(history[-4:])))

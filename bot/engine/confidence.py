@@ -20,7 +20,7 @@ def coverage(tokens: tuple[str, ...], hits: list[Hit], bm25: BM25Index) -> float
         return 0.0
     present: set[str] = set()
     for hit in hits:
-        present.update(tokenize(index_text(hit.chunk)))
+        present.update(tokenize(index_text(hit.chunk, with_title=False)))
     total = sum(bm25.idf(t) for t in tokens)
     found = sum(bm25.idf(t) for t in tokens if t in present)
     return found / total if total else 0.0
@@ -31,8 +31,9 @@ def relevance(hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index) -> f
     if not hits:
         return 0.0
     top = hits[:3]
-    lexical = max(coverage(question.core_tokens, top, bm25),
-                  coverage(question.expansion_tokens, top, bm25))
+    lexical = max(
+        coverage(question.core_tokens, top, bm25), coverage(question.expansion_tokens, top, bm25)
+    )
     dense = max((h.dense_score or 0.0) for h in top)
     dense_norm = min(1.0, max(0.0, (dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR)))
     return 0.6 * lexical + 0.4 * dense_norm

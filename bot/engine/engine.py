@@ -49,9 +49,16 @@ POINTER_CHECK_S = 2.0
 class ChipquoteEngine:
     """The one engine every front door calls (see :class:`bot.engine.api.Engine`)."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder,
-                 registry: SourceRegistry, reindexer: Reindexer, searcher: HybridSearcher,
-                 llm: LLMClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChromaStore,
+        embedder: Embedder,
+        registry: SourceRegistry,
+        reindexer: Reindexer,
+        searcher: HybridSearcher,
+        llm: LLMClient | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -82,9 +89,12 @@ class ChipquoteEngine:
             if self._serving is None or self._serving.version.collection != version.collection:
                 started = time.perf_counter()
                 self._serving = ServingIndex.load(self.store, version, self._bm25_dir())
-                log.info("serving index version %s (%d chunks, loaded in %.1fs)",
-                         version.collection, len(self._serving.chunks),
-                         time.perf_counter() - started)
+                log.info(
+                    "serving index version %s (%d chunks, loaded in %.1fs)",
+                    version.collection,
+                    len(self._serving.chunks),
+                    time.perf_counter() - started,
+                )
             return self._serving
 
     def _bm25_dir(self) -> Path:
@@ -102,8 +112,9 @@ class ChipquoteEngine:
         timings["analyze_ms"] = (time.perf_counter() - started) * 1000
         filters = context.filters if context else None
         retrieve_started = time.perf_counter()
-        hits = self.searcher.search(serving, analyzed.search, self.settings.chipquote_top_k,
-                                    filters, timings)
+        hits = self.searcher.search(
+            serving, analyzed.search, self.settings.chipquote_top_k, filters, timings
+        )
         timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
         score = relevance(hits, analyzed, serving.bm25)
         compose_started = time.perf_counter()
@@ -121,53 +132,75 @@ class ChipquoteEngine:
             result.notice = OTHER_LANGUAGE
         return result
 
-    def retrieve(self, question: str, context: AskContext | None = None, k: int | None = None
-                 ) -> list[Hit]:
+    def retrieve(
+        self, question: str, context: AskContext | None = None, k: int | None = None
+    ) -> list[Hit]:
         """Retrieval only (for evaluation and benchmarks)."""
         text = clean_question(question, self.settings.chipquote_max_question_chars)
         serving = self.serving_index()
         analyzed = analyze(text, context, rewriter=self.llm.rewrites if self.llm else None)
-        return self.searcher.search(serving, analyzed.search, k or self.settings.chipquote_top_k,
-                                    context.filters if context else None)
+        return self.searcher.search(
+            serving,
+            analyzed.search,
+            k or self.settings.chipquote_top_k,
+            context.filters if context else None,
+        )
 
-    def _answer_extractively(self, analyzed: AnalyzedQuestion, hits: list[Hit],
-                             serving: ServingIndex, notice: str | None = None) -> Answer:
+    def _answer_extractively(
+        self,
+        analyzed: AnalyzedQuestion,
+        hits: list[Hit],
+        serving: ServingIndex,
+        notice: str | None = None,
+    ) -> Answer:
         excerpts = select_excerpts(hits, analyzed, serving.bm25, self.settings.chipquote_max_quotes)
         quotes = _verified_quotes(excerpts)
         if not quotes:
             return self._abstain(analyzed, hits, serving)
-        return Answer(answer=pick(LEADS, analyzed.lang), abstained=False, lang=analyzed.lang,
-                      quotes=quotes, mode="extractive", notice=notice)
+        return Answer(
+            answer=pick(LEADS, analyzed.lang),
+            abstained=False,
+            lang=analyzed.lang,
+            quotes=quotes,
+            mode="extractive",
+            notice=notice,
+        )
 
-    def _answer_with_llm(self, analyzed: AnalyzedQuestion, hits: list[Hit],
-                         serving: ServingIndex) -> Answer:
+    def _answer_with_llm(
+        self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex
+    ) -> Answer:
         assert self.llm is not None
         try:
             draft = self.llm.draft(analyzed.text, hits, analyzed.lang)
         except LLMError as exc:
             log.warning("LLM answer failed (%s); falling back to the extractive answer", exc)
-            return self._answer_extractively(analyzed, hits, serving,
-                                             notice=pick(LLM_FALLBACK, analyzed.lang))
+            return self._answer_extractively(
+                analyzed, hits, serving, notice=pick(LLM_FALLBACK, analyzed.lang)
+            )
         if draft.no_answer:
             return self._abstain(analyzed, hits, serving)
         answer = verify_draft(draft, hits, self.settings.chipquote_max_quotes, analyzed.lang)
         if answer is None:
             log.warning("no quote of the LLM draft verified; using the extractive answer")
-            return self._answer_extractively(analyzed, hits, serving,
-                                             notice=pick(UNVERIFIED_DROPPED, analyzed.lang))
+            return self._answer_extractively(
+                analyzed, hits, serving, notice=pick(UNVERIFIED_DROPPED, analyzed.lang)
+            )
         return answer
 
-    def _abstain(self, analyzed: AnalyzedQuestion, hits: list[Hit],
-                 serving: ServingIndex) -> Answer:
+    def _abstain(
+        self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex
+    ) -> Answer:
         weights = term_weights(analyzed, serving.bm25)
         closest = _verified_quotes([best_excerpt(h, weights) for h in hits[:3]])
         lead = pick(ABSTAIN if closest else ABSTAIN_EMPTY, analyzed.lang)
-        return Answer(answer=lead, abstained=True, lang=analyzed.lang, closest=closest,
-                      mode="abstain")
+        return Answer(
+            answer=lead, abstained=True, lang=analyzed.lang, closest=closest, mode="abstain"
+        )
 
     # -- administration ---------------------------------------------------------------------
-    def reindex(self, source_ids: list[str] | None = None,
-                progress: ProgressCallback | None = None) -> ReindexReport:
+    def reindex(
+        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
         """Incremental, atomic reindex (see :mod:`index.reindex`)."""
         report = self.reindexer.run(source_ids, progress)
         with self._lock:
@@ -185,12 +218,20 @@ class ChipquoteEngine:
         return self.registry.add(str(location), source_id).source_id
 
 
-
 def _quote(n: int, hit: Hit, text: str) -> Quote:
     chunk = hit.chunk
-    return Quote(n=n, text=text, title=chunk.title, doc=chunk.doc_id, kind=chunk.kind,
-                 speaker=chunk.speaker, date=chunk.date, url=chunk.url, start_s=chunk.start_s,
-                 chunk_id=chunk.chunk_id)
+    return Quote(
+        n=n,
+        text=text,
+        title=chunk.title,
+        doc=chunk.doc_id,
+        kind=chunk.kind,
+        speaker=chunk.speaker,
+        date=chunk.date,
+        url=chunk.url,
+        start_s=chunk.start_s,
+        chunk_id=chunk.chunk_id,
+    )
 
 
 def _verified_quotes(excerpts: list[Excerpt]) -> list[Quote]:
@@ -231,8 +272,14 @@ def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> A
         return None
     prose = clean_prose(draft.answer, renumber, passages)
     dropped = len(quotes) < len(draft.quotes)
-    return Answer(answer=prose or pick(LEADS, lang), abstained=False, lang=lang, quotes=quotes,
-                  mode="llm", notice=pick(UNVERIFIED_DROPPED, lang) if dropped else None)
+    return Answer(
+        answer=prose or pick(LEADS, lang),
+        abstained=False,
+        lang=lang,
+        quotes=quotes,
+        mode="llm",
+        notice=pick(UNVERIFIED_DROPPED, lang) if dropped else None,
+    )
 
 
 def clean_prose(prose: str, renumber: dict[int, int], passages: list[str]) -> str:

@@ -64,15 +64,16 @@ def _sentence_score(sentence: str, weights: dict[str, float]) -> float:
 
 
 def _limit(text: str, start: int, end: int) -> int:
-    """Trim an over-long excerpt at a word boundary (a quote may end mid-sentence, never mid-word)."""
+    """Trim an over-long excerpt at a word boundary (may end mid-sentence, never mid-word)."""
     if end - start <= MAX_QUOTE_CHARS:
         return end
     cut = text.rfind(" ", start, start + MAX_QUOTE_CHARS)
     return cut if cut > start + MAX_QUOTE_CHARS // 2 else start + MAX_QUOTE_CHARS
 
 
-def select_excerpts(hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index,
-                    max_quotes: int) -> list[Excerpt]:
+def select_excerpts(
+    hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index, max_quotes: int
+) -> list[Excerpt]:
     """One excerpt per useful hit, best retrieval rank first, duplicates removed; hits whose
     best sentence shares nothing with the question are skipped (after the first)."""
     weights = term_weights(question, bm25)

@@ -26,12 +26,17 @@ def configured_sources(settings: Settings) -> list[SourceSpec]:
 def build_store(settings: Settings) -> ChromaStore:
     """The Chroma store for these settings (embedded, or the server at CHROMA_HOST)."""
     token = settings.chroma_auth_token.get_secret_value() if settings.chroma_auth_token else None
-    return ChromaStore(home=settings.ensure_home(), prefix=settings.chipquote_collection,
-                       host=settings.chroma_host, port=settings.chroma_port, auth_token=token)
+    return ChromaStore(
+        home=settings.ensure_home(),
+        prefix=settings.chipquote_collection,
+        host=settings.chroma_host,
+        port=settings.chroma_port,
+        auth_token=token,
+    )
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The configured embedding model behind the disk cache."""
+def build_embedder(settings: Settings, cache: Path | None = None) -> Embedder:
+    """The configured embedding model behind the disk cache (``cache`` overrides its file)."""
     key = settings.chipquote_embed_api_key or settings.openai_api_key
     model = make_embedding_model(
         settings.chipquote_embed_model,
@@ -39,7 +44,9 @@ def build_embedder(settings: Settings) -> Embedder:
         api_key=key.get_secret_value() if key else None,
     )
     shared_cache = os.environ.get("CHIPQUOTE_EMBED_CACHE")  # tests share one across homes
-    cache_file = Path(shared_cache) if shared_cache else settings.ensure_home() / "embed_cache.sqlite3"
+    cache_file = cache or (
+        Path(shared_cache) if shared_cache else settings.ensure_home() / "embed_cache.sqlite3"
+    )
     return Embedder(model, EmbeddingCache(cache_file))
 
 
@@ -48,18 +55,25 @@ def build_llm(settings: Settings) -> LLMClient | None:
     if not settings.llm_enabled:
         return None
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return LLMClient(model=settings.chipquote_llm_model, base_url=settings.openai_base_url,
-                     api_key=key, timeout_s=settings.chipquote_llm_timeout_s,
-                     retries=settings.chipquote_llm_retries)
+    return LLMClient(
+        model=settings.chipquote_llm_model,
+        base_url=settings.openai_base_url,
+        api_key=key,
+        timeout_s=settings.chipquote_llm_timeout_s,
+        retries=settings.chipquote_llm_retries,
+    )
 
 
-def build_engine(settings: Settings | None = None) -> ChipquoteEngine:
+def build_engine(
+    settings: Settings | None = None, *, embed_cache: Path | None = None
+) -> ChipquoteEngine:
     """The real engine: Chroma store, bundled (or configured) embedder, BM25, optional LLM."""
     settings = settings or Settings()
     store = build_store(settings)
-    embedder = build_embedder(settings)
+    embedder = build_embedder(settings, embed_cache)
     registry = SourceRegistry(store, configured_sources(settings))
     reindexer = Reindexer(store, embedder, registry, settings.ensure_home())
     searcher = HybridSearcher(store, embedder)
-    return ChipquoteEngine(settings, store, embedder, registry, reindexer, searcher,
-                           build_llm(settings))
+    return ChipquoteEngine(
+        settings, store, embedder, registry, reindexer, searcher, build_llm(settings)
+    )

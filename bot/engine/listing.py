@@ -22,12 +22,14 @@ def list_sources(store: ChromaStore, registry: SourceRegistry) -> list[SourceInf
             location=spec.location,
             errors=[DocumentFailure(e["path"], e["reason"]) for e in status.get("errors", [])],
             last_indexed=datetime.fromtimestamp(last, UTC).isoformat(timespec="seconds")
-            if last else None,
+            if last
+            else None,
         )
     for doc in sorted(documents.values(), key=lambda d: d.doc_id):
         info = infos.setdefault(
             doc.source_id, SourceInfo(source_id=doc.source_id, location="(no longer configured)")
         )
-        info.documents.append(DocumentInfo(doc.doc_id, doc.source_id, doc.title, doc.chunks,
-                                           doc.indexed_at or None))
+        info.documents.append(
+            DocumentInfo(doc.doc_id, doc.source_id, doc.title, doc.chunks, doc.indexed_at or None)
+        )
     return list(infos.values())

@@ -39,11 +39,22 @@ class Draft:
 class LLMClient:
     """A thin wrapper over ``openai.OpenAI`` with timeouts and the client's own retries."""
 
-    def __init__(self, *, model: str, base_url: str | None, api_key: str | None,
-                 timeout_s: float, retries: int) -> None:
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None,
+        api_key: str | None,
+        timeout_s: float,
+        retries: int,
+    ) -> None:
         self.model = model
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
-                                     timeout=timeout_s, max_retries=retries)
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            timeout=timeout_s,
+            max_retries=retries,
+        )
 
     def complete(self, prompt: str, *, max_tokens: int = 600) -> str:
         """One chat completion (temperature 0); raises :class:`LLMError` on any failure."""
@@ -63,8 +74,12 @@ class LLMClient:
 
     def draft(self, question: str, hits: list[Hit], lang: str) -> Draft:
         """Ask for an answer citing numbered passages; parse the JSON reply leniently."""
-        prompt = render_prompt("answer", language=LANGUAGE_NAMES.get(lang, "English"),
-                               passages=format_passages(hits), question=question)
+        prompt = render_prompt(
+            "answer",
+            language=LANGUAGE_NAMES.get(lang, "English"),
+            passages=format_passages(hits),
+            question=question,
+        )
         return parse_draft(self.complete(prompt))
 
     def rewrites(self, question: str, context: AskContext | None, lang: str) -> list[str]:
@@ -79,10 +94,12 @@ class LLMClient:
                 ).strip()
                 out.append(standalone)
             target = "English" if lang == "zh" else "Simplified Chinese"
-            out.append(self.complete(
-                render_prompt("translate", target_language=target, question=standalone),
-                max_tokens=120,
-            ).strip())
+            out.append(
+                self.complete(
+                    render_prompt("translate", target_language=target, question=standalone),
+                    max_tokens=120,
+                ).strip()
+            )
         except LLMError as exc:
             log.warning("question rewrite skipped: LLM unavailable (%s)", exc)
         return [r[:500] for r in out if r]

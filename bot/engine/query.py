@@ -26,8 +26,13 @@ class AnalyzedQuestion:
     expansion_tokens: tuple[str, ...]
 
 
-def analyze(question: str, context: AskContext | None = None, *,
-            rewriter: Rewriter | None = None, glossary: Glossary | None = None) -> AnalyzedQuestion:
+def analyze(
+    question: str,
+    context: AskContext | None = None,
+    *,
+    rewriter: Rewriter | None = None,
+    glossary: Glossary | None = None,
+) -> AnalyzedQuestion:
     """Detect language, expand names and terms into the other language (glossary), fold in the
     thread's previous question for short follow-ups, and add LLM rewrites when available."""
     glossary = glossary or default_glossary()
@@ -41,18 +46,23 @@ def analyze(question: str, context: AskContext | None = None, *,
     _, additions = glossary.expand(retrieval_text)
     expansion = tokenize(" ".join(additions))
     dense_texts = [retrieval_text]
-    if additions:
-        dense_texts.append(f"{retrieval_text} ({', '.join(additions[:12])})")
+    if additions:  # the question's names and terms in the other language, for the embedder
+        dense_texts.append(", ".join(additions[:16]))
     if rewriter is not None:
         for rewrite in rewriter(question, context, lang):
             if rewrite and rewrite not in dense_texts:
                 dense_texts.append(rewrite)
                 expansion.extend(tokenize(rewrite))
-    tokens = list(dict.fromkeys([*core, *expansion]))
+    cross = tuple(t for t in dict.fromkeys(expansion) if t not in core)
     return AnalyzedQuestion(
         text=question,
         lang=lang,
-        search=SearchQuery(dense_texts=tuple(dense_texts), tokens=tuple(tokens)),
+        search=SearchQuery(
+            dense_texts=tuple(dense_texts),
+            tokens=tuple(dict.fromkeys(core)),
+            cross_tokens=cross,
+            mention_text=" ".join([retrieval_text, *additions, *dense_texts[1:]]),
+        ),
         core_tokens=tuple(dict.fromkeys(core)),
         expansion_tokens=tuple(t for t in dict.fromkeys(expansion) if t not in core),
     )

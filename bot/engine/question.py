@@ -33,8 +33,9 @@ def clean_question(raw: object, max_chars: int) -> str:
             f"That question is too long ({len(text):,} characters); the limit is {max_chars:,}."
         )
     if not _LETTER_OR_DIGIT.search(text):
-        raise InvalidQuestion("I couldn't find any words in that. Please ask a question in "
-                              "English or Chinese.")
+        raise InvalidQuestion(
+            "I couldn't find any words in that. Please ask a question in English or Chinese."
+        )
     return text
 
 
