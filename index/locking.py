@@ -4,11 +4,15 @@ Two layers: an OS file lock under the data directory (released by the kernel whe
 dies, even by ``kill -9``), and a lease record in the store's meta collection that carries the
 owner and its progress, renewed by a heartbeat. Processes on other hosts sharing a Chroma server
 see the lease; a lease whose heartbeat is older than ``stale_after`` belongs to a dead process
-and is taken over.
+and is taken over. On the owner's own host we need not wait that long: the lease names the
+owner's pid and process start time, so a lease whose process is gone (or whose pid was reused
+by another process) is recognised as stale at once, and the next reindex after a ``kill -9``
+starts immediately.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -16,11 +20,38 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+import psutil
 from filelock import FileLock, Timeout
 
 from bot.errors import ReindexBusy
 from index.store import ChromaStore
+
+_HOST = socket.gethostname()
+
+
+def _process_started(pid: int) -> float | None:
+    """Start time of a live process, or None when no such process exists."""
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    except psutil.Error:  # access denied etc.: it exists, we just cannot inspect it
+        return 0.0
+
+
+def lease_owner_alive(lease: dict[str, Any]) -> bool | None:
+    """Whether the process holding ``lease`` still runs: True/False on its own host, None
+    (unknown) for a lease from another host or an old lease without pid information."""
+    if lease.get("host") != _HOST or "pid" not in lease:
+        return None
+    started = _process_started(int(str(lease["pid"])))
+    if started is None:
+        return False
+    recorded = float(str(lease.get("started", 0)))
+    # a start time that differs from the recorded one means the pid now belongs to another
+    return not (started and recorded and abs(started - recorded) > 1.0)
 
 
 class ReindexLock:
@@ -39,18 +70,25 @@ class ReindexLock:
         self._file_lock = FileLock(str(home / "reindex.lock"), timeout=0)
         self.stale_after = stale_after
         self.heartbeat_every = heartbeat_every
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.percent = 0
+        self._published = -1
+        self._started = _process_started(os.getpid()) or 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def current_lease(self) -> dict[str, object] | None:
-        """The live lease, or None when nobody holds one (stale leases count as none)."""
+    def current_lease(self) -> dict[str, Any] | None:
+        """The live lease, or None when nobody holds one (stale leases count as none: an old
+        heartbeat, or an owner process on this host that is gone)."""
         lease = self.store.get_meta("lease")
         if not lease:
             return None
         heartbeat = float(str(lease.get("heartbeat", 0)))
-        return lease if time.time() - heartbeat < self.stale_after else None
+        if time.time() - heartbeat >= self.stale_after:
+            return None
+        if lease.get("owner") != self.owner and lease_owner_alive(lease) is False:
+            return None
+        return lease
 
     def __enter__(self) -> ReindexLock:
         try:
@@ -90,7 +128,8 @@ class ReindexLock:
             self._file_lock.release()
 
     def update(self, percent: int) -> None:
-        """Record progress (published with the next heartbeat)."""
+        """Record progress; the heartbeat thread publishes a change within about a second, so
+        a second request reports a current "N% done"."""
         self.percent = percent
 
     def _lease_percent(self) -> int | None:
@@ -101,19 +140,29 @@ class ReindexLock:
         return int(str(lease.get("percent", 0))) if lease else None
 
     def _write_lease(self) -> None:
+        percent = self.percent
         self.store.put_meta(
             "lease",
             {
                 "owner": self.owner,
                 "heartbeat": time.time(),
-                "percent": self.percent,
+                "percent": percent,
+                "host": _HOST,
                 "pid": os.getpid(),
+                "started": self._started,
             },
         )
+        self._published = percent
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.heartbeat_every):
-            try:
-                self._write_lease()
-            except Exception:  # the store may be briefly unreachable; the next beat retries
+        """Renew the lease every ``heartbeat_every`` seconds, sooner when progress moved."""
+        last = time.monotonic()
+        tick = min(1.0, self.heartbeat_every)
+        while not self._stop.wait(tick):
+            now = time.monotonic()
+            if self.percent == self._published and now - last < self.heartbeat_every:
                 continue
+            # the store may be briefly unreachable; the next beat retries
+            with contextlib.suppress(Exception):
+                self._write_lease()
+                last = now

@@ -11,6 +11,7 @@ keeps its previously indexed copy (nothing indexed is lost to a bad read).
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from index.store import ChromaStore, StoredDocument
 log = logging.getLogger(__name__)
 Progress = Callable[[ProgressEvent], None]
 EMBED_BATCH = 32
+LOG_EVERY_S = 5.0  # progress is logged at each stage change and at most this often between
 
 
 @dataclass
@@ -40,6 +42,13 @@ class ScanResult:
     failures: list[DocumentFailure] = field(default_factory=list)
     failed_sources: set[str] = field(default_factory=set)
     failed_doc_ids: set[str] = field(default_factory=set)
+    failures_by_source: dict[str, list[DocumentFailure]] = field(default_factory=dict)
+
+    def fail(self, source_id: str, failure: DocumentFailure) -> None:
+        """Record a failure against its source (a URL source's failure names the downloaded
+        file, not the URL, so path prefixes cannot attribute it)."""
+        self.failures.append(failure)
+        self.failures_by_source.setdefault(source_id, []).append(failure)
 
 
 class Reindexer:
@@ -70,7 +79,7 @@ class Reindexer:
     ) -> ReindexReport:
         """Reindex all sources, or only ``source_ids``; raises ReindexBusy if one is running."""
         started = time.monotonic()
-        emit = progress or (lambda event: None)
+        emit = _logged(progress or (lambda event: None))
         sources = self._select(source_ids)
         with self.lock() as lock:
             report = self._run_locked(sources, source_ids is None, emit, lock)
@@ -94,8 +103,6 @@ class Reindexer:
         self, sources: list[SourceSpec], everything: bool, emit: Progress, lock: ReindexLock
     ) -> ReindexReport:
         report = ReindexReport()
-        scan = self._scan(sources, emit)
-        report.failed = scan.failures
         current = self.store.current_version()
         rebuild = current is not None and current.embed_model != self.embedder.name
         if rebuild and current is not None:
@@ -103,6 +110,13 @@ class Reindexer:
                 f"embedding model changed ({current.embed_model} -> {self.embedder.name}): "
                 "rebuilding every document into a new version"
             )
+            if not everything:
+                # other sources' stored vectors come from the old model and cannot be copied
+                # into the new version: a partial rebuild would silently drop them
+                report.notes.append("the rebuild covers every source, not only the ones asked for")
+                sources, everything = self.registry.all(), True
+        scan = self._scan(sources, emit)
+        report.failed = scan.failures
         old_docs: dict[str, StoredDocument] = (
             self.store.documents(current.collection) if current else {}
         )
@@ -131,10 +145,19 @@ class Reindexer:
             else:
                 report.removed.append(doc_id)
         if rebuild:
+            lost = sorted(keep_ids)  # failed to load now; their old vectors are unusable
+            if lost:
+                report.removed.extend(lost)
+                report.notes.append(
+                    f"{len(lost)} document(s) that failed to load could not be carried over "
+                    "(their vectors come from the old model); fix them and reindex"
+                )
             keep_ids = []
         if current and not (report.added or report.changed or report.removed) and not rebuild:
             report.version = current.collection
             self._record_status(sources, scan)
+            # a reindex killed earlier may have left a half-built version behind
+            self._collect_garbage(keep={current.collection})
             emit(ProgressEvent("done", len(new_docs), len(new_docs), None, len(scan.failures)))
             return report
         report.version = self._build(
@@ -154,7 +177,7 @@ class Reindexer:
                 files.extend((spec, root, path) for root, path in self._files(spec))
             except (SourceError, OSError) as exc:
                 scan.failed_sources.add(spec.source_id)
-                scan.failures.append(DocumentFailure(spec.location, str(exc)))
+                scan.fail(spec.source_id, DocumentFailure(spec.location, str(exc)))
         for n, (spec, root, path) in enumerate(files, 1):
             emit(ProgressEvent("scan", n - 1, len(files), path.name, len(scan.failures)))
             doc_key = spec.location if spec.is_url else _relative(path, root)
@@ -169,12 +192,12 @@ class Reindexer:
                     max_bytes=self.max_file_bytes,
                 )
             except LoaderError as exc:
-                scan.failures.append(DocumentFailure(str(path), str(exc)))
+                scan.fail(spec.source_id, DocumentFailure(str(path), str(exc)))
                 scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
                 continue
             except Exception as exc:  # a loader bug must not sink the whole reindex
                 log.exception("loader crashed on %s", path)
-                scan.failures.append(DocumentFailure(str(path), f"unexpected error: {exc!r}"))
+                scan.fail(spec.source_id, DocumentFailure(str(path), f"unexpected error: {exc!r}"))
                 scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
                 continue
             for doc in docs:
@@ -230,20 +253,55 @@ class Reindexer:
         for spec in sources:
             errors = [
                 {"path": f.path, "reason": f.reason}
-                for f in scan.failures
-                if f.path.startswith(spec.location) or f.path == spec.location
+                for f in scan.failures_by_source.get(spec.source_id, [])
             ]
             self.registry.record_status(spec.source_id, errors)
 
     def _collect_garbage(self, keep: set[str]) -> None:
-        """Drop versions other than the new one and the one it replaced (which may still be
-        answering an in-flight question in another process)."""
-        for name in self.store.version_collections():
-            if name not in keep:
-                try:
-                    self.store.drop(name)
-                except Exception as exc:
-                    log.warning("could not drop old version %s: %s", name, exc)
+        """Drop versions other than those in ``keep`` (the new one and the one it replaced,
+        which may still be answering an in-flight question in another process): older ones,
+        and half-built ones a killed reindex left behind. Their BM25 caches go with them, so
+        the keyword side never outlives its version. Runs under the reindex lock, so no other
+        reindex is building a version right now."""
+        live = set(self.store.version_collections())
+        for name in sorted(live - keep):
+            try:
+                self.store.drop(name)
+                live.discard(name)
+                log.info("dropped index version %s", name)
+            except Exception as exc:
+                log.warning("could not drop old version %s: %s", name, exc)
+        bm25_root = self.home / "bm25"
+        if not bm25_root.is_dir():
+            return
+        for cache in bm25_root.iterdir():
+            name = cache.name.removesuffix(".tmp")
+            if name.startswith(f"{self.store.prefix}_v") and name not in live:
+                shutil.rmtree(cache, ignore_errors=True)
+
+
+def _logged(emit: Progress) -> Progress:
+    """Wrap a progress callback so the event stream also reaches the log: every stage change,
+    and otherwise at most every ``LOG_EVERY_S`` seconds (a reindex from the scheduler or chat
+    leaves a trace an operator can follow)."""
+    last: dict[str, float | str] = {"stage": "", "at": 0.0}
+
+    def on_event(event: ProgressEvent) -> None:
+        now = time.monotonic()
+        if event.stage != last["stage"] or now - float(last["at"]) >= LOG_EVERY_S:
+            last["stage"], last["at"] = event.stage, now
+            log.info(
+                "reindex %s: %d/%d (%d%%)%s%s",
+                {"scan": "reading", "embed": "embedding"}.get(event.stage, event.stage),
+                event.done,
+                event.total,
+                event.percent,
+                f", {event.failures} failed" if event.failures else "",
+                f", at {event.current}" if event.current else "",
+            )
+        emit(event)
+
+    return on_event
 
 
 _FOLDER_DOCS = ("readme", "manifest", "license", "licence", "changelog", "contributing")
