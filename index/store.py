@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _UNIT = [1.0]  # meta records need a vector; they are only ever fetched by id
 _PAGE = 2000
+# chromadb's HttpClient waits forever by default; a hung or partitioned server must become
+# "unreachable" within seconds instead of freezing every question.
+HTTP_CONNECT_TIMEOUT_S = 3.0
+HTTP_READ_TIMEOUT_S = 60.0
+SERVER_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,19 @@ def _is_connection_error(exc: BaseException) -> bool:
     return any(s in text for s in ("connect", "timeout", "refused", "unavailable", "reset"))
 
 
+def _bound_http_timeouts(client: Any) -> None:
+    """Give chromadb's HTTP session finite timeouts (it has none, so a server that stops
+    answering would hang the caller). Best effort: a future chromadb without this private
+    attribute keeps its own behaviour."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(HTTP_READ_TIMEOUT_S, connect=HTTP_CONNECT_TIMEOUT_S)
+    else:
+        log.debug("chromadb HTTP session not found; its default timeouts apply")
+
+
 class ChromaStore:
     """Versioned collections, the meta collection and conversions to :class:`Chunk`."""
 
@@ -108,6 +127,8 @@ class ChromaStore:
         self.port = port
         self._auth_token = auth_token
         self._client: Any = None
+        self._nesting = threading.local()  # only the outermost _call retries (see _call)
+        self._down_since: float | None = None
 
     # -- connection -------------------------------------------------------------------------
     @property
@@ -130,6 +151,7 @@ class ChromaStore:
             client = chromadb.HttpClient(
                 host=self.host, port=self.port, headers=headers, settings=chroma_settings
             )
+            _bound_http_timeouts(client)
             client.heartbeat()
             return client
         path = self.home / "chroma"
@@ -138,26 +160,59 @@ class ChromaStore:
 
     def _call(self, fn: Callable[[], T]) -> T:
         """Run a store operation; connection failures retry briefly, then become
-        :class:`IndexUnavailable` with a message a user can act on."""
-        attempts = 3 if self.host else 1
+        :class:`IndexUnavailable` with a message a user can act on.
+
+        Operations nest (reading a meta record connects, opens the meta collection, then
+        reads), so only the outermost call retries and translates errors: retrying at every
+        level multiplied the attempts and kept a question waiting ~15 s while Chroma was down.
+        After a failure the client is dropped, so the next call reconnects once the server is
+        back; no restart is needed."""
+        if getattr(self._nesting, "active", False):
+            return fn()
+        self._nesting.active = True
+        try:
+            return self._call_outermost(fn)
+        finally:
+            self._nesting.active = False
+
+    def _call_outermost(self, fn: Callable[[], T]) -> T:
         retrying = retry(
             retry=retry_if_exception(_is_connection_error),
-            stop=stop_after_attempt(attempts),
+            stop=stop_after_attempt(SERVER_ATTEMPTS if self.host else 1),
             wait=wait_exponential(multiplier=0.2, max=2),
             reraise=True,
         )
         try:
-            return retrying(fn)()
+            result = retrying(fn)()
         except IndexUnavailable:
             raise
         except Exception as exc:
             if self.host and _is_connection_error(exc):
                 self._client = None
+                if self._down_since is None:
+                    self._down_since = time.monotonic()
+                    log.warning(
+                        "Chroma server at %s:%s unreachable (%s: %s); will reconnect on the "
+                        "next request",
+                        self.host,
+                        self.port,
+                        type(exc).__name__,
+                        exc,
+                    )
                 raise IndexUnavailable(
                     f"The index server at {self.host}:{self.port} is unreachable; "
                     "try again shortly."
                 ) from exc
             raise
+        if self._down_since is not None:
+            log.warning(
+                "Chroma server at %s:%s reachable again after %.0f s",
+                self.host,
+                self.port,
+                time.monotonic() - self._down_since,
+            )
+            self._down_since = None
+        return result
 
     def ping(self) -> None:
         """Raise :class:`IndexUnavailable` unless the store answers."""
