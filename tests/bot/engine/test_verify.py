@@ -4,7 +4,6 @@ in the source it cites, and what is shown is always the source's own characters.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -267,29 +266,12 @@ def test_real_chinese_memo_quote() -> None:
     assert v.text == "ASIC 營收超過 10 億美元，並預期 2027 年將成長至數十億美元"
 
 
-# --- speed ---------------------------------------------------------------------------------------
+# --- hostile sizes --------------------------------------------------------------------------------
+# Speed is measured by the benchmarks (bench/), not asserted here; these inputs must simply come
+# back (the timeout is a hang guard against quadratic blow-up, not a speed goal).
 
 
-def _best_of(n: int, fn: object) -> float:
-    assert callable(fn)
-    best = float("inf")
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def test_typical_quote_is_fast(seed: str) -> None:
-    passage = seed[:2000]
-    candidate = passage[600:900]
-    assert verify_quote(candidate, passage) is not None
-    # Passages are normalised once and cached; first-time cost is a few hundred microseconds.
-    assert _best_of(20, lambda: verify_quote(candidate, passage)) < 0.001
-    fresh = iter([passage + " " * i for i in range(1, 21)])  # uncached passages
-    assert _best_of(20, lambda: verify_quote(candidate, next(fresh))) < 0.002
-
-
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("candidate", "passage"),
     [
@@ -301,10 +283,10 @@ def test_typical_quote_is_fast(seed: str) -> None:
         ("營收超過十億美元" * 100, "營收超過，十億美元" * 10_000),
     ],
 )
-def test_adversarial_inputs_stay_linear(candidate: str, passage: str) -> None:
-    t0 = time.perf_counter()
-    verify_quote(candidate, passage)
-    assert time.perf_counter() - t0 < 1.0
+def test_adversarial_inputs_come_back(candidate: str, passage: str) -> None:
+    result = verify_quote(candidate, passage)
+    if result is not None:
+        assert all(0 <= s < e <= len(passage) for s, e in result.spans)
 
 
 # --- properties ----------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""A local OpenAI-compatible HTTP server for tests: ``/v1/chat/completions`` answers from a
+queue of scripted replies (or a function of the prompt) and records every request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+Reply = str | int | Callable[[str], str]  # text, an HTTP status to fail with, or a function
+
+
+@dataclass
+class FakeOpenAI:
+    """Serve on 127.0.0.1:<free port> in a background thread."""
+
+    replies: list[Reply] = field(default_factory=list)
+    default: Reply = "NO_ANSWER"
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    delay_s: float = 0.0
+    port: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _runner: web.AppRunner | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def prompts(self) -> list[str]:
+        return [r["messages"][-1]["content"] for r in self.requests]
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        reply = self.replies.pop(0) if self.replies else self.default
+        if isinstance(reply, int):
+            return web.json_response({"error": {"message": "scripted failure"}}, status=reply)
+        text = reply(body["messages"][-1]["content"]) if callable(reply) else reply
+        return web.json_response(
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "test"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": text},
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )
+
+    def start(self) -> FakeOpenAI:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            app = web.Application()
+            app.router.add_post("/v1/chat/completions", self._chat)
+            self._runner = web.AppRunner(app)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            self._loop.run_until_complete(site.start())
+            server = site._server
+            assert server is not None and server.sockets
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        assert ready.wait(10), "fake OpenAI server did not start"
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
+
+
+def draft(answer: str, quotes: list[tuple[int, str]]) -> str:
+    """A model reply in the JSON format prompts/answer.md asks for."""
+    return json.dumps({"answer": answer, "quotes": [{"passage": n, "quote": q} for n, q in quotes]})

@@ -1,0 +1,86 @@
+"""Fixtures shared by the whole suite: a clean environment, a shared embedding cache, and
+engines over real corpora (real embedded Chroma, the real bundled embedding model)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.engine.engine import ChipquoteEngine
+from bot.engine.factory import build_engine
+from bot.settings import Settings
+from index.sources import SourceSpec
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_CORPUS = SHARED / "corpus"
+DEV_QUESTIONS = SHARED / "eval" / "dev.jsonl"
+
+_ISOLATED = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "CHROMA_HOST",
+    "CHROMA_PORT",
+    "CHROMA_AUTH_TOKEN",
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "CHIPQUOTE_HOME",
+    "CHIPQUOTE_SOURCES",
+    "CHIPQUOTE_EMBED_MODEL",
+    "CHIPQUOTE_EMBED_CACHE",
+    "CHIPQUOTE_REINDEX_EVERY",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests never talk to a real LLM, Chroma server or chat platform by accident."""
+    for name in _ISOLATED:
+        os.environ.pop(name, None)
+
+
+def require_shared() -> None:
+    """Skip when the development corpus beside the repo is absent (CI always has it)."""
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip(f"development corpus not found at {SHARED_CORPUS}")
+
+
+@pytest.fixture(scope="session")
+def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the session's engines, so each text is embedded once."""
+    return tmp_path_factory.mktemp("embed-cache") / "vectors.sqlite3"
+
+
+def make_settings(home: Path, **overrides: object) -> Settings:
+    """Settings for a test engine: its own data directory, nothing read from .env."""
+    return Settings(_env_file=None, chipquote_home=home, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def sample_engine(
+    tmp_path_factory: pytest.TempPathFactory, embed_cache: Path
+) -> Iterator[ChipquoteEngine]:
+    """The real engine over the bundled sample corpus (what `make run` serves)."""
+    engine = build_engine(
+        make_settings(tmp_path_factory.mktemp("sample-home")), embed_cache=embed_cache
+    )
+    engine.reindex()
+    yield engine
+
+
+@pytest.fixture(scope="session")
+def dev_engine(
+    tmp_path_factory: pytest.TempPathFactory, embed_cache: Path
+) -> Iterator[ChipquoteEngine]:
+    """The real engine over the shared development corpus (bilingual, ~500 chunks)."""
+    require_shared()
+    engine = build_engine(
+        make_settings(tmp_path_factory.mktemp("dev-home")), embed_cache=embed_cache
+    )
+    engine.registry.configured = [SourceSpec("corpus", str(SHARED_CORPUS), {}, "config")]
+    engine.reindex()
+    yield engine
