@@ -49,6 +49,7 @@ FEEDBACK_THANKS_DOWN = "Thanks for telling us; we use this to improve answers."
 # --- admin -----------------------------------------------------------------------------------
 
 NOT_ADMIN = "Sorry, only server admins can do that."
+NOT_WORKSPACE_ADMIN = "Sorry, only chipquote's admins and workspace admins can do that."
 ADMIN_GUILD_ONLY = "Admin commands work in a server, not in direct messages."
 REINDEX_STARTED = "Reindex started…"
 NO_SOURCES = "No sources are configured yet. Add one with `/addsource`."

@@ -1,0 +1,196 @@
+"""Slash commands: ``/ask``, and the admin commands ``/chipquote-sources`` and
+``/chipquote-reindex [source]``.
+
+Slack wants an acknowledgement within 3 seconds, so every command acks first (a refusal of a
+bad or rate-limited ``/ask`` *is* the ack: its text is shown only to the asker) and does the
+slow part afterwards; async bolt keeps running the listener after ``ack()`` returns.
+
+``/ask`` posts the question in the channel and threads the answer under that post, so the
+answer is public, follow-ups in that thread have context, and long answers can be several
+messages. Where the bot may not post (a channel it was not invited to, a DM between other
+people) it answers through the command's ``response_url`` instead, in the channel.
+
+Admin commands are refused (ephemeral, and logged) for anyone but configured or workspace
+admins. ``/chipquote-reindex`` posts one message and edits it with throttled progress, then the
+report; the reindex runs in a worker thread so questions keep being answered meanwhile. Where
+the bot cannot post in the channel, that message goes to the admin's DM with the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat import texts
+from bot.chat.admin import format_sources, run_reindex
+from bot.chat.render import render_answer
+from bot.errors import ChipquoteError, InvalidQuestion
+from bot.slack_app.answering import (
+    UNREACHABLE,
+    ask_engine,
+    check_question,
+    remember,
+    reply,
+    tell_privately,
+)
+from bot.slack_app.blocks import (
+    SECTION_TEXT_CHARS,
+    answer_messages,
+    notice_message,
+    question_message,
+)
+from bot.slack_app.client import slack_error
+from bot.slack_app.deps import SlackDeps
+from bot.slack_app.mrkdwn import bold_markdown
+from bot.slack_app.permissions import is_admin, log_refusal
+
+log = logging.getLogger(__name__)
+
+ASK = "/ask"
+SOURCES = "/chipquote-sources"
+REINDEX = "/chipquote-reindex"
+
+
+async def ask_via_response_url(deps: SlackDeps, respond: AsyncRespond, question: str) -> None:
+    """Answer where the bot cannot post: in the channel through ``response_url`` (no thread,
+    so no follow-ups there); an apology or refusal only to the asker."""
+    result = await ask_engine(deps, question, [])
+    if isinstance(result, str):
+        message = notice_message(result)
+        await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        return
+    await remember(deps, result, question)
+    for message in answer_messages(render_answer(result)):
+        await respond(
+            text=message.text,
+            blocks=message.blocks,
+            response_type="in_channel",
+            replace_original=False,
+        )
+
+
+async def allowed(
+    deps: SlackDeps, client: AsyncWebClient, command: dict[str, Any], respond: AsyncRespond
+) -> bool:
+    """True for an admin; anyone else gets an ephemeral refusal and a log line."""
+    user = command["user_id"]
+    if await is_admin(client, deps.settings, user):
+        return True
+    log_refusal(command["command"], user, command.get("team_id"), command.get("channel_id"))
+    await tell_privately(
+        client, command["channel_id"], user, texts.NOT_WORKSPACE_ADMIN, respond=respond
+    )
+    return False
+
+
+async def post_visible(
+    client: AsyncWebClient, channel: str, user_id: str, text: str
+) -> tuple[str, str]:
+    """Post ``text`` in ``channel``, or in the user's DM with the app when the bot may not
+    post there; returns the ``(channel, ts)`` to edit."""
+    message = notice_message(text)
+    try:
+        posted = await client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks
+        )
+    except SlackApiError as err:
+        if slack_error(err) not in UNREACHABLE:
+            raise
+        posted = await client.chat_postMessage(
+            channel=user_id, text=message.text, blocks=message.blocks
+        )
+    return str(posted["channel"]), str(posted["ts"])
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    """Register the slash commands."""
+
+    @app.command(ASK)
+    async def ask(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        user, channel = command["user_id"], command["channel_id"]
+        try:
+            question = check_question(deps, command.get("text") or "", command.get("team_id"), user)
+        except InvalidQuestion as err:
+            await ack(text=err.user_message)
+            return
+        await ack()
+        try:
+            post = question_message(user, question)
+            try:
+                parent = await client.chat_postMessage(
+                    channel=channel, text=post.text, blocks=post.blocks
+                )
+            except SlackApiError as err:
+                if slack_error(err) not in UNREACHABLE:
+                    raise
+                await ask_via_response_url(deps, respond, question)
+                return
+            await reply(deps, client, str(parent["channel"]), str(parent["ts"]), question, [])
+        except Exception:
+            log.exception("%s failed", ASK)
+            await respond(text=texts.APOLOGY, response_type="ephemeral")
+
+    @app.command(SOURCES)
+    async def sources(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not await allowed(deps, client, command, respond):
+            return
+        try:
+            infos = await asyncio.to_thread(deps.engine.sources)
+            stats = await asyncio.to_thread(deps.feedback.stats)
+            text = bold_markdown(format_sources(infos, stats, max_chars=SECTION_TEXT_CHARS - 100))
+        except ChipquoteError as err:
+            text = err.user_message
+        except Exception:
+            log.exception("%s failed", SOURCES)
+            text = texts.APOLOGY
+        await tell_privately(
+            client, command["channel_id"], command["user_id"], text, respond=respond
+        )
+
+    @app.command(REINDEX)
+    async def reindex(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not await allowed(deps, client, command, respond):
+            return
+        source = (command.get("text") or "").strip() or None
+        user = command["user_id"]
+        log.info("reindex of %s requested by %s", source or "all sources", user)
+        try:
+            channel, ts = await post_visible(
+                client, command["channel_id"], user, texts.REINDEX_STARTED
+            )
+        except Exception:
+            log.exception("%s could not post its progress message", REINDEX)
+            await respond(text=texts.APOLOGY, response_type="ephemeral")
+            return
+
+        async def edit(text: str) -> None:
+            message = notice_message(bold_markdown(text))
+            await client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
+
+        try:
+            await run_reindex(
+                deps.engine,
+                [source] if source else None,
+                edit,
+                min_interval_s=deps.progress_interval_s,
+            )
+        except ChipquoteError as err:
+            await edit(err.user_message)
+        except Exception:
+            log.exception("%s failed", REINDEX)
+            await edit(texts.APOLOGY)
