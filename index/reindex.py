@@ -24,7 +24,7 @@ from index.embeddings import Embedder
 from index.fetch import download
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.locking import ReindexLock
-from index.models import Document, DocumentFailure, ProgressEvent, ReindexReport
+from index.models import Chunk, Document, DocumentFailure, ProgressEvent, ReindexReport
 from index.sources import SourceRegistry, SourceSpec
 from index.store import ChromaStore, StoredDocument
 
@@ -123,18 +123,31 @@ class Reindexer:
         selected = {s.source_id for s in sources}
         new_docs = {d.doc_id: d for d in scan.documents}
         keep_ids: list[str] = []  # copied forward with their stored vectors
-        to_embed: list[Document] = []
-        for doc_id, doc in new_docs.items():
+        to_embed: list[tuple[Document, list[Chunk]]] = []
+        for doc_id, doc in list(new_docs.items()):
             old = old_docs.get(doc_id)
-            if old is None:
-                report.added.append(doc_id)
-                to_embed.append(doc)
-            elif rebuild or old.content_hash != document_hash(doc):
-                report.changed.append(doc_id)
-                to_embed.append(doc)
-            else:
+            if old is not None and not rebuild and old.content_hash == document_hash(doc):
                 report.unchanged.append(doc_id)
                 keep_ids.append(doc_id)
+                continue
+            chunks = chunk_document(doc, self.policy)
+            if not chunks:
+                # A version only knows documents through their chunks: one without any would
+                # look new to every reindex and force a pointless new version each time.
+                del new_docs[doc_id]
+                scan.fail(
+                    doc.source_id,
+                    DocumentFailure(
+                        doc.path or doc_id,
+                        f"nothing to index: no passage of at least {self.policy.min_words} words",
+                    ),
+                )
+            elif old is None:
+                report.added.append(doc_id)
+                to_embed.append((doc, chunks))
+            else:
+                report.changed.append(doc_id)
+                to_embed.append((doc, chunks))
         for doc_id, old in old_docs.items():
             if doc_id in new_docs:
                 continue
@@ -225,7 +238,7 @@ class Reindexer:
         self,
         previous: str | None,
         keep_ids: list[str],
-        to_embed: list[Document],
+        to_embed: list[tuple[Document, list[Chunk]]],
         report: ReindexReport,
         emit: Progress,
         lock: ReindexLock,
@@ -235,10 +248,9 @@ class Reindexer:
             self.store.copy_documents(previous, name, keep_ids)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         total = len(to_embed)
-        for n, doc in enumerate(to_embed, 1):
+        for n, (doc, chunks) in enumerate(to_embed, 1):
             emit(ProgressEvent("embed", n - 1, total, doc.title or doc.doc_id, len(report.failed)))
             lock.update(int(100 * (n - 1) / max(total, 1)))
-            chunks = chunk_document(doc, self.policy)
             extra = {doc.doc_id: {"path": doc.path or "", "indexed_at": now}}
             for i in range(0, len(chunks), EMBED_BATCH):
                 batch = chunks[i : i + EMBED_BATCH]
