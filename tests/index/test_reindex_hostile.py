@@ -1,0 +1,96 @@
+"""Hostile files in a source folder are reported one by one with a reason, never sink the
+reindex, and the good files beside them are indexed (real loaders, real store and model)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from reindex_support import make_engine, quoted, write_sources, write_transcript
+
+from index.models import ReindexReport
+
+GOOD = "Jensen Huang: Blackwell is in full production and demand keeps exceeding supply.\n"
+
+
+def _hostile_folder(folder: Path) -> dict[str, Path]:
+    """Good files plus one of each kind of bad file an admin's folder may contain."""
+    folder.mkdir(parents=True)
+    good = write_transcript(
+        folder / "good.txt",
+        "Jensen Huang",
+        ("Blackwell is in full production and demand keeps exceeding supply this year.",),
+    )
+    also_good = folder / "latin1.txt"  # legacy encoding: decoded, not rejected
+    also_good.write_bytes(
+        "Lisa Su: the MI300 ramp in the café district of data centers exceeded our "
+        "expectations this quarter.\n".encode("latin-1")
+    )
+    bad = {
+        "binary": folder / "binary.txt",
+        "utf8": folder / "broken_utf8.txt",
+        "empty": folder / "empty.txt",
+        "huge": folder / "huge.txt",
+        "io": folder / "unreadable.txt",
+    }
+    bad["binary"].write_bytes(b"Jensen Huang: \x00\x01\x02 \x89PNG\r\n\x1a\n\x00\x00")
+    # clearly UTF-8 (many multi-byte characters), then bytes that cannot be UTF-8
+    bad["utf8"].write_bytes(
+        ("黄仁勋：数据中心的需求非常强劲，我们的供应仍然紧张。" * 3).encode() + b"\xff\xfe\xc3\x28"
+    )
+    bad["empty"].write_bytes(b"")
+    bad["huge"].write_text(GOOD * 2000, encoding="utf-8")  # ~160 kB > the limit set below
+    # a file whose read fails in the kernel (EIO), since root can read a chmod-000 file
+    bad["io"].symlink_to("/proc/self/mem")
+    os.mkfifo(folder / "pipe.txt")  # reading a FIFO would block forever
+    (folder / "folder.txt").mkdir()  # a directory named like a file is walked, not read
+    return {"good": good, "latin1": also_good, **bad}
+
+
+def test_hostile_files_are_reported_per_file_and_good_files_indexed(tmp_path: Path) -> None:
+    files = _hostile_folder(tmp_path / "corpus")
+    engine = make_engine(
+        tmp_path / "home", write_sources(tmp_path / "s.yaml", {"calls": tmp_path / "corpus"})
+    )
+    engine.reindexer.max_file_bytes = 50_000
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(engine.reindex()), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "a hostile file hung the reindex"
+    report = result[0]
+    assert isinstance(report, ReindexReport)
+
+    reasons = {Path(f.path).name: f.reason for f in report.failed}
+    assert set(reasons) == {p.name for k, p in files.items() if k not in ("good", "latin1")}
+    assert "NUL" in reasons["binary.txt"]
+    assert "invalid UTF-8" in reasons["broken_utf8.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "too large" in reasons["huge.txt"]
+    assert "Input/output error" in reasons["unreadable.txt"]
+    assert sorted(report.added) == ["calls:good.txt", "calls:latin1.txt"]
+    assert report.switched
+    assert "Blackwell" in quoted(engine.answer("What did Jensen Huang say about Blackwell?"))
+    status = engine.registry.status("calls")["errors"]
+    assert {Path(e["path"]).name for e in status} == set(reasons)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod-000 files; EIO case covers it")
+def test_unreadable_file_is_reported_as_permission_denied(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    write_transcript(
+        folder / "good.txt", "Lisa Su", ("The MI300 ramp has been the fastest in our history.",)
+    )
+    locked = write_transcript(folder / "locked.txt", "Lisa Su", ("Secret roadmap details.",))
+    locked.chmod(0)
+    try:
+        engine = make_engine(tmp_path / "home", write_sources(tmp_path / "s.yaml", {"c": folder}))
+        report = engine.reindex()
+    finally:
+        locked.chmod(0o644)
+    assert [(Path(f.path).name, f.reason) for f in report.failed] == [
+        ("locked.txt", "permission denied")
+    ]
+    assert report.added == ["c:good.txt"]
