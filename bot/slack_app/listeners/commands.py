@@ -46,7 +46,7 @@ from bot.slack_app.blocks import (
 )
 from bot.slack_app.client import slack_error
 from bot.slack_app.deps import SlackDeps
-from bot.slack_app.mrkdwn import bold_markdown
+from bot.slack_app.mrkdwn import bold_markdown, escape
 from bot.slack_app.permissions import is_admin, log_refusal
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         try:
             question = check_question(deps, command.get("text") or "", command.get("team_id"), user)
         except InvalidQuestion as err:
-            await ack(text=err.user_message)
+            await ack(text=escape(err.user_message), response_type="ephemeral")
             return
         await ack()
         try:

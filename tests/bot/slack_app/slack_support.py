@@ -1,0 +1,299 @@
+"""Helpers for the Slack tests: a fake engine, people, and the real app served over HTTP.
+
+The app is the real slack_bolt ``AsyncApp`` from :func:`bot.slack_app.create_slack_app`, served
+by :func:`bot.slack_app.start_http` on 127.0.0.1 port 0 exactly as ``run_slack`` serves it, and
+its Web API client (with our retry handlers) points at :mod:`fake_slack_api`. Requests are
+signed the way Slack signs them. Only the engine is fake, answering with the sample corpus's own
+text so quotes are verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from fake_slack_api import APP_ID, BOT_USER, TEAM, FakeSlackApi
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+
+from bot.chat.feedback import FeedbackStore
+from bot.chat.ratelimit import RateLimiter
+from bot.engine.api import ProgressCallback
+from bot.engine.models import Answer, AskContext, Quote
+from bot.settings import Settings
+from bot.slack_app import build_web_client, create_slack_app, start_http
+from index.models import ProgressEvent, ReindexReport, SourceInfo
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
+ALICE = "U0ALICE01"
+BOB = "U0BOB0001"
+ADMIN = "U0ADMIN01"
+WORKSPACE_ADMIN = "U0OWNER01"
+CHANNEL = "C0GENERAL"
+DM = "D0ALICE01"
+
+SAMPLE_DOC = "000_dd2f60ee431230bd.txt"
+SAMPLE = Path(__file__).resolve().parents[3] / "index" / "sample_corpus"
+SAMPLE_TEXT = (SAMPLE / SAMPLE_DOC).read_text("utf-8")
+LONG_SHOT = (
+    "But I would — think of Dojo as … a long shot. Um, it’s a long shot worth taking, "
+    "because the payoff is potentially very high, but it’s not something that is a high "
+    "probability — it’s not like a sure thing, at all."
+)
+DUAL_PATH = "and we’re pursuing the dual path of NVIDIA and Dojo."
+
+
+def sample_quote(n: int, text: str) -> Quote:
+    """A quote of the sample forum thread, checked to be verbatim."""
+    assert text in SAMPLE_TEXT, "must be verbatim"
+    return Quote(
+        n=n,
+        text=text,
+        title="tesla的dojo是不是要黄了",
+        doc=SAMPLE_DOC,
+        kind="forum",
+        speaker="Elon Musk",
+        date="2024-01-24",
+        url="https://example.invalid/thread/1?page=2&post=7",
+    )
+
+
+def dojo_answer() -> Answer:
+    return Answer(
+        answer="Musk called Dojo a long shot worth taking.",
+        abstained=False,
+        lang="en",
+        quotes=[sample_quote(1, LONG_SHOT), sample_quote(2, DUAL_PATH)],
+    )
+
+
+def long_answer(count: int = 30) -> Answer:
+    """Many long quotes (Musk's two 1,000-character answers, repeated), each verbatim."""
+    paragraphs = [p for p in SAMPLE_TEXT.split("\n") if len(p) > 1000]
+    texts = [paragraphs[i % len(paragraphs)] for i in range(count)]
+    return Answer(
+        answer="Here is everything the thread says.",
+        abstained=False,
+        lang="en",
+        quotes=[sample_quote(i + 1, t) for i, t in enumerate(texts)],
+    )
+
+
+Reply = Answer | Exception | Callable[[str, AskContext | None], Answer]
+
+
+@dataclass
+class FakeEngine:
+    """Answers from a queue (else the Dojo answer), records calls and the thread they ran on;
+    reindex emits progress events from its own thread like the real one."""
+
+    replies: list[Reply] = field(default_factory=list)
+    calls: list[tuple[str, AskContext | None]] = field(default_factory=list)
+    threads: list[str] = field(default_factory=list)
+    reindexed: list[list[str] | None] = field(default_factory=list)
+    reindex_steps: int = 6
+    reindex_pause: float = 0.03
+
+    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+        self.calls.append((question, context))
+        self.threads.append(threading.current_thread().name)
+        reply: Reply = self.replies.pop(0) if self.replies else dojo_answer()
+        if isinstance(reply, Exception):
+            raise reply
+        if callable(reply) and not isinstance(reply, Answer):
+            return reply(question, context)
+        return reply
+
+    def reindex(
+        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
+        self.reindexed.append(source_ids)
+        for i in range(1, self.reindex_steps + 1):
+            time.sleep(self.reindex_pause)
+            if progress:
+                progress(ProgressEvent("embed", i, self.reindex_steps, current=f"doc{i}.txt"))
+        return ReindexReport(added=["new.txt"], unchanged=[SAMPLE_DOC], switched=True)
+
+    def sources(self) -> list[SourceInfo]:
+        return [SourceInfo(source_id="sample", location=str(SAMPLE))]
+
+    def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
+        return "upload-1"
+
+
+def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with a request: timestamp and ``v0=`` HMAC signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+@dataclass
+class Sent:
+    """Slack's view of one request: the HTTP status and body the app answered with."""
+
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class RunningSlack:
+    """The served app, the API stand-in, and ways to send it signed requests."""
+
+    app: AsyncApp
+    api: FakeSlackApi
+    engine: Any
+    feedback: FeedbackStore
+    limiter: RateLimiter
+    url: str
+    session: aiohttp.ClientSession
+
+    async def post(
+        self, body: str, content_type: str, *, headers: dict[str, str] | None = None
+    ) -> Sent:
+        """POST ``body`` to the events endpoint (signed unless ``headers`` are given)."""
+        sent_headers = {
+            "Content-Type": content_type,
+            **(sign(body) if headers is None else headers),
+        }
+        async with self.session.post(self.url, data=body.encode(), headers=sent_headers) as r:
+            return Sent(r.status, await r.text())
+
+    async def event(self, event: dict[str, Any], **headers: str) -> Sent:
+        """An Events API ``event_callback`` wrapping ``event``."""
+        body = json.dumps(
+            {
+                "token": "legacy-verification-token",
+                "team_id": TEAM,
+                "api_app_id": APP_ID,
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{event['ts'].replace('.', '')}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+            }
+        )
+        extra = {**sign(body), **headers} if headers else None
+        return await self.post(body, "application/json", headers=extra)
+
+    async def mention(
+        self, user: str, text: str, *, channel: str = CHANNEL, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """``user`` writes ``text`` mentioning the bot; sends both events Slack would."""
+        message = self.api.add_user_message(
+            channel, user, f"<@{BOT_USER}> {text}", thread_ts=thread_ts
+        )
+        mention = {k: v for k, v in message.items() if k != "channel_type"}
+        sent = await self.event({**mention, "type": "app_mention"})
+        assert sent.status == 200, sent
+        sent = await self.event(message)  # message.channels arrives too; it must be ignored
+        assert sent.status == 200, sent
+        return message
+
+    async def message(
+        self,
+        user: str,
+        text: str,
+        *,
+        channel: str = CHANNEL,
+        thread_ts: str | None = None,
+        channel_type: str = "channel",
+    ) -> dict[str, Any]:
+        """``user`` writes ``text`` (a DM with ``channel_type="im"``); sends the event."""
+        message = self.api.add_user_message(
+            channel, user, text, thread_ts=thread_ts, channel_type=channel_type
+        )
+        sent = await self.event(message)
+        assert sent.status == 200, sent
+        return message
+
+    async def command(
+        self, command: str, text: str, *, user: str = ALICE, channel: str = CHANNEL
+    ) -> Sent:
+        """A slash command, form-encoded like Slack's."""
+        body = urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": TEAM,
+                "team_domain": "chipquote-test",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": APP_ID,
+                "response_url": self.api.response_url(f"{command.strip('/')}-{user}"),
+                "trigger_id": "1337.42.abcd",
+            }
+        )
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def click(
+        self, user: str, action_id: str, answer_id: str, message: dict[str, Any], channel: str
+    ) -> Sent:
+        """A ``block_actions`` payload for a button under ``message``."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "chipquote-test"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": APP_ID,
+            "token": "legacy-verification-token",
+            "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel},
+            "trigger_id": "1337.43.efgh",
+            "channel": {"id": channel, "name": "general"},
+            "message": message,
+            "response_url": self.api.response_url("action"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "cq_feedback",
+                    "value": answer_id,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+
+@asynccontextmanager
+async def running_slack(
+    api: FakeSlackApi, engine: Any, settings: Settings, limiter: RateLimiter
+) -> AsyncIterator[RunningSlack]:
+    """The real app, served on loopback and wired to ``api``; stopped afterwards."""
+    settings.ensure_home()
+    feedback = FeedbackStore.for_settings(settings)
+    client = build_web_client(BOT_TOKEN, base_url=api.api_url)
+    app = create_slack_app(
+        engine,
+        settings,
+        client=client,
+        feedback=feedback,
+        limiter=limiter,
+        progress_interval_s=0.05,
+    )
+    runner, port = await start_http(app, "127.0.0.1", 0)
+    session = aiohttp.ClientSession()
+    try:
+        yield RunningSlack(
+            app, api, engine, feedback, limiter, f"http://127.0.0.1:{port}/slack/events", session
+        )
+    finally:
+        await session.close()
+        await runner.cleanup()
