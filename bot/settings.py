@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     chipquote_embed_api_key: SecretStr | None = Field(
         None, description="API key for the embedding endpoint (defaults to OPENAI_API_KEY)."
     )
+    chipquote_embed_cache: Path | None = Field(
+        None,
+        description="Embedding cache file (default CHIPQUOTE_HOME/embed_cache.sqlite3); several "
+        "homes may share one.",
+    )
     chipquote_top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
     chipquote_max_quotes: int = Field(5, ge=1, le=5, description="Most quotes in one answer.")
     chipquote_max_question_chars: int = Field(

@@ -3,7 +3,6 @@ build variations by passing their own parts)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from bot.engine.engine import ChipquoteEngine
@@ -43,9 +42,8 @@ def build_embedder(settings: Settings, cache: Path | None = None) -> Embedder:
         base_url=settings.chipquote_embed_base_url,
         api_key=key.get_secret_value() if key else None,
     )
-    shared_cache = os.environ.get("CHIPQUOTE_EMBED_CACHE")  # tests share one across homes
-    cache_file = cache or (
-        Path(shared_cache) if shared_cache else settings.ensure_home() / "embed_cache.sqlite3"
+    cache_file = (
+        cache or settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
     )
     return Embedder(model, EmbeddingCache(cache_file))
 

@@ -1,0 +1,96 @@
+"""The ``chipquote`` command line, run as a user runs it (a real subprocess, real index)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEV_QUESTIONS, SHARED_CORPUS, require_shared
+
+pytestmark = pytest.mark.slow
+CLI = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], home: Path, cache: Path, *, timeout: float = 900,
+        **env: str) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ, CHIPQUOTE_HOME=str(home), CHIPQUOTE_EMBED_CACHE=str(cache),
+                       COLUMNS="200", **env)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env=environment, check=False)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli-home")
+
+
+def test_index_then_unchanged_reindex(home: Path, embed_cache: Path) -> None:
+    first = run(["index"], home, embed_cache)
+    assert first.returncode == 0, first.stderr
+    assert "switched to" in first.stdout
+    again = run(["index"], home, embed_cache)
+    assert again.returncode == 0, again.stderr
+    assert "index unchanged" in again.stdout
+
+
+def test_ask_json_gives_verbatim_cited_quotes(home: Path, embed_cache: Path) -> None:
+    result = run(["ask", "tesla的dojo是不是要黄了", "--json"], home, embed_cache)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(data) >= {"answer", "abstained", "lang", "quotes", "timings_ms"}
+    assert data["lang"] == "zh" and not data["abstained"]
+    seed = (Path(__file__).resolve().parents[2] / "index" / "sample_corpus"
+            / "000_dd2f60ee431230bd.txt").read_text(encoding="utf-8")
+    for quote in data["quotes"]:
+        assert set(quote) >= {"n", "text", "speaker", "title", "doc", "date", "url", "start_s",
+                              "kind"}
+        assert quote["text"] in seed
+    assert any(q["speaker"] == "Elon Musk" and "long shot" in q["text"] for q in data["quotes"])
+
+
+def test_ask_plain_text_and_bad_question(home: Path, embed_cache: Path) -> None:
+    ok = run(["ask", "Is Dojo doing training jobs?"], home, embed_cache)
+    assert ok.returncode == 0 and "[1]" in ok.stdout and "Elon Musk" in ok.stdout
+    bad = run(["ask", "   "], home, embed_cache)
+    assert bad.returncode == 1 and "Please ask a question" in bad.stderr
+
+
+def test_sources_lists_documents(home: Path, embed_cache: Path) -> None:
+    result = run(["sources"], home, embed_cache)
+    assert result.returncode == 0, result.stderr
+    assert "sample" in result.stdout and "tesla" in result.stdout.lower()
+
+
+def test_index_path_reports_bad_files(home: Path, embed_cache: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Lisa Su: We are ramping MI300 across many customers "
+                                     "and expect strong data center growth this year.\n")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "empty.md").write_text("")
+    result = run(["index", str(folder)], home, embed_cache)
+    assert result.returncode == 0, result.stderr
+    assert "binary" in result.stdout and "empty" in result.stdout
+    answer = run(["ask", "What did Lisa Su say about MI300?", "--json"], home, embed_cache)
+    data = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert any(q["speaker"] == "Lisa Su" for q in data["quotes"])
+
+
+def test_eval_on_the_development_set(tmp_path: Path, embed_cache: Path) -> None:
+    require_shared()
+    result = run(["eval", "--questions", str(DEV_QUESTIONS), "--corpus", str(SHARED_CORPUS),
+                  "--k", "5", "--json"], tmp_path, embed_cache)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    for key in ("recall_at_k", "recall_by_lang", "mrr", "answer_evidence_hit",
+                "quote_verified_rate", "abstain_precision", "abstain_recall", "p50_ms",
+                "p95_ms", "n"):
+        assert key in metrics
+    assert metrics["n"] == 20
+    assert metrics["quote_verified_rate"] == 1.0
+    assert metrics["recall_at_k"] >= 0.8  # regression floor; README records the measured figure

@@ -1,0 +1,69 @@
+"""Chunks respect speaker turns and sentences, and are exact slices of the document."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.chunking import ChunkingPolicy, chunk_document, document_hash
+from index.models import Document, Segment
+
+TURN_A = ("Jensen Huang: " + " ".join(f"Sentence {i} about accelerated computing and AI "
+                                      "factories is here." for i in range(30)))
+TURN_B = "Colette Kress: Data center revenue grew strongly again this quarter, led by Hopper."
+
+
+def _doc(text: str, segments: list[Segment]) -> Document:
+    return Document(doc_id="s:doc", source_id="s", title="Call", text=text, segments=segments,
+                    kind="transcript")
+
+
+def test_chunks_stay_within_one_speaker_and_are_exact_slices() -> None:
+    text = f"{TURN_A}\n{TURN_B}"
+    a_end = len(TURN_A)
+    doc = _doc(text, [Segment(14, a_end, "Jensen Huang"), Segment(a_end + 16, len(text),
+                                                                   "Colette Kress")])
+    chunks = chunk_document(doc)
+    assert {c.speaker for c in chunks} == {"Jensen Huang", "Colette Kress"}
+    for chunk in chunks:
+        assert text[chunk.char_start:chunk.char_end] == chunk.text
+        assert len(chunk.text) <= ChunkingPolicy().max_chars
+        assert chunk.text.endswith((".", "!", "?"))  # never cut mid-sentence
+        if chunk.speaker == "Jensen Huang":
+            assert chunk.char_end <= a_end
+
+
+def test_neighbouring_chunks_overlap_by_one_sentence() -> None:
+    doc = _doc(TURN_A, [Segment(14, len(TURN_A), "Jensen Huang")])
+    first, second = chunk_document(doc)[:2]
+    assert second.char_start < first.char_end
+
+
+def test_chinese_uses_smaller_chunks_and_chinese_punctuation() -> None:
+    text = "".join(f"这是第{i}句关于联发科专用芯片业务的说明。" for i in range(60))
+    chunks = chunk_document(_doc(text, [Segment(0, len(text), "蔡力行")]))
+    assert len(chunks) > 1
+    assert all(len(c.text) <= ChunkingPolicy().max_chars_cjk for c in chunks)
+    assert all(c.text.endswith("。") and c.lang == "zh" for c in chunks)
+
+
+def test_tiny_turns_are_not_indexed() -> None:
+    text = "Operator: Thank you.\n" + TURN_B
+    doc = _doc(text, [Segment(10, 20, "Operator"), Segment(21 + 15, len(text), "Colette Kress")])
+    assert [c.speaker for c in chunk_document(doc)] == ["Colette Kress"]
+
+
+def test_hash_changes_with_text_and_metadata() -> None:
+    doc = _doc(TURN_B, [Segment(15, len(TURN_B), "Colette Kress")])
+    same = _doc(TURN_B, [Segment(15, len(TURN_B), "Colette Kress")])
+    assert document_hash(doc) == document_hash(same)
+    same.date = "2024-05-22"
+    assert document_hash(doc) != document_hash(same)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=3000))
+def test_any_text_chunks_into_exact_slices(text: str) -> None:
+    for chunk in chunk_document(_doc(text, [Segment(0, len(text))])):
+        assert text[chunk.char_start:chunk.char_end] == chunk.text
+        assert chunk.text.strip()
