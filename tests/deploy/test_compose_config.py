@@ -245,14 +245,14 @@ def test_env_example_is_valid_as_is_and_with_every_default_uncommented(tmp_path:
     example = (REPO / ".env.example").read_text(encoding="utf-8")
     as_is = tmp_path / "as_is.env"
     as_is.write_text(example, encoding="utf-8")
-    Settings(_env_file=as_is)  # type: ignore[call-arg]
+    Settings(_env_file=as_is)
     lines = [
         line[2:] if re.match(r"^# [A-Z][A-Z0-9_]+=\S", line) else line
         for line in example.splitlines()
     ]
     uncommented = tmp_path / "uncommented.env"
     uncommented.write_text("\n".join(lines), encoding="utf-8")
-    settings = Settings(_env_file=uncommented)  # type: ignore[call-arg]
+    settings = Settings(_env_file=uncommented)
     assert settings.chipquote_reindex_every == "6h"
 
 
@@ -273,7 +273,7 @@ def test_each_bot_container_runs_only_its_own_platform(
     }
     for key, value in {**dotenv, **services[service]["environment"]}.items():
         monkeypatch.setenv(key, str(value))
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     enabled = {"discord": bool(settings.discord_token), "slack": bool(settings.slack_bot_token)}
     assert [p for p, on in enabled.items() if on] == [runs]
     assert not settings.chipquote_reindex_every
@@ -375,7 +375,7 @@ def test_indexer_refreshes_every_interval(
     """The interval is handed to `sleep`, which reads the same forms Settings accepts."""
     bin_dir, calls = stub_chipquote(tmp_path)
     env = container_env(bin_dir, CHIPQUOTE_REINDEX_EVERY="0.2s")
-    Settings(_env_file=None, chipquote_reindex_every="0.2s")  # type: ignore[call-arg]
+    Settings(_env_file=None, chipquote_reindex_every="0.2s")
     process = subprocess.Popen(
         entrypoint_command(services["indexer"], env),
         env=env,
