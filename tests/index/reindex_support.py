@@ -82,8 +82,11 @@ def make_settings(home: Path, sources: Path, model: str = "use-m3") -> Settings:
 
 
 def make_engine(home: Path, sources: Path, model: str = "use-m3") -> ChipquoteEngine:
-    """The real engine (factory path) with its embedding cache inside ``home``."""
-    return build_engine(make_settings(home, sources, model), embed_cache=home / "cache.sqlite3")
+    """The real engine (factory path); its embedding cache is the one a ``chipquote``
+    subprocess over the same home uses."""
+    return build_engine(
+        make_settings(home, sources, model), embed_cache=home / "embed_cache.sqlite3"
+    )
 
 
 def cli_env(home: Path, sources: Path, model: str = "use-m3") -> dict[str, str]:
