@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import pytest
 from fake_slack_api import BOT_USER, ApiCall, FakeSlackApi
@@ -44,7 +45,7 @@ from bot.slack_app.mrkdwn import escape
 SETTLE_S = 0.3  # how long "nothing else happens" is watched for
 
 
-def in_thread(ts: str):  # type: ignore[no-untyped-def]
+def in_thread(ts: str) -> Callable[[ApiCall], bool]:
     return lambda call: call.args.get("thread_ts") == ts
 
 
