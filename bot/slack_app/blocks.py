@@ -4,7 +4,7 @@ Each quote is one ``section`` block whose mrkdwn text is a citation line (number
 ``<url|title>`` link, date, timestamp for timed media) above the quote as a block quote, so a
 quote and its source always travel together. Slack caps a message at 50 blocks and a section's
 text at 3,000 characters; on top of that we keep each message under :data:`MESSAGE_CHARS` so a
-long answer arrives as several readable messages rather than one that Slack folds away. Quotes
+long answer arrives as several readable messages rather than one wall of text. Quotes
 are split between messages whole by :func:`bot.chat.render.pack`; only a quote longer than a
 section on its own is shortened (marked, with a note that the link has the full text). The
 👍/👎 buttons go under the last message.
