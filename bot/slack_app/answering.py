@@ -128,7 +128,11 @@ async def reply(
         await post_messages(client, channel, thread_ts, [notice_message(result)])
         return
     await remember(deps, result, question)
-    await post_messages(client, channel, thread_ts, answer_messages(render_answer(result)))
+    try:
+        await post_messages(client, channel, thread_ts, answer_messages(render_answer(result)))
+    except SlackApiError as err:  # e.g. blocks refused: say so rather than go silent
+        log.error("could not post answer %s: %s", result.answer_id, slack_error(err))
+        await post_messages(client, channel, thread_ts, [notice_message(texts.APOLOGY)])
 
 
 async def tell_privately(

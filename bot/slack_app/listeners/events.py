@@ -87,7 +87,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         if not event.get("user") or event.get("bot_id"):
             return
-        thread_ts = event.get("thread_ts") or event["ts"]
+        thread_ts = event.get("thread_ts")
+        if thread_ts is None:  # a new thread under the mention: no earlier messages to read
+            await answer_event(deps, client, context, event, reply_ts=event["ts"], thread=[])
+            return
         await answer_event(deps, client, context, event, reply_ts=thread_ts)
 
     @app.event("message")

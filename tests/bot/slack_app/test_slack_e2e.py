@@ -319,6 +319,41 @@ async def test_engine_error_gets_a_short_apology_and_the_next_question_is_served
     assert f">{LONG_SHOT}" in quote_sections(answer)[0]
 
 
+async def test_an_answer_slack_refuses_becomes_an_apology_not_silence(
+    slack: RunningSlack, slack_api: FakeSlackApi
+) -> None:
+    slack_api.fail("chat.postMessage", "invalid_blocks")
+    asked = await slack.mention(ALICE, "Dojo?")
+    apology = await slack_api.wait_for("chat.postMessage", where=in_thread(asked["ts"]))
+    assert apology.args["text"] == escape(texts.APOLOGY)
+    assert [
+        c.args.get("_failed") for c in slack_api.calls_of("chat.postMessage", ok_only=False)
+    ] == [
+        "invalid_blocks",
+        None,
+    ]
+
+
+async def test_mention_inside_a_thread_reads_the_thread_first(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    top = await slack.message(BOB, "Has anyone looked at Dojo lately?")
+    await slack.message(BOB, "Groq uses SRAM like Dojo.", thread_ts=top["ts"])
+    asked = await slack.mention(ALICE, "what did Musk say?", thread_ts=top["ts"])
+    await slack_api.wait_for("chat.postMessage", where=in_thread(top["ts"]))
+    assert slack_api.calls_of("conversations.replies")[0].args["ts"] == top["ts"]
+    assert engine.calls[0][0] == "what did Musk say?"
+    assert asked["parent_user_id"] == BOB
+
+
+async def test_top_level_mention_needs_no_thread_lookup(
+    slack: RunningSlack, slack_api: FakeSlackApi
+) -> None:
+    asked = await slack.mention(ALICE, "Dojo?")
+    await slack_api.wait_for("chat.postMessage", where=in_thread(asked["ts"]))
+    assert slack_api.calls_of("conversations.replies") == []
+
+
 async def test_slack_rate_limit_is_retried_after_retry_after_and_posted_once(
     slack: RunningSlack, slack_api: FakeSlackApi
 ) -> None:
