@@ -5,7 +5,9 @@
 - A DM is answered in the DM (in its thread when it was sent in one, with that context).
 - Any other message in a thread the bot has posted in is a follow-up, answered with the thread's
   earlier questions and answers. A message that mentions the bot is left to ``app_mention``
-  (Slack sends both events for it), so nothing is answered twice.
+  (Slack sends both events for it), so nothing is answered twice. Whether a thread is ours is
+  known without a call when the bot posted its parent (``/ask``); for a thread a person started
+  it costs one ``conversations.replies``, which is the context anyway when the bot is in it.
 
 Refusals (empty or over-long question, rate limit) are ephemeral: only the asker sees them.
 Listeners return quickly to bolt, which has already acknowledged the event; the slow part runs
