@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import ChromaServer, executable, free_port
+from deploy_chroma import ChromaServer, executable, free_port
 
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine

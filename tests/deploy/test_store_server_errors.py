@@ -10,7 +10,7 @@ from typing import Any
 
 import chromadb
 import pytest
-from conftest import free_port
+from deploy_chroma import free_port
 
 from bot.errors import IndexUnavailable
 from index import store as store_module
