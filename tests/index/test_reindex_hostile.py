@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from reindex_support import make_engine, quoted, write_sources, write_transcript
 
-from index.models import ReindexReport
+from index.models import ProgressEvent, ReindexReport
 
 GOOD = "Jensen Huang: Blackwell is in full production and demand keeps exceeding supply.\n"
 
@@ -56,7 +56,10 @@ def test_hostile_files_are_reported_per_file_and_good_files_indexed(tmp_path: Pa
     )
     engine.reindexer.max_file_bytes = 50_000
     result: list[object] = []
-    worker = threading.Thread(target=lambda: result.append(engine.reindex()), daemon=True)
+    events: list[ProgressEvent] = []
+    worker = threading.Thread(
+        target=lambda: result.append(engine.reindex(progress=events.append)), daemon=True
+    )
     worker.start()
     worker.join(timeout=120)
     assert not worker.is_alive(), "a hostile file hung the reindex"
@@ -75,6 +78,14 @@ def test_hostile_files_are_reported_per_file_and_good_files_indexed(tmp_path: Pa
     assert "Blackwell" in quoted(engine.answer("What did Jensen Huang say about Blackwell?"))
     status = engine.registry.status("calls")["errors"]
     assert {Path(e["path"]).name for e in status} == set(reasons)
+
+    # the progress stream: reading every file, embedding the good ones, switch, done
+    stages = [e.stage for e in events]
+    assert stages == sorted(stages, key=["scan", "embed", "switch", "done"].index)
+    scans = [e for e in events if e.stage == "scan"]
+    assert len(scans) == 7 and scans[-1].total == 7  # the FIFO and the folder are not files
+    assert [e.done for e in events if e.stage == "embed"] == [0, 1]
+    assert events[-1].stage == "done" and events[-1].failures == 5 and events[-1].percent == 100
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod-000 files; EIO case covers it")
