@@ -104,6 +104,15 @@ class Reindexer:
     ) -> ReindexReport:
         report = ReindexReport()
         current = self.store.current_version()
+        if current is not None and current.collection not in self.store.version_collections():
+            # the serving collection was deleted behind our back: without this, every reindex
+            # would fail reading it and the index could never be repaired
+            report.notes.append(
+                f"the serving version {current.collection} is missing from the store: "
+                "building a complete new version"
+            )
+            log.warning("serving version %s is missing; rebuilding", current.collection)
+            current = None
         rebuild = current is not None and current.embed_model != self.embedder.name
         if rebuild and current is not None:
             report.notes.append(

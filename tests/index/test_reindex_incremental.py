@@ -239,3 +239,16 @@ def test_a_document_with_nothing_to_index_is_reported_and_no_version_churns(
     second = engine.reindex()
     assert second.unchanged == ["c:real.txt"] and not second.added and not second.switched
     assert [f.path for f in second.failed] == [str(tiny)]
+
+
+def test_a_serving_version_deleted_behind_our_back_is_rebuilt(engine: ChipquoteEngine) -> None:
+    serving = engine.store.current_version()
+    assert serving is not None
+    engine.store.drop(serving.collection)
+
+    report = engine.reindex()
+
+    assert report.switched and len(report.added) == 3
+    assert any("missing from the store" in note for note in report.notes)
+    assert engine.store.version_collections() == [report.version]
+    assert "Blackwell" in quoted(engine.answer(QUESTION))
