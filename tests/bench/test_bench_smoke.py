@@ -1,0 +1,64 @@
+"""``chipquote bench --chunks 200 --json`` runs end to end and emits every field issue 7 names
+(no timing assertions: the figures depend on the machine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.mark.slow
+def test_bench_200_chunks_emits_every_field(tmp_path: Path, embed_cache: Path) -> None:
+    env = dict(
+        os.environ,
+        CHIPQUOTE_HOME=str(tmp_path / "home"),
+        CHIPQUOTE_EMBED_CACHE=str(embed_cache),
+        PYTHONPATH=str(REPO),
+    )
+    args = ["--chunks", "200", "--json", "--embed-model", "use-m3", "--queries", "6"]
+    args += ["--embed-sample", "32", "--workdir", str(tmp_path / "work")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["embed_model"] == "use-m3"
+    assert {"cpus", "cpu_model", "ram_gb"} <= result["machine"].keys()
+    size = result["200"]
+    assert size["chunks"] >= 200
+    indexing = size["indexing"]
+    for key in ("chunks_per_s", "embedder_chunks_per_s", "share_of_embedder", "peak_rss_mb"):
+        assert indexing[key] > 0, key
+    assert size["unchanged_reindex"]["wall_s"] >= 0
+    assert size["unchanged_reindex"]["incremental_noop"] is True
+    latency = size["latency_ms"]
+    for path in ("retrieval", "extractive", "llm"):
+        assert latency[path]["p50"] > 0 and latency[path]["p95"] >= latency[path]["p50"]
+    assert "llm_overhead_p50" in latency
+    for name in ("llamaindex", "bm25"):
+        baseline = size["baselines"][name]
+        assert baseline["latency_ms"]["p50"] > 0
+        assert baseline["ratio_retrieval"] > 0 and baseline["ratio_extractive"] > 0
+    if SHARED.joinpath("corpus").is_dir():
+        recall = size["recall_at_5"]
+        for name in ("ours", "llamaindex", "bm25"):
+            assert 0 <= recall[name] <= 1
+        assert recall["n"] > 0
+    else:
+        assert result["note"] and "synthetic" in result["note"]
+    assert size["idle_rss_mb"] > 0
+    assert {t["name"] for t in size["targets"]} >= {"p50 extractive answer", "idle RSS"}
