@@ -1,0 +1,1 @@
+"""Prompt templates (``*.md``), shipped with the package so installed copies find them."""
