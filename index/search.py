@@ -90,6 +90,10 @@ class ServingIndex:
         self._speaker_names = _name_index(c.speaker for c in self.chunks)
         self._company_names = _name_index(c.company for c in self.chunks)
 
+    def is_secondary(self, pos: int) -> bool:
+        """True for chunks of summary/memo/note sections (paraphrase, not quotation)."""
+        return bool(self._secondary[pos])
+
     def mentioned(self, text: str) -> tuple[set[str], set[str]]:
         """Speakers and companies (lower case) whose names appear in ``text``."""
         words = set(_NAME_WORD.findall(text.lower()))
@@ -258,7 +262,7 @@ def fuse(
             fused[pos] *= weights.speaker_boost
         if companies and (chunk.company or "").lower() in companies:
             fused[pos] *= weights.company_boost
-        if index._secondary[pos]:
+        if index.is_secondary(pos):
             fused[pos] *= weights.secondary
     ranked_all = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
     dense_score = dict(dense)

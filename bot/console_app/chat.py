@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from rich.console import Console
@@ -11,6 +12,7 @@ from bot.engine.api import Engine
 from bot.engine.models import AskContext, Turn
 from bot.errors import ChipquoteError
 
+log = logging.getLogger(__name__)
 HELP = """Ask a question about AI chips and semiconductor strategy, in English or Chinese.
 Commands: /help  /sources  /new (forget the conversation)  /quit"""
 
@@ -52,6 +54,7 @@ def run_console(
             console.print(f"[bold red]![/] {exc.user_message}")
             continue
         except Exception:  # keep the chat alive whatever happens
+            log.exception("answering failed")
             console.print("[bold red]![/] Sorry, something went wrong answering that.")
             continue
         console.print(render_answer(answer), markup=False)

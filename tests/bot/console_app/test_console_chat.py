@@ -1,0 +1,84 @@
+"""The console chat (what `make run` opens without tokens), driven with scripted input."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from rich.console import Console
+
+from bot.console_app.chat import run_console
+from bot.console_app.render import citation_line, render_answer
+from bot.engine.engine import ChipquoteEngine
+from bot.engine.models import Answer, Quote
+
+
+def scripted(lines: list[str]) -> Callable[[str], str]:
+    feed = iter(lines)
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    return read
+
+
+@pytest.mark.slow
+def test_console_session_over_the_sample(sample_engine: ChipquoteEngine) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=200, highlight=False)
+    run_console(
+        sample_engine,
+        read=scripted(
+            [
+                "/help",
+                "",
+                "tesla的dojo是不是要黄了",
+                "   ",
+                "/sources",
+                "/new",
+                "/quit",
+                "never read",
+            ]
+        ),
+        console=console,
+    )
+    text = out.getvalue()
+    assert "/quit" in text and "long shot" in text and "Elon Musk" in text
+    assert "sample:" in text and "(new conversation)" in text
+
+
+def test_errors_keep_the_chat_alive() -> None:
+    class Broken:
+        def answer(self, question: str, context: object = None) -> Answer:
+            raise RuntimeError("boom")
+
+    out = io.StringIO()
+    run_console(
+        Broken(),
+        read=scripted(["a question", "/quit"]),  # type: ignore[arg-type]
+        console=Console(file=out, width=120),
+    )
+    assert "something went wrong" in out.getvalue()
+
+
+def test_rendering_shows_who_where_when_and_keeps_brackets() -> None:
+    quote = Quote(
+        n=1,
+        text="We [really] expect it",
+        title="NVIDIA Q1 call",
+        doc="d",
+        kind="transcript",
+        speaker="Jensen Huang",
+        date="2024-05-22",
+        url="https://example.com/v",
+        start_s=125.0,
+    )
+    text = render_answer(Answer(answer="Lead", abstained=False, lang="en", quotes=[quote]))
+    assert "[1] “We [really] expect it”" in text
+    assert citation_line(quote) == (
+        "Jensen Huang · NVIDIA Q1 call · 2024-05-22 · at 2:05 · https://example.com/v#t=125"
+    )
