@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from reindex_support import (
     NVIDIA_NEW,
     bulk_corpus,
@@ -24,6 +25,7 @@ from index.models import ProgressEvent
 QUESTION = "What did Jensen Huang say is in full production?"
 
 
+@pytest.mark.slow
 def test_questions_during_a_reindex_are_answered_from_old_then_new(tmp_path: Path) -> None:
     folder, home = tmp_path / "corpus", tmp_path / "home"
     files = small_corpus(folder)

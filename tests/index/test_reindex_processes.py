@@ -76,7 +76,7 @@ def test_sigkill_midway_leaves_the_old_version_serving_and_the_next_reindex_comp
     assert "Blackwell" in quoted(engine.answer(QUESTION))
 
     write_transcript(files["nvidia"], "Jensen Huang", NVIDIA_NEW)
-    bulk = bulk_corpus(folder, files=30, turns=5, seed=1)  # ~150 chunks: seconds of embedding
+    bulk = bulk_corpus(folder, files=25, turns=5, seed=1)  # ~125 chunks: seconds of embedding
     proc = start_cli(["index"], cli_env(home, sources), tmp_path)
     _wait_for_line(proc, r"reindex embedding", timeout=120)
     deadline = time.monotonic() + 60
@@ -117,7 +117,7 @@ def test_two_simultaneous_reindex_requests_run_one_and_tell_the_other_it_is_busy
     tmp_path: Path,
 ) -> None:
     folder, home = tmp_path / "corpus", tmp_path / "home"
-    bulk_corpus(folder, files=30, turns=5, seed=2)
+    bulk_corpus(folder, files=25, turns=5, seed=2)
     sources = write_sources(tmp_path / "sources.yaml", {"calls": folder})
     engine = make_engine(home, sources)
     assert engine.store.current_version() is None  # creates the store before the race
@@ -131,7 +131,7 @@ def test_two_simultaneous_reindex_requests_run_one_and_tell_the_other_it_is_busy
     winner = next(r for r in results if r[0] == 0)
     loser = next(r for r in results if r[0] == 1)
     assert re.search(r"already running(?: \(\d+% done\))?", loser[2]), loser[2]
-    assert _report_counts(winner[1])[0] == 30
+    assert _report_counts(winner[1])[0] == 25
     assert "switched to" in winner[1]
     assert len(engine.store.version_collections()) == 1  # only one reindex built a version
 
