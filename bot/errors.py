@@ -30,6 +30,10 @@ class IndexUnavailable(ChipquoteError):
     retryable = True
 
 
+class VersionGone(IndexUnavailable):
+    """The index version being read was replaced and dropped meanwhile (reload and retry)."""
+
+
 class ModelMismatch(ChipquoteError):
     """The collection was built with another embedding model; a reindex is needed."""
 

@@ -33,7 +33,7 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot.errors import IndexUnavailable
+from bot.errors import IndexUnavailable, VersionGone
 from index.models import Chunk
 
 log = logging.getLogger(__name__)
@@ -296,7 +296,14 @@ class ChromaStore:
         self._call(lambda: self.client().delete_collection(collection))
 
     def _collection(self, name: str) -> Any:
-        return self._call(lambda: self.client().get_collection(name))
+        try:
+            return self._call(lambda: self.client().get_collection(name))
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            if "does not exist" in str(exc).lower() or type(exc).__name__ == "NotFoundError":
+                raise VersionGone(f"index version {name} no longer exists") from exc
+            raise
 
     def count(self, collection: str) -> int:
         """Number of chunks in a version."""

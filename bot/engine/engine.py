@@ -30,7 +30,7 @@ from bot.engine.texts import (
     pick,
 )
 from bot.engine.verify import find_in_passages, verify_quote
-from bot.errors import IndexUnavailable, ModelMismatch
+from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
 from index.embeddings import Embedder
 from index.models import Hit, ReindexReport, SourceInfo
@@ -112,9 +112,17 @@ class ChipquoteEngine:
         timings["analyze_ms"] = (time.perf_counter() - started) * 1000
         filters = context.filters if context else None
         retrieve_started = time.perf_counter()
-        hits = self.searcher.search(
-            serving, analyzed.search, self.settings.chipquote_top_k, filters, timings
-        )
+        try:
+            hits = self.searcher.search(
+                serving, analyzed.search, self.settings.chipquote_top_k, filters, timings
+            )
+        except VersionGone:  # another process switched and dropped it mid-question: reload
+            with self._lock:
+                self._checked_at = 0.0
+            serving = self.serving_index()
+            hits = self.searcher.search(
+                serving, analyzed.search, self.settings.chipquote_top_k, filters, timings
+            )
         timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
         score = relevance(hits, analyzed, serving.bm25)
         compose_started = time.perf_counter()
