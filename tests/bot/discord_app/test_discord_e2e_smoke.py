@@ -1,6 +1,6 @@
 """Smoke: the real client connects to the stand-in and syncs commands."""
 
-from conftest import Running
+from discord_support import Running
 from fake_discord import GUILD_ID
 
 

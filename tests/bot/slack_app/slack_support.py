@@ -10,12 +10,10 @@ text so quotes are verbatim.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,11 +24,17 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
-from bot.engine.api import ProgressCallback
-from bot.engine.models import Answer, AskContext, Quote
+from bot.engine.models import Answer, Quote
 from bot.settings import Settings
 from bot.slack_app import build_web_client, create_slack_app, start_http
-from index.models import ProgressEvent, ReindexReport, SourceInfo
+from tests.chat_fakes import DUAL_PATH as DUAL_PATH  # re-exported for the Slack tests
+from tests.chat_fakes import LONG_SHOT as LONG_SHOT
+from tests.chat_fakes import SAMPLE as SAMPLE
+from tests.chat_fakes import SAMPLE_DOC as SAMPLE_DOC
+from tests.chat_fakes import SAMPLE_TEXT
+from tests.chat_fakes import FakeEngine as SharedFakeEngine
+from tests.chat_fakes import dojo_answer as shared_dojo_answer
+from tests.chat_fakes import sample_quote as shared_sample_quote
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
@@ -41,39 +45,16 @@ WORKSPACE_ADMIN = "U0OWNER01"
 CHANNEL = "C0GENERAL"
 DM = "D0ALICE01"
 
-SAMPLE_DOC = "000_dd2f60ee431230bd.txt"
-SAMPLE = Path(__file__).resolve().parents[3] / "index" / "sample_corpus"
-SAMPLE_TEXT = (SAMPLE / SAMPLE_DOC).read_text("utf-8")
-LONG_SHOT = (
-    "But I would — think of Dojo as … a long shot. Um, it’s a long shot worth taking, "
-    "because the payoff is potentially very high, but it’s not something that is a high "
-    "probability — it’s not like a sure thing, at all."
-)
-DUAL_PATH = "and we’re pursuing the dual path of NVIDIA and Dojo."
+SLACK_URL = "https://example.invalid/thread/1?page=2&post=7"  # "&" must be escaped in mrkdwn
 
 
 def sample_quote(n: int, text: str) -> Quote:
     """A quote of the sample forum thread, checked to be verbatim."""
-    assert text in SAMPLE_TEXT, "must be verbatim"
-    return Quote(
-        n=n,
-        text=text,
-        title="tesla的dojo是不是要黄了",
-        doc=SAMPLE_DOC,
-        kind="forum",
-        speaker="Elon Musk",
-        date="2024-01-24",
-        url="https://example.invalid/thread/1?page=2&post=7",
-    )
+    return shared_sample_quote(n, text, SLACK_URL)
 
 
 def dojo_answer() -> Answer:
-    return Answer(
-        answer="Musk called Dojo a long shot worth taking.",
-        abstained=False,
-        lang="en",
-        quotes=[sample_quote(1, LONG_SHOT), sample_quote(2, DUAL_PATH)],
-    )
+    return shared_dojo_answer(SLACK_URL)
 
 
 def long_answer(count: int = 30) -> Answer:
@@ -88,46 +69,11 @@ def long_answer(count: int = 30) -> Answer:
     )
 
 
-Reply = Answer | Exception | Callable[[str, AskContext | None], Answer]
-
-
 @dataclass
-class FakeEngine:
-    """Answers from a queue (else the Dojo answer), records calls and the thread they ran on;
-    reindex emits progress events from its own thread like the real one."""
+class FakeEngine(SharedFakeEngine):
+    """The shared fake engine, answering with links that need escaping in Slack."""
 
-    replies: list[Reply] = field(default_factory=list)
-    calls: list[tuple[str, AskContext | None]] = field(default_factory=list)
-    threads: list[str] = field(default_factory=list)
-    reindexed: list[list[str] | None] = field(default_factory=list)
-    reindex_steps: int = 6
-    reindex_pause: float = 0.03
-
-    def answer(self, question: str, context: AskContext | None = None) -> Answer:
-        self.calls.append((question, context))
-        self.threads.append(threading.current_thread().name)
-        reply: Reply = self.replies.pop(0) if self.replies else dojo_answer()
-        if isinstance(reply, Exception):
-            raise reply
-        if callable(reply) and not isinstance(reply, Answer):
-            return reply(question, context)
-        return reply
-
-    def reindex(
-        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
-    ) -> ReindexReport:
-        self.reindexed.append(source_ids)
-        for i in range(1, self.reindex_steps + 1):
-            time.sleep(self.reindex_pause)
-            if progress:
-                progress(ProgressEvent("embed", i, self.reindex_steps, current=f"doc{i}.txt"))
-        return ReindexReport(added=["new.txt"], unchanged=[SAMPLE_DOC], switched=True)
-
-    def sources(self) -> list[SourceInfo]:
-        return [SourceInfo(source_id="sample", location=str(SAMPLE))]
-
-    def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
-        return "upload-1"
+    default: Callable[[], Answer] = dojo_answer
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:

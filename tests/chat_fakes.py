@@ -1,0 +1,95 @@
+"""The fake engine both chat front doors' tests use: answers built from the bundled sample
+corpus's own text (so every quote is verbatim), a queue of scripted replies or errors, and a
+reindex that emits progress events from its worker thread like the real one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.engine.api import ProgressCallback
+from bot.engine.models import Answer, AskContext, Quote
+from index.models import ProgressEvent, ReindexReport, SourceInfo
+
+SAMPLE_DOC = "000_dd2f60ee431230bd.txt"
+SAMPLE = Path(__file__).resolve().parents[1] / "index" / "sample_corpus"
+SAMPLE_TEXT = (SAMPLE / SAMPLE_DOC).read_text("utf-8")
+SAMPLE_URL = "https://example.invalid/thread/1"
+LONG_SHOT = (
+    "But I would — think of Dojo as … a long shot. Um, it’s a long shot worth taking, "
+    "because the payoff is potentially very high, but it’s not something that is a high "
+    "probability — it’s not like a sure thing, at all."
+)
+DUAL_PATH = "and we’re pursuing the dual path of NVIDIA and Dojo."
+
+
+def sample_quote(n: int, text: str, url: str = SAMPLE_URL) -> Quote:
+    """A quote of the sample forum thread, checked to be verbatim."""
+    assert text in SAMPLE_TEXT, "must be verbatim"
+    return Quote(
+        n=n,
+        text=text,
+        title="tesla的dojo是不是要黄了",
+        doc=SAMPLE_DOC,
+        kind="forum",
+        speaker="Elon Musk",
+        date="2024-01-24",
+        url=url,
+    )
+
+
+def dojo_answer(url: str = SAMPLE_URL) -> Answer:
+    """The default reply: Musk on Dojo, two verbatim quotes."""
+    return Answer(
+        answer="Musk called Dojo a long shot worth taking.",
+        abstained=False,
+        lang="en",
+        quotes=[sample_quote(1, LONG_SHOT, url), sample_quote(2, DUAL_PATH, url)],
+    )
+
+
+Reply = Answer | Exception | Callable[[str, AskContext | None], Answer]
+
+
+@dataclass
+class FakeEngine:
+    """Answers from a queue (else ``default()``), records every call and the thread it ran on."""
+
+    replies: list[Reply] = field(default_factory=list)
+    calls: list[tuple[str, AskContext | None]] = field(default_factory=list)
+    threads: list[str] = field(default_factory=list)
+    reindexed: list[list[str] | None] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    reindex_steps: int = 6
+    reindex_pause: float = 0.03
+    default: Callable[[], Answer] = dojo_answer
+
+    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+        self.calls.append((question, context))
+        self.threads.append(threading.current_thread().name)
+        reply: Reply = self.replies.pop(0) if self.replies else self.default()
+        if isinstance(reply, Exception):
+            raise reply
+        if callable(reply) and not isinstance(reply, Answer):
+            return reply(question, context)
+        return reply
+
+    def reindex(
+        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
+        self.reindexed.append(source_ids)
+        for i in range(1, self.reindex_steps + 1):
+            time.sleep(self.reindex_pause)
+            if progress:
+                progress(ProgressEvent("embed", i, self.reindex_steps, current=f"doc{i}.txt"))
+        return ReindexReport(added=["new.txt"], unchanged=[SAMPLE_DOC], switched=True)
+
+    def sources(self) -> list[SourceInfo]:
+        return [SourceInfo(source_id="sample", location=str(SAMPLE))]
+
+    def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
+        self.added.append(str(location))
+        return "upload-1"
