@@ -32,9 +32,16 @@ def _setup(settings: Settings | None = None) -> Settings:
         handlers=[RichHandler(console=err, show_path=False)],
         force=True,
     )
-    for noisy in ("httpx", "chromadb", "urllib3", "jieba", "openai", "httpcore"):
+    for noisy in ("httpx", "chromadb", "urllib3", "jieba", "openai", "httpcore", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
+
+
+def quiet_for_console(settings: Settings) -> None:
+    """In the console chat, log lines would interleave with answers: show warnings only,
+    unless a more verbose level was asked for explicitly (CHIPQUOTE_LOG_LEVEL=DEBUG)."""
+    if settings.chipquote_log_level.upper() != "DEBUG":
+        logging.getLogger().setLevel(logging.WARNING)
 
 
 def _fail(exc: ChipquoteError) -> typer.Exit:
@@ -125,6 +132,7 @@ def chat() -> None:
         ensure_indexed(engine, err)
     except ChipquoteError as exc:
         raise _fail(exc) from exc
+    quiet_for_console(settings)
     run_console(engine)
 
 

@@ -39,8 +39,10 @@ def serve(settings: Settings, console: Console) -> None:
     ensure_indexed(engine, console)
     doors = front_doors(settings)
     if not doors:
+        from bot.cli import quiet_for_console
         from bot.console_app.chat import run_console
 
+        quiet_for_console(settings)
         run_console(engine)
         return
     log.info("starting: %s", ", ".join(doors))
