@@ -37,13 +37,6 @@ def _setup(settings: Settings | None = None) -> Settings:
     return settings
 
 
-def quiet_for_console(settings: Settings) -> None:
-    """In the console chat, log lines would interleave with answers: show warnings only,
-    unless a more verbose level was asked for explicitly (CHIPQUOTE_LOG_LEVEL=DEBUG)."""
-    if settings.chipquote_log_level.upper() != "DEBUG":
-        logging.getLogger().setLevel(logging.WARNING)
-
-
 def _fail(exc: ChipquoteError) -> typer.Exit:
     err.print(f"[bold red]error:[/] {exc.user_message}", markup=True)
     return typer.Exit(1)
@@ -122,7 +115,7 @@ def ask(
 @app.command()
 def chat() -> None:
     """Console chat over the index (indexes the configured sources first if empty)."""
-    from bot.console_app.chat import run_console
+    from bot.console_app.chat import quiet_for_console, run_console
     from bot.engine.factory import build_engine
     from bot.progress import ensure_indexed
 

@@ -39,8 +39,7 @@ def serve(settings: Settings, console: Console) -> None:
     ensure_indexed(engine, console)
     doors = front_doors(settings)
     if not doors:
-        from bot.cli import quiet_for_console
-        from bot.console_app.chat import run_console
+        from bot.console_app.chat import quiet_for_console, run_console
 
         quiet_for_console(settings)
         run_console(engine)

@@ -11,10 +11,18 @@ from bot.console_app.render import render_answer
 from bot.engine.api import Engine
 from bot.engine.models import AskContext, Turn
 from bot.errors import ChipquoteError
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 HELP = """Ask a question about AI chips and semiconductor strategy, in English or Chinese.
 Commands: /help  /sources  /new (forget the conversation)  /quit"""
+
+
+def quiet_for_console(settings: Settings) -> None:
+    """In the console chat, log lines would interleave with answers: show warnings only,
+    unless a more verbose level was asked for explicitly (CHIPQUOTE_LOG_LEVEL=DEBUG)."""
+    if settings.chipquote_log_level.upper() != "DEBUG":
+        logging.getLogger().setLevel(logging.WARNING)
 
 
 def run_console(
