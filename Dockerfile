@@ -19,11 +19,10 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -c constraints.txt -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The project itself, installed the project's own way (`pip install -c constraints.txt .`),
-# in editable mode: prompts/ lives beside the packages rather than inside them, and the
-# engine finds it relative to its source files.
+# The project itself, installed the project's own way (`pip install -c constraints.txt .`);
+# prompts/, the glossary and the bundled sample corpus are package data in the wheel.
 COPY . .
-RUN pip install -c constraints.txt --no-deps -e . \
+RUN pip install -c constraints.txt --no-deps . \
     && chipquote --help > /dev/null
 
 # Run as an unprivileged user that owns only the data directory; the code stays root-owned.
