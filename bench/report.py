@@ -1,4 +1,4 @@
-"""Targets from issue 7 and the human-readable table (also pasted into docs/benchmarks.md)."""
+"""Targets from issue 7 and the human-readable table (also pasted into README.md, "Benchmarks")."""
 
 from __future__ import annotations
 
