@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.chat import texts
+from bot.chat.answering import answer_or_message
 from bot.chat.conversation import ThreadMessage
 from bot.chat.render import render_answer
 from bot.discord_app.embeds import answer_messages, message_text
 from bot.discord_app.feedback_view import PLATFORM, feedback_view
 from bot.engine.models import Answer, AskContext
-from bot.errors import ChipquoteError
 
 if TYPE_CHECKING:
     from bot.discord_app.client import ChipquoteBot
@@ -35,17 +34,8 @@ _CHAT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 async def ask_engine(bot: ChipquoteBot, question: str, context: AskContext) -> Answer | str:
-    """The engine's answer, or the text to show instead when it fails: the error's own user
-    message for expected errors (index unavailable, invalid question), else a plain apology.
-    The exception is logged; the bot stays up either way."""
-    try:
-        return await asyncio.to_thread(bot.engine.answer, question, context)
-    except ChipquoteError as err:
-        log.warning("engine declined a question: %s", type(err).__name__)
-        return err.user_message
-    except Exception:
-        log.exception("engine failed while answering")
-        return texts.APOLOGY
+    """The engine's answer, or the text to show instead (see :mod:`bot.chat.answering`)."""
+    return await answer_or_message(bot.engine, question, context)
 
 
 async def post_answer(bot: ChipquoteBot, send: Send, answer: Answer, question: str) -> None:

@@ -20,11 +20,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import texts
+from bot.chat.answering import answer_or_message
 from bot.chat.conversation import ThreadMessage, build_context
 from bot.chat.questions import validate_question
 from bot.chat.render import render_answer
 from bot.engine.models import Answer
-from bot.errors import ChipquoteError, InvalidQuestion
+from bot.errors import InvalidQuestion
 from bot.slack_app.blocks import (
     OutgoingMessage,
     answer_messages,
@@ -77,16 +78,8 @@ def check_question(deps: SlackDeps, text: str, team_id: str | None, user_id: str
 
 
 async def ask_engine(deps: SlackDeps, question: str, earlier: list[ThreadMessage]) -> Answer | str:
-    """The engine's answer, or the text to show instead when it fails: the error's own user
-    message for expected errors, else a plain apology. Logged either way; the app stays up."""
-    try:
-        return await asyncio.to_thread(deps.engine.answer, question, build_context(earlier))
-    except ChipquoteError as err:
-        log.warning("engine declined a question: %s", type(err).__name__)
-        return err.user_message
-    except Exception:
-        log.exception("engine failed while answering")
-        return texts.APOLOGY
+    """The engine's answer, or the text to show instead (see :mod:`bot.chat.answering`)."""
+    return await answer_or_message(deps.engine, question, build_context(earlier))
 
 
 async def post_messages(
