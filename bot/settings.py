@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         1000, ge=10, description="Longest question accepted, in characters."
     )
     chipquote_abstain_threshold: float = Field(
-        0.45,
+        0.33,
         description="Lowest relevance (0-1, calibrated on the dev set) below which the bot "
         "says the sources don't answer.",
     )

@@ -6,6 +6,7 @@ on disk per version (``<home>/bm25/<collection>``); a new version gets a new cac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -16,11 +17,14 @@ import bm25s
 import numpy as np
 
 from index.chunking import index_text
+from index.glossary import GLOSSARY_FILE
 from index.models import Chunk
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
-FORMAT = 3  # bump when tokenization or the indexed text changes: old caches are rebuilt
+_FORMAT_VERSION = 3  # bump when tokenization or the indexed text changes: old caches are rebuilt
+# The glossary's Chinese terms join the segmenter's dictionary, so they shape the tokens too.
+FORMAT = f"{_FORMAT_VERSION}-{hashlib.sha1(GLOSSARY_FILE.read_bytes()).hexdigest()[:12]}"
 
 
 class BM25Index:

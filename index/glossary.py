@@ -49,6 +49,11 @@ class Glossary:
         """Every Chinese form, folded (added to the segmenter's dictionary)."""
         return sorted({fold(t) for e in self.entries for t in e.zh})
 
+    def entries_in(self, text: str) -> list[Entry]:
+        """Glossary entries named in ``text`` (either language)."""
+        folded = fold(text)
+        return [entry for pattern, entry in _patterns(self) if pattern.search(folded)]
+
     def expand(self, text: str) -> tuple[list[str], list[str]]:
         """Terms found in ``text`` and the other-language forms of each (both folded lists)."""
         folded = fold(text)

@@ -1,17 +1,50 @@
 """How sure retrieval is that the sources answer: the share of the question's informative
 terms (IDF-weighted, either language) that the best passages contain, blended with the dense
-similarity. Below the calibrated threshold the bot says the sources don't say."""
+similarity, and halved when the question names something the index has never seen (a company,
+product or model number absent from every chunk: "Samsung", "MI300X", "18A"). Dense
+similarity alone does not separate answerable from unanswerable questions with small
+multilingual models (unrelated texts still score ~0.8), so it only breaks ties. Below the
+calibrated threshold the bot says the sources don't say."""
 
 from __future__ import annotations
+
+import re
 
 from bot.engine.query import AnalyzedQuestion
 from index.bm25 import BM25Index
 from index.chunking import index_text
+from index.glossary import default_glossary
 from index.models import Hit
 from index.tokenize import tokenize
 
 DENSE_FLOOR = 0.70  # cosine of unrelated texts for e5-style models sits around 0.7-0.75
 DENSE_CEILING = 0.90
+UNKNOWN_ENTITY_FACTOR = 0.5
+# Fiscal periods ("FY25", "Q3", "1H", "2Q24") look like model numbers but name time, not things.
+_PERIOD = re.compile(r"^(?:FY\d{2,4}|CY\d{2,4}|Q[1-4]\d{0,4}|H[12])$|^[1-4][QH]\d{0,4}$", re.I)
+_MODEL_NUMBER = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)"
+                           r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def unknown_entities(question: str, bm25: BM25Index) -> list[str]:
+    """Names in the question that no indexed chunk contains: model numbers (letters and
+    digits, e.g. "MI300X", "910B") and proper names from the glossary (companies, people,
+    products), in either language."""
+    missing: list[str] = []
+    for code in _MODEL_NUMBER.findall(question):
+        if not _PERIOD.match(code) and not _known(code, bm25):
+            missing.append(code)
+    for entry in default_glossary().entries_in(question):
+        if entry.en and entry.en[0][:1].isupper() and not any(
+            _known(form, bm25) for form in (*entry.en, *entry.zh)
+        ):
+            missing.append(entry.en[0])
+    return missing
+
+
+def _known(term: str, bm25: BM25Index) -> bool:
+    tokens = tokenize(term)
+    return bool(tokens) and all(bm25.document_frequency.get(t, 0) > 0 for t in tokens)
 
 
 def coverage(tokens: tuple[str, ...], hits: list[Hit], bm25: BM25Index) -> float:
@@ -36,4 +69,7 @@ def relevance(hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index) -> f
     )
     dense = max((h.dense_score or 0.0) for h in top)
     dense_norm = min(1.0, max(0.0, (dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR)))
-    return 0.6 * lexical + 0.4 * dense_norm
+    score = 0.6 * lexical + 0.4 * dense_norm
+    if unknown_entities(question.text, bm25):
+        score *= UNKNOWN_ENTITY_FACTOR
+    return score
