@@ -30,8 +30,10 @@ class IndexUnavailable(ChipquoteError):
     retryable = True
 
 
-class VersionGone(IndexUnavailable):
+class VersionGone(ChipquoteError):
     """The index version being read was replaced and dropped meanwhile (reload and retry)."""
+
+    retryable = True
 
 
 class ModelMismatch(ChipquoteError):

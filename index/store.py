@@ -33,7 +33,7 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot.errors import IndexUnavailable, VersionGone
+from bot.errors import ChipquoteError, IndexUnavailable, VersionGone
 from index.models import Chunk
 
 log = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ class ChromaStore:
     def _collection(self, name: str) -> Any:
         try:
             return self._call(lambda: self.client().get_collection(name))
-        except IndexUnavailable:
+        except ChipquoteError:
             raise
         except Exception as exc:
             if "does not exist" in str(exc).lower() or type(exc).__name__ == "NotFoundError":
