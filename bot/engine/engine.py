@@ -106,23 +106,11 @@ class ChipquoteEngine:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         text = clean_question(question, self.settings.chipquote_max_question_chars)
-        serving = self.serving_index()
         rewriter = self.llm.rewrites if self.llm else None
         analyzed = analyze(text, context, rewriter=rewriter)
         timings["analyze_ms"] = (time.perf_counter() - started) * 1000
-        filters = context.filters if context else None
         retrieve_started = time.perf_counter()
-        try:
-            hits = self.searcher.search(
-                serving, analyzed.search, self.settings.chipquote_top_k, filters, timings
-            )
-        except VersionGone:  # another process switched and dropped it mid-question: reload
-            with self._lock:
-                self._checked_at = 0.0
-            serving = self.serving_index()
-            hits = self.searcher.search(
-                serving, analyzed.search, self.settings.chipquote_top_k, filters, timings
-            )
+        serving, hits = self._search(analyzed, context, self.settings.chipquote_top_k, timings)
         timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
         score = relevance(hits, analyzed, serving.bm25)
         compose_started = time.perf_counter()
@@ -145,14 +133,27 @@ class ChipquoteEngine:
     ) -> list[Hit]:
         """Retrieval only (for evaluation and benchmarks)."""
         text = clean_question(question, self.settings.chipquote_max_question_chars)
-        serving = self.serving_index()
         analyzed = analyze(text, context, rewriter=self.llm.rewrites if self.llm else None)
-        return self.searcher.search(
-            serving,
-            analyzed.search,
-            k or self.settings.chipquote_top_k,
-            context.filters if context else None,
-        )
+        return self._search(analyzed, context, k or self.settings.chipquote_top_k, {})[1]
+
+    def _search(
+        self,
+        analyzed: AnalyzedQuestion,
+        context: AskContext | None,
+        k: int,
+        timings: dict[str, float],
+    ) -> tuple[ServingIndex, list[Hit]]:
+        """Hybrid search on the serving version; if another process switched versions and
+        dropped this one mid-question, reload and search once more."""
+        filters = context.filters if context else None
+        serving = self.serving_index()
+        try:
+            return serving, self.searcher.search(serving, analyzed.search, k, filters, timings)
+        except VersionGone:
+            with self._lock:
+                self._checked_at = 0.0
+            serving = self.serving_index()
+            return serving, self.searcher.search(serving, analyzed.search, k, filters, timings)
 
     def _answer_extractively(
         self,
