@@ -40,3 +40,11 @@ def test_named_speaker_is_preferred(dev_engine: ChipquoteEngine) -> None:
 def test_traditional_chinese_text_answers_simplified_question(dev_engine: ChipquoteEngine) -> None:
     hits = dev_engine.retrieve("联发科和英伟达合作开发了什么芯片?", k=5)
     assert any("GB10" in h.chunk.text for h in hits)
+
+
+def test_statements_are_quoted_before_analysts_questions(dev_engine: ChipquoteEngine) -> None:
+    answer = dev_engine.answer("What did Jensen say about Blackwell Ultra?")
+    texts = [q.text.rstrip() for q in answer.quotes]
+    first_question = next((i for i, t in enumerate(texts) if t.endswith("?")), len(texts))
+    assert texts and not texts[0].endswith("?")
+    assert all(t.endswith("?") for t in texts[first_question:])
