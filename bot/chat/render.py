@@ -39,7 +39,7 @@ class QuoteBlock:
             n=quote.n,
             text=quote.text,
             title=quote.title,
-            speaker=quote.speaker,
+            speaker=quote.attribution(),
             date=quote.date,
             link=quote.link(),
             timestamp=quote.timestamp(),

@@ -7,7 +7,7 @@ from bot.engine.models import Answer, Quote
 
 def citation_line(quote: Quote) -> str:
     """Who said it, where and when: ``Elon Musk · Title · 2024-01-24 · 12:03 · link``."""
-    parts = [quote.speaker or "unattributed", quote.title]
+    parts = [quote.attribution(), quote.title]
     if quote.date:
         parts.append(quote.date)
     if quote.timestamp():

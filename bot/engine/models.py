@@ -8,6 +8,12 @@ from typing import Any
 
 from index.models import Filters
 
+UNNAMED = {
+    "forum": "forum post (author not named)",
+    "transcript": "speaker not identified",
+    "article": "no named speaker",
+}
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -23,6 +29,13 @@ class Quote:
     url: str | None = None
     start_s: float | None = None
     chunk_id: str | None = None
+
+    def attribution(self) -> str:
+        """Who said it, always something to show: the speaker, or what kind of unnamed voice
+        it is (a forum poster without a name, narration or a memo in an article)."""
+        if self.speaker:
+            return self.speaker
+        return UNNAMED.get(self.kind, UNNAMED["article"])
 
     def link(self) -> str | None:
         """The citation link; for timed media a timestamp link (``#t=SECONDS``) when possible."""

@@ -82,3 +82,17 @@ def test_rendering_shows_who_where_when_and_keeps_brackets() -> None:
     assert citation_line(quote) == (
         "Jensen Huang · NVIDIA Q1 call · 2024-05-22 · at 2:05 · https://example.com/v#t=125"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("forum", "forum post (author not named)"),
+        ("transcript", "speaker not identified"),
+        ("article", "no named speaker"),
+    ],
+)
+def test_every_citation_says_who(kind: str, label: str) -> None:
+    quote = Quote(n=1, text="Dojo is working", title="Thread", doc="d", kind=kind)
+    assert citation_line(quote).startswith(label)
+    assert render_answer(Answer(answer="Lead", abstained=False, lang="en", quotes=[quote]))
