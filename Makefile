@@ -17,8 +17,9 @@ setup: $(STAMP)  ## create .venv and install pinned dependencies
 run: setup  ## index the bundled sample corpus if empty, then serve (console chat without tokens)
 	$(BIN)/chipquote serve
 
-test: setup  ## the whole test suite, lint and type checks included
+test: setup  ## the whole test suite, lint, format and type checks included
 	$(BIN)/ruff check bot index tests bench
+	$(BIN)/ruff format --check bot index tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

@@ -22,8 +22,10 @@ DENSE_CEILING = 0.90
 UNKNOWN_ENTITY_FACTOR = 0.5
 # Fiscal periods ("FY25", "Q3", "1H", "2Q24") look like model numbers but name time, not things.
 _PERIOD = re.compile(r"^(?:FY\d{2,4}|CY\d{2,4}|Q[1-4]\d{0,4}|H[12])$|^[1-4][QH]\d{0,4}$", re.I)
-_MODEL_NUMBER = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)"
-                           r"[A-Za-z0-9][A-Za-z0-9-]*")
+_MODEL_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)"
+    r"[A-Za-z0-9][A-Za-z0-9-]*"
+)
 
 
 def unknown_entities(question: str, bm25: BM25Index) -> list[str]:
@@ -35,8 +37,10 @@ def unknown_entities(question: str, bm25: BM25Index) -> list[str]:
         if not _PERIOD.match(code) and not _known(code, bm25):
             missing.append(code)
     for entry in default_glossary().entries_in(question):
-        if entry.en and entry.en[0][:1].isupper() and not any(
-            _known(form, bm25) for form in (*entry.en, *entry.zh)
+        if (
+            entry.en
+            and entry.en[0][:1].isupper()
+            and not any(_known(form, bm25) for form in (*entry.en, *entry.zh))
         ):
             missing.append(entry.en[0])
     return missing

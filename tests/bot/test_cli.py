@@ -16,12 +16,15 @@ pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-m", "bot.cli"]
 
 
-def run(args: list[str], home: Path, cache: Path, *, timeout: float = 900,
-        **env: str) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, CHIPQUOTE_HOME=str(home), CHIPQUOTE_EMBED_CACHE=str(cache),
-                       COLUMNS="200", **env)
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env=environment, check=False)
+def run(
+    args: list[str], home: Path, cache: Path, *, timeout: float = 900, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = dict(
+        os.environ, CHIPQUOTE_HOME=str(home), CHIPQUOTE_EMBED_CACHE=str(cache), COLUMNS="200", **env
+    )
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=timeout, env=environment, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +47,21 @@ def test_ask_json_gives_verbatim_cited_quotes(home: Path, embed_cache: Path) -> 
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(data) >= {"answer", "abstained", "lang", "quotes", "timings_ms"}
     assert data["lang"] == "zh" and not data["abstained"]
-    seed = (Path(__file__).resolve().parents[2] / "index" / "sample_corpus"
-            / "000_dd2f60ee431230bd.txt").read_text(encoding="utf-8")
+    seed = (
+        Path(__file__).resolve().parents[2] / "index" / "sample_corpus" / "000_dd2f60ee431230bd.txt"
+    ).read_text(encoding="utf-8")
     for quote in data["quotes"]:
-        assert set(quote) >= {"n", "text", "speaker", "title", "doc", "date", "url", "start_s",
-                              "kind"}
+        assert set(quote) >= {
+            "n",
+            "text",
+            "speaker",
+            "title",
+            "doc",
+            "date",
+            "url",
+            "start_s",
+            "kind",
+        }
         assert quote["text"] in seed
     assert any(q["speaker"] == "Elon Musk" and "long shot" in q["text"] for q in data["quotes"])
 
@@ -69,8 +82,10 @@ def test_sources_lists_documents(home: Path, embed_cache: Path) -> None:
 def test_index_path_reports_bad_files(home: Path, embed_cache: Path, tmp_path: Path) -> None:
     folder = tmp_path / "extra"
     folder.mkdir()
-    (folder / "good.txt").write_text("Lisa Su: We are ramping MI300 across many customers "
-                                     "and expect strong data center growth this year.\n")
+    (folder / "good.txt").write_text(
+        "Lisa Su: We are ramping MI300 across many customers "
+        "and expect strong data center growth this year.\n"
+    )
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     (folder / "empty.md").write_text("")
     result = run(["index", str(folder)], home, embed_cache)
@@ -83,13 +98,34 @@ def test_index_path_reports_bad_files(home: Path, embed_cache: Path, tmp_path: P
 
 def test_eval_on_the_development_set(tmp_path: Path, embed_cache: Path) -> None:
     require_shared()
-    result = run(["eval", "--questions", str(DEV_QUESTIONS), "--corpus", str(SHARED_CORPUS),
-                  "--k", "5", "--json"], tmp_path, embed_cache)
+    result = run(
+        [
+            "eval",
+            "--questions",
+            str(DEV_QUESTIONS),
+            "--corpus",
+            str(SHARED_CORPUS),
+            "--k",
+            "5",
+            "--json",
+        ],
+        tmp_path,
+        embed_cache,
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout.strip().splitlines()[-1])
-    for key in ("recall_at_k", "recall_by_lang", "mrr", "answer_evidence_hit",
-                "quote_verified_rate", "abstain_precision", "abstain_recall", "p50_ms",
-                "p95_ms", "n"):
+    for key in (
+        "recall_at_k",
+        "recall_by_lang",
+        "mrr",
+        "answer_evidence_hit",
+        "quote_verified_rate",
+        "abstain_precision",
+        "abstain_recall",
+        "p50_ms",
+        "p95_ms",
+        "n",
+    ):
         assert key in metrics
     assert metrics["n"] == 20
     assert metrics["quote_verified_rate"] == 1.0

@@ -17,8 +17,9 @@ def test_every_setting_is_in_the_readme_table() -> None:
     assert not missing
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("6h", 21600),
-                                               ("1d", 86400), ("1.5h", 5400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("1.5h", 5400)]
+)
 def test_intervals(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
@@ -30,8 +31,12 @@ def test_bad_intervals_are_refused(text: str) -> None:
 
 
 def test_secrets_never_print(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, chipquote_home=tmp_path,  # type: ignore[call-arg]
-                        openai_api_key="sk-secret-123", discord_token="discord-secret")
+    settings = Settings(
+        _env_file=None,
+        chipquote_home=tmp_path,  # type: ignore[call-arg]
+        openai_api_key="sk-secret-123",
+        discord_token="discord-secret",
+    )
     assert "sk-secret-123" not in repr(settings) and "discord-secret" not in str(settings)
     assert settings.llm_enabled
 

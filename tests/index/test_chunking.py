@@ -8,25 +8,28 @@ from hypothesis import strategies as st
 from index.chunking import ChunkingPolicy, chunk_document, document_hash
 from index.models import Document, Segment
 
-TURN_A = ("Jensen Huang: " + " ".join(f"Sentence {i} about accelerated computing and AI "
-                                      "factories is here." for i in range(30)))
+TURN_A = "Jensen Huang: " + " ".join(
+    f"Sentence {i} about accelerated computing and AI factories is here." for i in range(30)
+)
 TURN_B = "Colette Kress: Data center revenue grew strongly again this quarter, led by Hopper."
 
 
 def _doc(text: str, segments: list[Segment]) -> Document:
-    return Document(doc_id="s:doc", source_id="s", title="Call", text=text, segments=segments,
-                    kind="transcript")
+    return Document(
+        doc_id="s:doc", source_id="s", title="Call", text=text, segments=segments, kind="transcript"
+    )
 
 
 def test_chunks_stay_within_one_speaker_and_are_exact_slices() -> None:
     text = f"{TURN_A}\n{TURN_B}"
     a_end = len(TURN_A)
-    doc = _doc(text, [Segment(14, a_end, "Jensen Huang"), Segment(a_end + 16, len(text),
-                                                                   "Colette Kress")])
+    doc = _doc(
+        text, [Segment(14, a_end, "Jensen Huang"), Segment(a_end + 16, len(text), "Colette Kress")]
+    )
     chunks = chunk_document(doc)
     assert {c.speaker for c in chunks} == {"Jensen Huang", "Colette Kress"}
     for chunk in chunks:
-        assert text[chunk.char_start:chunk.char_end] == chunk.text
+        assert text[chunk.char_start : chunk.char_end] == chunk.text
         assert len(chunk.text) <= ChunkingPolicy().max_chars
         assert chunk.text.endswith((".", "!", "?"))  # never cut mid-sentence
         if chunk.speaker == "Jensen Huang":
@@ -65,5 +68,5 @@ def test_hash_changes_with_text_and_metadata() -> None:
 @given(st.text(min_size=1, max_size=3000))
 def test_any_text_chunks_into_exact_slices(text: str) -> None:
     for chunk in chunk_document(_doc(text, [Segment(0, len(text))])):
-        assert text[chunk.char_start:chunk.char_end] == chunk.text
+        assert text[chunk.char_start : chunk.char_end] == chunk.text
         assert chunk.text.strip()

@@ -13,8 +13,12 @@ from index.tokenize import tokenize
 def test_sentences_in_english_and_chinese() -> None:
     text = "Dojo is working. It is doing training jobs! Mr. Huang said 3.5x. 我们很好。你呢？ok"
     assert [text[s:e] for s, e in sentence_spans(text)] == [
-        "Dojo is working.", "It is doing training jobs!", "Mr. Huang said 3.5x.", "我们很好。",
-        "你呢？", "ok",
+        "Dojo is working.",
+        "It is doing training jobs!",
+        "Mr. Huang said 3.5x.",
+        "我们很好。",
+        "你呢？",
+        "ok",
     ]
 
 
