@@ -9,9 +9,12 @@ listener did not catch, so a bug costs one reply, never the app.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.feedback import FeedbackStore
@@ -62,6 +65,7 @@ def create_slack_app(
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     deps = SlackDeps(engine, settings, feedback, limiter, progress_interval_s)
+    app.middleware(skip_timeout_retries)
     register_all(app, deps)
 
     @app.error
@@ -71,3 +75,17 @@ def create_slack_app(
         log.error("Slack listener failed on %s", kind, exc_info=error)
 
     return app
+
+
+async def skip_timeout_retries(
+    req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+) -> BoltResponse:
+    """Slack resends an event it thinks timed out; the first delivery was acknowledged and is
+    being answered, so a retry with reason ``http_timeout`` would answer twice. Other retries
+    (the app answered with an error) are processed normally."""
+    retry = req.headers.get("x-slack-retry-num")
+    reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
+    if retry and reason == "http_timeout":
+        log.info("ignored Slack retry %s of a delivery that timed out", retry[0])
+        return BoltResponse(status=200, body="")
+    return await next()

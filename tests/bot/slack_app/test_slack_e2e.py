@@ -394,3 +394,19 @@ async def test_tokens_and_secrets_never_reach_the_logs(
     assert caplog.records
     for secret in (BOT_TOKEN, SIGNING_SECRET, "legacy-verification-token"):
         assert secret not in caplog.text
+
+
+async def test_timeout_retry_of_an_event_is_not_answered_twice(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    asked = await slack.mention(ALICE, "What did Musk say about Dojo?")
+    await slack_api.wait_for("chat.postMessage", where=in_thread(asked["ts"]))
+    mention = {k: v for k, v in asked.items() if k != "channel_type"}
+    retry = await slack.event(
+        {**mention, "type": "app_mention"},
+        **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    assert retry.status == 200
+    await asyncio.sleep(0.3)  # give a wrongly processed retry time to reach the engine
+    assert len(engine.calls) == 1
+    assert len(slack_api.calls_of("chat.postMessage")) == 1
