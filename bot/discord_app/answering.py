@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 Send = Callable[..., Awaitable[discord.Message | None]]
 HISTORY_LIMIT = 50
+DM_HISTORY_LIMIT = 10
 _CHAT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -84,9 +85,23 @@ async def thread_history(
     starter = await _starter_message(thread)
     if starter is not None and all(m.id != starter.id for m in recent):
         recent.insert(0, starter)
+    return _as_turns(bot, recent)
+
+
+async def dm_history(
+    bot: ChipquoteBot, channel: discord.abc.Messageable, before: discord.abc.Snowflake
+) -> list[ThreadMessage]:
+    """The last few messages of a DM, oldest first: a DM has no threads, so its recent
+    exchange is the conversation a follow-up refers to."""
+    recent = [m async for m in channel.history(limit=DM_HISTORY_LIMIT, before=before)]
+    recent.reverse()
+    return _as_turns(bot, recent)
+
+
+def _as_turns(bot: ChipquoteBot, messages: list[discord.Message]) -> list[ThreadMessage]:
     me = bot.user.id if bot.user else None
     return [
         ThreadMessage(m.author.id == me, message_text(m.content, m.embeds))
-        for m in recent
+        for m in messages
         if m.type in _CHAT_TYPES
     ]

@@ -25,6 +25,7 @@ from bot.chat.questions import short_title, validate_question, validate_since
 from bot.discord_app.answering import (
     ask_engine,
     bot_owns_thread,
+    dm_history,
     post_answer,
     thread_history,
 )
@@ -118,6 +119,8 @@ class AskCog(commands.Cog):
         if in_own_thread:
             assert isinstance(channel, discord.Thread)
             earlier = await thread_history(self.bot, channel, message)
+        elif in_dm:
+            earlier = await dm_history(self.bot, channel, message)
         elif not in_dm and not isinstance(channel, discord.Thread):
             target = await self._open_thread(message, question)
 

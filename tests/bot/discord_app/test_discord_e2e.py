@@ -357,6 +357,22 @@ async def test_dm_is_answered_in_the_dm(running: Running) -> None:
     assert not fake.calls("POST", r"/channels/\d+/messages/\d+/threads", since=mark)
 
 
+async def test_dm_follow_up_uses_the_dm_conversation(running: Running) -> None:
+    fake = running.discord
+    mark = fake.mark()
+    await fake.user_message(
+        ALICE, "Is Tesla's Dojo a long shot?", channel_id=DM_CHANNEL_ID, dm=True
+    )
+    await fake.wait_for("POST", rf"/channels/{DM_CHANNEL_ID}/messages", since=mark)
+    mark = fake.mark()
+    await fake.user_message(ALICE, "why?", channel_id=DM_CHANNEL_ID, dm=True)
+    await fake.wait_for("POST", rf"/channels/{DM_CHANNEL_ID}/messages", since=mark)
+    question, context = running.engine.calls[-1]
+    assert question == "why?"
+    assert context is not None and context.history
+    assert context.history[0].question == "Is Tesla's Dojo a long shot?"
+
+
 async def test_plain_channel_chatter_is_ignored(running: Running) -> None:
     fake = running.discord
     await fake.user_message(ALICE, "lunch anyone?")
