@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["transcript", "forum", "article"]
 KINDS: tuple[str, ...] = ("transcript", "forum", "article")
 
 

@@ -120,11 +120,6 @@ class ServingIndex:
         bm25 = BM25Index.load_or_build(cache_root / version.collection, chunks)
         return cls(version=version, chunks=chunks, bm25=bm25)
 
-    def known_values(self, field_name: str) -> list[str]:
-        """Distinct company or speaker names in this version (for filter resolution)."""
-        values = {getattr(c, field_name) for c in self.chunks}
-        return sorted(v for v in values if v)
-
     def resolve(self, filters: Filters) -> DenseFilter | None:
         """Turn user filters (partial, any case) into exact values the store can match."""
         if filters.is_empty():
@@ -206,7 +201,8 @@ class HybridSearcher:
         """The top ``k`` chunks for a query, best first."""
         timings = timings if timings is not None else {}
         where = index.resolve(filters or Filters())
-        if where is not None and not index.mask(where).any():
+        mask = index.mask(where) if where is not None else None
+        if mask is not None and not mask.any():
             return []
         pool = max(4 * k, 20)
         started = time.perf_counter()
@@ -214,7 +210,6 @@ class HybridSearcher:
         rewrites = [self._dense(index, text, pool, where) for text in query.dense_texts[1:]]
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        mask = index.mask(where) if where is not None else None
         sparse = index.bm25.search(list(query.tokens), pool, mask)
         cross: list[tuple[int, float]] = []
         if query.cross_tokens:

@@ -68,8 +68,3 @@ def tokenize(text: str) -> list[str]:
             if word not in _ZH_STOP:
                 tokens.append(word)
     return tokens
-
-
-def warm_up() -> None:
-    """Load the stemmer and the segmenter's dictionary now rather than on the first question."""
-    tokenize("warm up 预热")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from index.models import Filters
@@ -120,23 +120,3 @@ class Answer:
             "answer_id": self.answer_id,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
-
-
-def answer_from_json(data: dict[str, Any]) -> Answer:
-    """Rebuild an :class:`Answer` from :meth:`Answer.to_json` output (tests, caches)."""
-    quotes = [Quote(**{k: v for k, v in q.items()}) for q in data.get("quotes", [])]
-    closest = [Quote(**{k: v for k, v in q.items()}) for q in data.get("closest", [])]
-    return Answer(
-        answer=data["answer"],
-        abstained=data["abstained"],
-        lang=data["lang"],
-        quotes=quotes,
-        closest=closest,
-        timings_ms=dict(data.get("timings_ms", {})),
-        mode=data.get("mode", "extractive"),
-        notice=data.get("notice"),
-        answer_id=data.get("answer_id", uuid.uuid4().hex[:12]),
-    )
-
-
-__all__ = ["Answer", "AskContext", "Quote", "Turn", "answer_from_json", "asdict"]

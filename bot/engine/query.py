@@ -48,10 +48,12 @@ def analyze(
     dense_texts = [retrieval_text]
     if additions:  # the question's names and terms in the other language, for the embedder
         dense_texts.append(", ".join(additions[:16]))
+    rewrites: list[str] = []
     if rewriter is not None:
         for rewrite in rewriter(question, context, lang):
             if rewrite and rewrite not in dense_texts:
                 dense_texts.append(rewrite)
+                rewrites.append(rewrite)
                 expansion.extend(tokenize(rewrite))
     cross = tuple(t for t in dict.fromkeys(expansion) if t not in core)
     return AnalyzedQuestion(
@@ -61,7 +63,7 @@ def analyze(
             dense_texts=tuple(dense_texts),
             tokens=tuple(dict.fromkeys(core)),
             cross_tokens=cross,
-            mention_text=" ".join([retrieval_text, *additions, *dense_texts[1:]]),
+            mention_text=" ".join([retrieval_text, *additions, *rewrites]),
         ),
         core_tokens=tuple(dict.fromkeys(core)),
         expansion_tokens=tuple(t for t in dict.fromkeys(expansion) if t not in core),
