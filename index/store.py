@@ -363,36 +363,33 @@ class ChromaStore:
                 copied += len(got["ids"])
         return copied
 
-    def iter_chunks(self, collection: str) -> Iterator[Chunk]:
-        """Every chunk of a version (for BM25 and listings), in pages."""
+    def _pages(self, collection: str, include: list[str]) -> Iterator[dict[str, Any]]:
+        """A version's records, ``_PAGE`` at a time (one huge ``get`` would hold them all)."""
         coll = self._collection(collection)
         offset = 0
         while True:
             got = self._call(
                 lambda o=offset: coll.get(  # type: ignore[misc]
-                    include=["documents", "metadatas"], limit=_PAGE, offset=o
+                    include=include, limit=_PAGE, offset=o
                 )
             )
-            ids = got["ids"]
-            if not ids:
+            if not got["ids"]:
                 return
-            for chunk_id, text, meta in zip(ids, got["documents"], got["metadatas"], strict=True):
+            yield got
+            offset += len(got["ids"])
+
+    def iter_chunks(self, collection: str) -> Iterator[Chunk]:
+        """Every chunk of a version (for BM25 and listings), in pages."""
+        for got in self._pages(collection, ["documents", "metadatas"]):
+            for chunk_id, text, meta in zip(
+                got["ids"], got["documents"], got["metadatas"], strict=True
+            ):
                 yield Chunk.from_record(chunk_id, text or "", dict(meta or {}))
-            offset += len(ids)
 
     def documents(self, collection: str) -> dict[str, StoredDocument]:
         """Every document of a version with its content hash and chunk count."""
         out: dict[str, StoredDocument] = {}
-        coll = self._collection(collection)
-        offset = 0
-        while True:
-            got = self._call(
-                lambda o=offset: coll.get(  # type: ignore[misc]
-                    include=["metadatas"], limit=_PAGE, offset=o
-                )
-            )
-            if not got["ids"]:
-                return out
+        for got in self._pages(collection, ["metadatas"]):
             for meta in got["metadatas"]:
                 doc_id = str(meta.get("doc_id"))
                 previous = out.get(doc_id)
@@ -405,7 +402,7 @@ class ChromaStore:
                     indexed_at=str(meta.get("indexed_at", "")),
                     chunks=previous.chunks + 1 if previous else 1,
                 )
-            offset += len(got["ids"])
+        return out
 
     def dense_query(
         self, collection: str, vector: Sequence[float], k: int, where: DenseFilter | None = None
