@@ -1,59 +1,33 @@
-"""Errors a user may see. Each carries a short message safe to show in chat (no secrets, no
-tracebacks) and whether trying again later may help (the PaperQA2 habit)."""
+"""Errors a user may see. The index layer's errors (``index.errors``) are re-exported here so
+front doors catch one family; the chat side adds its own on top of the same base."""
 
 from __future__ import annotations
 
-
-class ChipquoteError(Exception):
-    """Base error; ``str(err)`` is the user-facing message."""
-
-    retryable: bool = False
-
-    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
-        super().__init__(message)
-        if retryable is not None:
-            self.retryable = retryable
-
-    @property
-    def user_message(self) -> str:
-        """The message to show a user."""
-        return str(self)
+from index.errors import (
+    ChipquoteError,
+    IndexUnavailable,
+    ModelMismatch,
+    ReindexBusy,
+    SourceError,
+    VersionGone,
+)
 
 
 class InvalidQuestion(ChipquoteError):
     """The question is empty, too long, or not text."""
 
 
-class IndexUnavailable(ChipquoteError):
-    """The store cannot be reached (Chroma server down) or has no index yet."""
-
-    retryable = True
-
-
-class VersionGone(ChipquoteError):
-    """The index version being read was replaced and dropped meanwhile (reload and retry)."""
-
-    retryable = True
-
-
-class ModelMismatch(ChipquoteError):
-    """The collection was built with another embedding model; a reindex is needed."""
-
-
-class ReindexBusy(ChipquoteError):
-    """Another reindex holds the lock."""
-
-    retryable = True
-
-    def __init__(self, percent: int | None = None) -> None:
-        done = f" ({percent}% done)" if percent is not None else ""
-        super().__init__(f"A reindex is already running{done}. Try again when it finishes.")
-        self.percent = percent
-
-
 class PermissionDenied(ChipquoteError):
     """An admin-only action was asked for by someone who is not an admin."""
 
 
-class SourceError(ChipquoteError):
-    """A source could not be added (bad URL, unreadable file, unsupported format)."""
+__all__ = [
+    "ChipquoteError",
+    "IndexUnavailable",
+    "InvalidQuestion",
+    "ModelMismatch",
+    "PermissionDenied",
+    "ReindexBusy",
+    "SourceError",
+    "VersionGone",
+]

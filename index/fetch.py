@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from bot.errors import SourceError
+from index.errors import SourceError
 
 _SUFFIXES = {
     "text/html": ".html",

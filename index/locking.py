@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 from filelock import FileLock, Timeout
 
-from bot.errors import ReindexBusy
+from index.errors import ReindexBusy
 from index.store import ChromaStore
 
 _HOST = socket.gethostname()

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.errors import SourceError
 from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_text
 from index.embeddings import Embedder
+from index.errors import SourceError
 from index.fetch import download
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.locking import ReindexLock

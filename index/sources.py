@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.errors import SourceError
+from index.errors import SourceError
 from index.store import ChromaStore
 
 _ID = re.compile(r"[^a-z0-9._-]+")

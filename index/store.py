@@ -33,7 +33,7 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from bot.errors import ChipquoteError, IndexUnavailable, VersionGone
+from index.errors import ChipquoteError, IndexUnavailable, VersionGone
 from index.models import Chunk
 
 log = logging.getLogger(__name__)
