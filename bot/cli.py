@@ -194,8 +194,6 @@ def bench(
     workdir: Annotated[Path | None, typer.Option(help="Keep corpora and indexes here.")] = None,
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
-    # an editable install made before bench/ existed does not map it: import it from the repo
-    sys.path.append(str(Path(__file__).resolve().parents[1]))
     from bench.report import render
     from bench.run import BenchOptions, run_bench
 
