@@ -33,7 +33,9 @@ class ChunkingPolicy:
 def document_hash(doc: Document) -> str:
     """Content hash of everything that shapes a document's chunks (text and metadata)."""
     h = hashlib.sha256()
-    for part in (doc.text, doc.title, doc.kind, doc.company, doc.date, doc.url, doc.lang):
+    fields = (doc.text, doc.title, doc.kind, doc.company, doc.date, doc.url, doc.lang)
+    call = (doc.ticker, doc.fiscal_year, doc.fiscal_quarter, doc.period, doc.period_end)
+    for part in (*fields, *(str(v) if v is not None else None for v in call)):
         h.update((part or "").encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
     for seg in doc.segments:
@@ -80,6 +82,11 @@ def _make_chunk(
         lang="zh" if cjk_ratio(text) >= 0.3 else "en",
         start_s=seg.start_s,
         section=seg.section,
+        ticker=doc.ticker,
+        fiscal_year=doc.fiscal_year,
+        fiscal_quarter=doc.fiscal_quarter,
+        period=doc.period,
+        period_end=doc.period_end,
     )
 
 

@@ -44,6 +44,12 @@ class Document:
     lang: str | None = None
     path: str | None = None
     segments: list[Segment] = field(default_factory=list)
+    ticker: str | None = None
+    fiscal_year: int | None = None
+    fiscal_quarter: int | None = None
+    period: str | None = None  # "FY2025 Q2" / "Q2 2024", in the company's own calendar
+    period_end: str | None = None  # "2024-07": the month the fiscal quarter closed
+    notes: list[str] = field(default_factory=list)  # metadata conflicts, for the report
 
     def __post_init__(self) -> None:
         if not self.segments and self.text:
@@ -70,6 +76,11 @@ class Chunk:
     lang: str | None = None
     start_s: float | None = None
     section: str | None = None
+    ticker: str | None = None
+    fiscal_year: int | None = None
+    fiscal_quarter: int | None = None
+    period: str | None = None
+    period_end: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         """Chroma-safe metadata (no None values: Chroma rejects them)."""
@@ -88,6 +99,11 @@ class Chunk:
             "lang": self.lang,
             "start_s": self.start_s,
             "section": self.section,
+            "ticker": self.ticker,
+            "fiscal_year": self.fiscal_year,
+            "fiscal_quarter": self.fiscal_quarter,
+            "period": self.period,
+            "period_end": self.period_end,
         }
         return {k: v for k, v in raw.items() if v is not None}
 
@@ -112,7 +128,19 @@ class Chunk:
             lang=meta.get("lang"),
             start_s=float(start_s) if start_s is not None else None,
             section=meta.get("section"),
+            ticker=meta.get("ticker"),
+            fiscal_year=_opt_int(meta.get("fiscal_year")),
+            fiscal_quarter=_opt_int(meta.get("fiscal_quarter")),
+            period=meta.get("period"),
+            period_end=meta.get("period_end"),
         )
+
+
+def _opt_int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -124,10 +152,13 @@ class Filters:
     until: str | None = None
     speaker: str | None = None
     kind: str | None = None
+    doc_ids: tuple[str, ...] = ()  # resolved from a question's company and period
 
     def is_empty(self) -> bool:
         """True when no filter is set."""
-        return not any((self.company, self.since, self.until, self.speaker, self.kind))
+        return not any(
+            (self.company, self.since, self.until, self.speaker, self.kind, self.doc_ids)
+        )
 
 
 @dataclass(frozen=True)

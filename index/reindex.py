@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fnmatch import fnmatch
 from pathlib import Path
 
 from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_text
@@ -43,6 +44,7 @@ class ScanResult:
     failed_sources: set[str] = field(default_factory=set)
     failed_doc_ids: set[str] = field(default_factory=set)
     failures_by_source: dict[str, list[DocumentFailure]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # metadata conflicts found while loading
 
     def fail(self, source_id: str, failure: DocumentFailure) -> None:
         """Record a failure against its source (a URL source's failure names the downloaded
@@ -126,6 +128,7 @@ class Reindexer:
                 sources, everything = self.registry.all(), True
         scan = self._scan(sources, emit)
         report.failed = scan.failures
+        report.notes.extend(f"metadata conflict, {note}" for note in scan.notes)
         old_docs: dict[str, StoredDocument] = (
             self.store.documents(current.collection) if current else {}
         )
@@ -226,6 +229,7 @@ class Reindexer:
                 if doc.text.strip():
                     doc.path = doc.path or str(path)
                     scan.documents.append(doc)
+                    scan.notes.extend(doc.notes)
         return scan
 
     def _files(self, spec: SourceSpec) -> Iterable[tuple[Path, Path]]:
@@ -241,6 +245,7 @@ class Reindexer:
             (base, p)
             for p in iter_source_files(root)
             if not (root.is_dir() and _is_folder_documentation(p))
+            and (not spec.include or any(fnmatch(p.name, pat) for pat in spec.include))
         ]
 
     def _build(

@@ -34,6 +34,7 @@ class SearchQuery:
     tokens: tuple[str, ...]
     cross_tokens: tuple[str, ...] = ()
     mention_text: str = ""
+    prefer_newer: bool = False  # "still", "now": newer calls of a company rank higher
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class FusionWeights:
     speaker_boost: float = 1.3
     company_boost: float = 1.5
     secondary: float = 0.7
+    newest_boost: float = 1.3  # the newest call of a company, when the question asks "still"
 
 
 SECONDARY_SECTIONS = frozenset({"memo", "summary", "note", "notes"})
@@ -85,12 +87,18 @@ class ServingIndex:
         self._companies = np.array([(c.company or "").lower() for c in self.chunks])
         self._speakers = np.array([(c.speaker or "").lower() for c in self.chunks])
         self._kinds = np.array([c.kind for c in self.chunks])
+        self._doc_ids = np.array([c.doc_id for c in self.chunks])
         self._dates = np.array([date_int(c.date) or 0 for c in self.chunks], dtype=np.int64)
         self._secondary = np.array(
             [(c.section or "").lower() in SECONDARY_SECTIONS for c in self.chunks]
         )
         self._speaker_names = _name_index(c.speaker for c in self.chunks)
+        self._recency = _recency(self.chunks)
         self._company_names = _name_index(c.company for c in self.chunks)
+
+    def recency(self, pos: int) -> float:
+        """0 for a company's oldest dated document, 1 for its newest (0.5 when undated)."""
+        return float(self._recency[pos])
 
     def is_secondary(self, pos: int) -> bool:
         """True for chunks of summary/memo/note sections (paraphrase, not quotation)."""
@@ -132,6 +140,7 @@ class ServingIndex:
             kind=filters.kind,
             since=date_int(filters.since),
             until=_until(filters.until),
+            doc_ids=filters.doc_ids,
         )
 
     def mask(self, where: DenseFilter) -> np.ndarray:
@@ -143,11 +152,30 @@ class ServingIndex:
             keep &= np.isin(self._speakers, list(where.speakers))
         if where.kind:
             keep &= self._kinds == where.kind
+        if where.doc_ids:
+            keep &= np.isin(self._doc_ids, list(where.doc_ids))
         if where.since is not None:
             keep &= self._dates >= where.since
         if where.until is not None:
             keep &= (self._dates <= where.until) & (self._dates > 0)
         return keep
+
+
+def _recency(chunks: list[Chunk]) -> np.ndarray:
+    """Per chunk, where its document stands among its company's documents by period or date."""
+    stamps: dict[str, set[str]] = {}
+    for c in chunks:
+        stamp = c.period_end or (c.date or "")[:7]
+        if c.company and stamp:
+            stamps.setdefault(c.company, set()).add(stamp)
+    order = {company: sorted(values) for company, values in stamps.items()}
+    out = np.full(len(chunks), 0.5)
+    for i, c in enumerate(chunks):
+        stamp = c.period_end or (c.date or "")[:7]
+        values = order.get(c.company or "")
+        if values and stamp and len(values) > 1:
+            out[i] = values.index(stamp) / (len(values) - 1)
+    return out
 
 
 def _name_index(names: Iterable[str | None]) -> dict[str, set[str]]:
@@ -216,7 +244,18 @@ class HybridSearcher:
             cross = index.bm25.search(list(query.cross_tokens), pool, mask)
         timings["bm25_ms"] = (time.perf_counter() - started) * 1000
         speakers, companies = index.mentioned(query.mention_text)
-        return fuse(index, dense, sparse, cross, k, self.weights, speakers, companies, rewrites)
+        return fuse(
+            index,
+            dense,
+            sparse,
+            cross,
+            k,
+            self.weights,
+            speakers,
+            companies,
+            rewrites,
+            prefer_newer=query.prefer_newer,
+        )
 
     def _dense(
         self, index: ServingIndex, text: str, pool: int, where: DenseFilter | None
@@ -240,6 +279,8 @@ def fuse(
     speakers: set[str] | None = None,
     companies: set[str] | None = None,
     rewrites: list[list[tuple[int, float]]] | None = None,
+    *,
+    prefer_newer: bool = False,
 ) -> list[Hit]:
     """Weighted reciprocal rank fusion of ranked lists of (position, score), then the
     speaker/company/section multipliers. ``rewrites`` are dense lists for the question's
@@ -261,6 +302,8 @@ def fuse(
             fused[pos] *= weights.company_boost
         if index.is_secondary(pos):
             fused[pos] *= weights.secondary
+        if prefer_newer:
+            fused[pos] *= 1.0 + (weights.newest_boost - 1.0) * index.recency(pos)
     ranked_all = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]
     dense_score = dict(dense)
     for ranked in rewrites or []:

@@ -15,7 +15,18 @@ from index.errors import SourceError
 from index.store import ChromaStore
 
 _ID = re.compile(r"[^a-z0-9._-]+")
-METADATA_KEYS = ("title", "company", "date", "url", "kind", "lang", "speaker")
+METADATA_KEYS = (
+    "title",
+    "company",
+    "ticker",
+    "fiscal_year",
+    "fiscal_quarter",
+    "date",
+    "url",
+    "kind",
+    "lang",
+    "speaker",
+)
 
 
 @dataclass
@@ -27,6 +38,7 @@ class SourceSpec:
     location: str
     defaults: dict[str, Any] = field(default_factory=dict)
     origin: str = "config"  # config | added | bundled
+    include: tuple[str, ...] = ()  # file-name patterns within a folder ("NVDA_*.txt")
 
     @property
     def is_url(self) -> bool:
@@ -46,8 +58,9 @@ def slug(text: str) -> str:
 
 
 def load_sources_file(path: Path) -> list[SourceSpec]:
-    """Parse sources.yaml: ``sources: [{id, path | url, title?, company?, kind?, ...}]``.
-    Relative paths are relative to the file's folder."""
+    """Parse sources.yaml: ``sources: [{id, path | url, include?, company?, kind?, ...}]``.
+    Relative paths are relative to the file's folder; ``include`` keeps only the folder's
+    files whose names match one of its patterns (``NVDA_*.txt``)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -64,7 +77,9 @@ def load_sources_file(path: Path) -> list[SourceSpec]:
             location = str((path.parent / location).resolve())
         source_id = str(item.get("id") or slug(location))
         defaults = {k: item[k] for k in METADATA_KEYS if item.get(k) is not None}
-        specs.append(SourceSpec(source_id, location, defaults, "config"))
+        include = item.get("include") or ()
+        patterns = (include,) if isinstance(include, str) else tuple(str(p) for p in include)
+        specs.append(SourceSpec(source_id, location, defaults, "config", patterns))
     _check_unique(specs)
     return specs
 

@@ -79,6 +79,7 @@ class DenseFilter:
     kind: str | None = None
     since: int | None = None
     until: int | None = None
+    doc_ids: tuple[str, ...] = ()  # only these documents (a question's company and period)
 
 
 def date_int(date: str | None) -> int | None:
@@ -439,6 +440,10 @@ def _to_filters(where: DenseFilter | None) -> MetadataFilters | None:
         )
     if where.kind:
         filters.append(MetadataFilter(key="kind", value=where.kind))
+    if where.doc_ids:
+        filters.append(
+            MetadataFilter(key="doc_id", value=list(where.doc_ids), operator=FilterOperator.IN)
+        )
     if where.since is not None:
         filters.append(
             MetadataFilter(key="date_int", value=where.since, operator=FilterOperator.GTE)

@@ -38,9 +38,9 @@ class QuoteBlock:
         return cls(
             n=quote.n,
             text=quote.text,
-            title=quote.title,
+            title=quote.source_label(),
             speaker=quote.attribution(),
-            date=quote.date,
+            date=quote.when(),
             link=quote.link(),
             timestamp=quote.timestamp(),
         )
@@ -63,6 +63,7 @@ class RenderedAnswer:
     quotes: tuple[QuoteBlock, ...]
     abstained: bool = False
     notice: str | None = None
+    searching: str | None = None
 
 
 def render_answer(answer: Answer) -> RenderedAnswer:
@@ -78,6 +79,7 @@ def render_answer(answer: Answer) -> RenderedAnswer:
         quotes=tuple(QuoteBlock.from_quote(q) for q in source),
         abstained=answer.abstained,
         notice=answer.notice,
+        searching=answer.searching,
     )
 
 

@@ -7,9 +7,10 @@ from bot.engine.models import Answer, Quote
 
 def citation_line(quote: Quote) -> str:
     """Who said it, where and when: ``Elon Musk · Title · 2024-01-24 · 12:03 · link``."""
-    parts = [quote.attribution(), quote.title]
-    if quote.date:
-        parts.append(quote.date)
+    parts = [quote.attribution(), quote.source_label()]
+    when = quote.when()
+    if when:
+        parts.append(when)
     if quote.timestamp():
         parts.append(f"at {quote.timestamp()}")
     link = quote.link()
@@ -20,7 +21,9 @@ def citation_line(quote: Quote) -> str:
 
 def render_answer(answer: Answer) -> str:
     """The answer as the console shows it: lead, numbered quotes, citations, notices."""
-    lines = [answer.answer]
+    lines = (
+        [f"Searching: {answer.searching}", answer.answer] if answer.searching else [answer.answer]
+    )
     if answer.notice:
         lines.append(answer.notice)
     for quote in answer.quotes or answer.closest:

@@ -76,6 +76,8 @@ def embed_size(block: QuoteBlock) -> int:
 def lead_text(rendered: RenderedAnswer) -> str:
     """Message content for the first message: the lead, plus the engine's notice if any."""
     lead = rendered.lead or "…"
+    if rendered.searching:
+        lead = f"-# Searching: {rendered.searching}\n{lead}"
     if rendered.notice:
         lead = f"{lead}\n-# {rendered.notice}"
     return clip(lead, MESSAGE_CHARS)

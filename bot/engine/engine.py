@@ -19,12 +19,14 @@ from bot.engine.llm import Draft, LLMClient, LLMError
 from bot.engine.models import Answer, AskContext, Quote
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
+from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope
 from bot.engine.texts import (
     ABSTAIN,
     ABSTAIN_EMPTY,
     LEADS,
     LLM_FALLBACK,
     NO_INDEX,
+    NOT_INDEXED,
     OTHER_LANGUAGE,
     UNVERIFIED_DROPPED,
     pick,
@@ -32,8 +34,9 @@ from bot.engine.texts import (
 from bot.engine.verify import find_in_passages, verify_quote
 from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
+from index.companies import default_registry
 from index.embeddings import Embedder
-from index.models import Hit, ReindexReport, SourceInfo
+from index.models import Filters, Hit, ReindexReport, SourceInfo
 from index.reindex import Reindexer
 from index.search import HybridSearcher, ServingIndex
 from index.sources import SourceRegistry
@@ -67,6 +70,7 @@ class ChipquoteEngine:
         self.searcher = searcher
         self.llm = llm
         self._serving: ServingIndex | None = None
+        self._catalog: tuple[str, Catalog] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -106,11 +110,18 @@ class ChipquoteEngine:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         text = clean_question(question, self.settings.chipquote_max_question_chars)
-        rewriter = self.llm.rewrites if self.llm else None
-        analyzed = analyze(text, context, rewriter=rewriter)
+        scope = self.scope(text, context)
+        timings["parse_ms"] = (time.perf_counter() - started) * 1000
+        analyzed = self._analyze(text, context, scope)
         timings["analyze_ms"] = (time.perf_counter() - started) * 1000
         retrieve_started = time.perf_counter()
-        serving, hits = self._search(analyzed, context, self.settings.chipquote_top_k, timings)
+        k = self.settings.chipquote_top_k
+        if scope.missing:
+            serving, hits = self._search(analyzed, context, k, timings, scope, fallback=True)
+            timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
+            result = self._not_indexed(analyzed, hits, serving, scope)
+            return self._finish(result, text, scope, timings, started)
+        serving, hits = self._search(analyzed, context, k, timings, scope)
         timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
         score = relevance(hits, analyzed, serving.bm25)
         compose_started = time.perf_counter()
@@ -121,9 +132,18 @@ class ChipquoteEngine:
         else:
             result = self._answer_extractively(analyzed, hits, serving)
         timings["compose_ms"] = (time.perf_counter() - compose_started) * 1000
-        timings["total_ms"] = (time.perf_counter() - started) * 1000
         timings["relevance"] = score
+        if scope.notice and not result.notice:
+            result.notice = scope.notice
+        return self._finish(result, text, scope, timings, started)
+
+    def _finish(
+        self, result: Answer, text: str, scope: Scope, timings: dict[str, float], started: float
+    ) -> Answer:
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
         result.timings_ms = timings
+        result.searching = scope.label or None
+        result.filters = scope.to_json()
         if other_script(text):
             result.notice = OTHER_LANGUAGE
         return result
@@ -133,8 +153,40 @@ class ChipquoteEngine:
     ) -> list[Hit]:
         """Retrieval only (for evaluation and benchmarks)."""
         text = clean_question(question, self.settings.chipquote_max_question_chars)
-        analyzed = analyze(text, context, rewriter=self.llm.rewrites if self.llm else None)
-        return self._search(analyzed, context, k or self.settings.chipquote_top_k, {})[1]
+        scope = self.scope(text, context)
+        analyzed = self._analyze(text, context, scope)
+        k = k or self.settings.chipquote_top_k
+        return self._search(analyzed, context, k, {}, scope, fallback=bool(scope.missing))[1]
+
+    def scope(self, text: str, context: AskContext | None = None) -> Scope:
+        """The companies and periods a question names, resolved against the serving index
+        (a follow-up in a thread inherits the previous question's when it names none)."""
+        parse = parse_scope(text)
+        if context and context.history and not (parse.companies or parse.periods):
+            previous = parse_scope(context.history[-1].question)
+            parse = previous if previous.companies or previous.periods else parse
+        return resolve_scope(parse, self.catalog())
+
+    def catalog(self) -> Catalog:
+        """What the serving version holds per company (built once per version)."""
+        serving = self.serving_index()
+        name = serving.version.collection
+        cached = self._catalog
+        if cached is None or cached[0] != name:
+            cached = (name, Catalog.from_chunks(serving.chunks, default_registry()))
+            self._catalog = cached
+        return cached[1]
+
+    def _analyze(self, text: str, context: AskContext | None, scope: Scope) -> AnalyzedQuestion:
+        remove = tuple(p.text for p in scope.parse.periods) if scope.doc_ids else ()
+        return analyze(
+            text,
+            context,
+            rewriter=self.llm.rewrites if self.llm else None,
+            remove=remove,
+            prefer_newer=scope.recency,
+            boost_companies=scope.companies,
+        )
 
     def _search(
         self,
@@ -142,10 +194,13 @@ class ChipquoteEngine:
         context: AskContext | None,
         k: int,
         timings: dict[str, float],
+        scope: Scope | None = None,
+        *,
+        fallback: bool = False,
     ) -> tuple[ServingIndex, list[Hit]]:
         """Hybrid search on the serving version; if another process switched versions and
         dropped this one mid-question, reload and search once more."""
-        filters = context.filters if context else None
+        filters = _scoped_filters(context.filters if context else None, scope, fallback)
         serving = self.serving_index()
         try:
             return serving, self.searcher.search(serving, analyzed.search, k, filters, timings)
@@ -154,6 +209,18 @@ class ChipquoteEngine:
                 self._checked_at = 0.0
             serving = self.serving_index()
             return serving, self.searcher.search(serving, analyzed.search, k, filters, timings)
+
+    def _not_indexed(
+        self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex, scope: Scope
+    ) -> Answer:
+        """The precise "not indexed; here is what is" reply, with the closest passages (from
+        the nearest indexed call, or passages that mention the company)."""
+        weights = term_weights(analyzed, serving.bm25)
+        closest = _verified_quotes([best_excerpt(h, weights) for h in hits[:3]])
+        lead = pick(NOT_INDEXED, analyzed.lang).format(detail=scope.missing)
+        return Answer(
+            answer=lead, abstained=True, lang=analyzed.lang, closest=closest, mode="abstain"
+        )
 
     def _answer_extractively(
         self,
@@ -227,9 +294,24 @@ class ChipquoteEngine:
         return self.registry.add(str(location), source_id).source_id
 
 
+def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool) -> Filters | None:
+    """The caller's filters narrowed to the scope's documents (or, for a "not indexed" reply,
+    to the nearest call offered instead)."""
+    doc_ids: tuple[str, ...] = ()
+    if scope is not None:
+        doc_ids = scope.fallback_doc_ids if fallback else scope.doc_ids
+    if not doc_ids:
+        return filters
+    base = filters or Filters()
+    return Filters(base.company, base.since, base.until, base.speaker, base.kind, doc_ids)
+
+
 def _quote(n: int, hit: Hit, text: str) -> Quote:
     chunk = hit.chunk
     return Quote(
+        company=chunk.company,
+        period=chunk.period,
+        period_end=chunk.period_end,
         n=n,
         text=text,
         title=chunk.title,

@@ -8,6 +8,7 @@ from typing import Any
 
 from index.models import Filters
 
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 UNNAMED = {
     "forum": "forum post (author not named)",
     "transcript": "speaker not identified",
@@ -29,6 +30,24 @@ class Quote:
     url: str | None = None
     start_s: float | None = None
     chunk_id: str | None = None
+    company: str | None = None
+    period: str | None = None  # "FY2025 Q2" in the company's own calendar
+    period_end: str | None = None  # "2024-07"
+
+    def source_label(self) -> str:
+        """``NVIDIA · FY2025 Q2 earnings call`` for a company's call, else the title."""
+        if self.company and self.period and self.kind == "transcript":
+            return f"{self.company} · {self.period} earnings call"
+        return self.title
+
+    def when(self) -> str | None:
+        """The date, or for an undated call the month its quarter closed."""
+        if self.date:
+            return self.date
+        if self.period_end:
+            year, month = self.period_end[:4], int(self.period_end[5:7])
+            return f"quarter ended {_MONTHS[month - 1]} {year}"
+        return None
 
     def attribution(self) -> str:
         """Who said it, always something to show: the speaker, or what kind of unnamed voice
@@ -70,6 +89,10 @@ class Quote:
             "url": self.url,
             "start_s": self.start_s,
             "kind": self.kind,
+            "company": self.company,
+            "period": self.period,
+            "source": self.source_label(),
+            "when": self.when(),
         }
 
 
@@ -105,6 +128,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     mode: str = "extractive"
     notice: str | None = None
+    searching: str | None = None  # "NVIDIA · FY2025 Q4": the company and period searched
+    filters: dict[str, Any] = field(default_factory=dict)  # the question's parse, explained
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def to_json(self) -> dict[str, Any]:
@@ -117,6 +142,8 @@ class Answer:
             "closest": [q.to_json() for q in self.closest],
             "mode": self.mode,
             "notice": self.notice,
+            "searching": self.searching,
+            "filters": self.filters,
             "answer_id": self.answer_id,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -3,6 +3,8 @@ turned into what the retrievers search with."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,13 +34,18 @@ def analyze(
     *,
     rewriter: Rewriter | None = None,
     glossary: Glossary | None = None,
+    remove: tuple[str, ...] = (),
+    prefer_newer: bool = False,
+    boost_companies: tuple[str, ...] = (),
 ) -> AnalyzedQuestion:
     """Detect language, expand names and terms into the other language (glossary), fold in the
-    thread's previous question for short follow-ups, and add LLM rewrites when available."""
+    thread's previous question for short follow-ups, and add LLM rewrites when available.
+    ``remove`` are phrases already turned into filters (a period: "Q2 FY25"), which would only
+    pull the calls' boilerplate openings ("the second quarter of fiscal 2025") to the top."""
     glossary = glossary or default_glossary()
     lang = detect_lang(question)
-    core = tokenize(question)
-    retrieval_text = question
+    retrieval_text = _without(question, remove)
+    core = tokenize(retrieval_text)
     if context and context.history and len(core) < 5:
         previous = context.history[-1].question
         retrieval_text = f"{previous} {question}"
@@ -63,8 +70,20 @@ def analyze(
             dense_texts=tuple(dense_texts),
             tokens=tuple(dict.fromkeys(core)),
             cross_tokens=cross,
-            mention_text=" ".join([retrieval_text, *additions, *rewrites]),
+            mention_text=" ".join([retrieval_text, *additions, *rewrites, *boost_companies]),
+            prefer_newer=prefer_newer,
         ),
         core_tokens=tuple(dict.fromkeys(core)),
         expansion_tokens=tuple(t for t in dict.fromkeys(expansion) if t not in core),
     )
+
+
+def _without(text: str, phrases: tuple[str, ...]) -> str:
+    """``text`` with each phrase removed (case-insensitive, NFKC), spaces tidied; the text
+    itself when nothing would be left."""
+    out = unicodedata.normalize("NFKC", text)
+    for phrase in phrases:
+        if phrase.strip():
+            out = re.sub(re.escape(phrase.strip()), " ", out, flags=re.IGNORECASE)
+    out = re.sub(r"\s+", " ", out).strip()
+    return out if re.search(r"\w", out) else text

@@ -14,6 +14,10 @@ ABSTAIN_EMPTY = {
     "en": "The indexed sources don't say, and nothing close was found.",
     "zh": "现有资料中没有找到答案，也没有相近的内容。",
 }
+NOT_INDEXED = {
+    "en": "{detail} The closest passages I have:",
+    "zh": "资料库中没有这次财报会议：{detail} 以下是最接近的段落：",
+}
 OTHER_LANGUAGE = "I answer in English or Chinese; I searched for your question anyway."
 LLM_FALLBACK = {
     "en": "(The language model was unavailable, so these are the most relevant passages.)",

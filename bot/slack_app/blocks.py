@@ -138,6 +138,8 @@ def answer_messages(rendered: RenderedAnswer, *, buttons: bool = True) -> list[O
     """The messages for an answer, in order, each within Slack's limits and ours."""
     lead = escape(rendered.lead or "…")
     head: list[Block] = [section(lead, LEAD_BLOCK_ID)]
+    if rendered.searching:
+        head.insert(0, context(escape(f"Searching: {rendered.searching}")))
     if rendered.notice:
         head.append(context(escape(rendered.notice)))
     limits = PackLimits(

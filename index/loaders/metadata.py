@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from index.companies import default_registry
+from index.loaders.calls import CallInfo, infer_call
 from index.loaders.dates import find_date, normalise_date
 from index.loaders.encoding import decode_bytes
 from index.loaders.errors import LoaderError
@@ -28,7 +30,18 @@ from index.models import KINDS, Document, Segment
 
 log = logging.getLogger(__name__)
 
-META_KEYS = ("title", "company", "date", "url", "kind", "lang", "speaker")
+META_KEYS = (
+    "title",
+    "company",
+    "ticker",
+    "fiscal_year",
+    "fiscal_quarter",
+    "date",
+    "url",
+    "kind",
+    "lang",
+    "speaker",
+)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _SIDECAR_LIMIT = 1_000_000
 # Sections whose segments must never get a document-wide default speaker.
@@ -94,9 +107,20 @@ def clean_meta(raw: Mapping[str, Any] | None) -> dict[str, Any]:
             lang = normalise_lang(value)
             if lang:
                 out[key] = lang
+        elif key in ("fiscal_year", "fiscal_quarter"):
+            number = _as_int(value)
+            if number is None:
+                log.warning("ignoring unreadable %s %r", key, value)
+            else:
+                out[key] = number
         elif isinstance(value, (str, int, float)):
             out[key] = str(value).strip()
     return out
+
+
+def _as_int(value: Any) -> int | None:
+    text = str(value).strip().upper().removeprefix("FY").removeprefix("Q")
+    return int(text) if text.isdigit() and len(text) <= 4 else None
 
 
 def merge(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -144,28 +168,58 @@ def build_document(
     final = merge(meta, parsed.meta)
     kind = final.get("kind", default_kind)
     lang = final.get("lang") or detect_lang(parsed.text)
-    date = final.get("date") or find_date(path.name)
-    title = final.get("title") or title_from_name(path)
-    segments = list(parsed.segments)
+    call = infer_call(
+        explicit=clean_meta(meta), path=path, title=final.get("title"), text=parsed.text
+    )
+    if call.company and call.fiscal_quarter and "kind" not in final and kind == "article":
+        kind = "transcript"  # a company's quarterly call, even without speaker labels
+    date = clean_meta(meta).get("date") or call.date or final.get("date") or find_date(path.name)
+    title = final.get("title") or call.call_title(kind) or title_from_name(path)
+    segments = _canonical_speakers(list(parsed.segments), call)
     speaker = final.get("speaker")
     if speaker and not any(s.speaker for s in segments):
         segments = [
             s if s.section in _UNATTRIBUTED else _with_speaker(s, speaker) for s in segments
         ] or [Segment(0, len(parsed.text), speaker=speaker)]
     doc_id = f"{source_id}:{key}" + (f"#{parsed.key}" if parsed.key else "")
+    period_end = None
+    if call.company and call.fiscal_year and call.fiscal_quarter:
+        year, month = call.company.quarter_end(call.fiscal_year, call.fiscal_quarter)
+        period_end = f"{year:04d}-{month:02d}"
     return Document(
         doc_id=doc_id,
         source_id=source_id,
         title=title,
         text=parsed.text,
         kind=kind,
-        company=final.get("company"),
+        company=call.company_name or final.get("company"),
         date=date,
         url=final.get("url"),
         lang=lang,
         path=str(path),
         segments=segments,
+        ticker=call.ticker,
+        fiscal_year=call.fiscal_year,
+        fiscal_quarter=call.fiscal_quarter,
+        period=call.period_label or None,
+        period_end=period_end,
+        notes=[f"{path.name}: {conflict}" for conflict in call.conflicts],
     )
+
+
+def _canonical_speakers(segments: list[Segment], call: CallInfo) -> list[Segment]:
+    """Map speech-to-text spellings of a company's people ("Jensen Wong") to the registry's
+    name, only where the document's company is known and the person is one of its own."""
+    if call.company is None or not call.company.people:
+        return segments
+    registry = default_registry()
+    out = []
+    for seg in segments:
+        person = registry.person(seg.speaker, call.company) if seg.speaker else None
+        out.append(
+            _with_speaker(seg, person.name) if person and person.name != seg.speaker else seg
+        )
+    return out
 
 
 def _with_speaker(segment: Segment, speaker: str) -> Segment:

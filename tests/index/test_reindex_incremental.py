@@ -116,7 +116,13 @@ def test_changed_file_alone_is_reembedded_and_the_rest_copied_with_their_vectors
     copied = _chunk_ids(engine, old.collection, amd) + _chunk_ids(engine, old.collection, tsmc)
     in_new = {c.chunk_id for c in engine.store.iter_chunks(report.version)}
     assert copied and set(copied) <= in_new
-    assert _vectors(engine, report.version, copied) == _vectors(engine, old.collection, copied)
+    # Copied, not recomputed: equal up to float32 rounding (Chroma may hand back a vector from
+    # its log or from its cosine index, which stores it normalised).
+    new_vectors = _vectors(engine, report.version, copied)
+    old_vectors = _vectors(engine, old.collection, copied)
+    assert new_vectors.keys() == old_vectors.keys()
+    for chunk_id, vector in new_vectors.items():
+        assert vector == pytest.approx(old_vectors[chunk_id], rel=1e-5, abs=1e-6)
     answer = quoted(engine.answer(QUESTION))
     assert "Rubin" in answer and "Blackwell" not in answer
 

@@ -1,0 +1,418 @@
+"""Who and when a question asks about, resolved against what is indexed.
+
+:func:`parse_scope` reads the companies (names, tickers, Chinese names, people) and periods
+("Q2 FY25", "上个季度", "since 2024") a question names; :func:`resolve_scope` turns them into
+the documents to search, using each company's fiscal calendar and, for relative periods, the
+newest call of that company in the index. When the index holds no matching call, the scope says
+precisely what it has instead (:attr:`Scope.missing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from index.companies import Company, CompanyRegistry, default_registry
+from index.models import Chunk
+from index.periods import PeriodMention, find_periods
+
+# A forum post or article about a company, dated this many days after a quarter closed, may
+# report that quarter's call (the seed thread quotes Tesla's Q4-2023 call).
+REPORT_WINDOW_DAYS = 130
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One indexed document as the scope sees it."""
+
+    doc_id: str
+    company: str | None
+    kind: str
+    fiscal_year: int | None
+    fiscal_quarter: int | None
+    period_end: str | None  # "2024-07"
+    date: str | None
+    title: str
+
+    @property
+    def is_call(self) -> bool:
+        """A company's own quarterly call (its period is known)."""
+        return bool(self.company and self.fiscal_year and self.fiscal_quarter)
+
+    @property
+    def order(self) -> tuple[int, int, str]:
+        """Sort key, oldest first."""
+        return (self.fiscal_year or 0, self.fiscal_quarter or 0, self.date or "")
+
+
+@dataclass
+class Catalog:
+    """What one index version holds, per company: its calls, and who the rest mention."""
+
+    records: list[CallRecord]
+    mentioned_by_others: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk], registry: CompanyRegistry) -> Catalog:
+        """Build from a version's chunks (one record per document)."""
+        records: dict[str, CallRecord] = {}
+        mentioned: dict[str, set[str]] = {}
+        for chunk in chunks:
+            if chunk.doc_id not in records:
+                company = registry.find(chunk.company)
+                records[chunk.doc_id] = CallRecord(
+                    doc_id=chunk.doc_id,
+                    company=company.key if company else None,
+                    kind=chunk.kind,
+                    fiscal_year=chunk.fiscal_year,
+                    fiscal_quarter=chunk.fiscal_quarter,
+                    period_end=chunk.period_end,
+                    date=chunk.date,
+                    title=chunk.title,
+                )
+            if chunk.kind != "transcript":
+                for m in registry.mentions(chunk.text):
+                    mentioned.setdefault(m.company.key, set()).add(chunk.doc_id)
+        return cls(list(records.values()), mentioned)
+
+    @cached_property
+    def calls_by_company(self) -> dict[str, list[CallRecord]]:
+        """Each company's calls, oldest first."""
+        out: dict[str, list[CallRecord]] = {}
+        for record in self.records:
+            if record.is_call and record.company:
+                out.setdefault(record.company, []).append(record)
+        for calls in out.values():
+            calls.sort(key=lambda r: r.order)
+        return out
+
+    @cached_property
+    def companies_with_documents(self) -> set[str]:
+        """Companies that have any document of their own (call, memo, thread)."""
+        return {r.company for r in self.records if r.company}
+
+    def periods(self, company: str) -> list[tuple[int, int]]:
+        """The distinct (fiscal year, quarter) pairs indexed for ``company``, oldest first."""
+        seen: dict[tuple[int, int], None] = {}
+        for r in self.calls_by_company.get(company, []):
+            assert r.fiscal_year and r.fiscal_quarter
+            seen[(r.fiscal_year, r.fiscal_quarter)] = None
+        return list(seen)
+
+    def docs(self, company: str, periods: Iterable[tuple[int, int]]) -> list[CallRecord]:
+        """``company``'s calls in any of ``periods``."""
+        wanted = set(periods)
+        return [
+            r
+            for r in self.calls_by_company.get(company, [])
+            if (r.fiscal_year, r.fiscal_quarter) in wanted
+        ]
+
+    def reports_after(self, company: str, period_end: str) -> list[CallRecord]:
+        """Posts and articles about ``company`` dated soon after a quarter closed."""
+        start = _month_index(period_end)
+        out = []
+        for r in self.records:
+            if r.is_call or not r.date:
+                continue
+            if r.company != company and r.doc_id not in self.mentioned_by_others.get(company, ()):
+                continue
+            days = (_month_index(r.date[:7]) - start) * 30.4
+            if 0 <= days <= REPORT_WINDOW_DAYS:
+                out.append(r)
+        return out
+
+    def dated(self, company: str, periods: list[tuple[int, int]]) -> str:
+        """``FY2026 Q2 (2025-08-27)``-style list of some of ``company``'s indexed periods."""
+        parts = []
+        for year, quarter in periods:
+            docs = self.docs(company, [(year, quarter)])
+            date = next((d.date for d in docs if d.date), None)
+            label = _label(company, year, quarter)
+            parts.append(f"{label} ({date})" if date else label)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ScopeParse:
+    """What the question names, before looking at the index."""
+
+    companies: tuple[Company, ...] = ()
+    company_forms: tuple[str, ...] = ()
+    periods: tuple[PeriodMention, ...] = ()
+    recency: bool = False  # "still", "now", "现在": prefer newer calls
+
+
+@dataclass
+class Scope:
+    """The parse resolved against the index: documents to search, what to boost, what to say."""
+
+    parse: ScopeParse
+    doc_ids: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()  # names to boost
+    label: str = ""  # "NVIDIA · FY2025 Q4", shown as "Searching: …"
+    missing: str | None = None  # the precise "not indexed; here is what is" reply
+    fallback_doc_ids: tuple[str, ...] = ()  # the closest call(s), for the closest passages
+    notice: str | None = None
+    recency: bool = False
+    sources: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``filters`` object of ``ask --json``: each value with where it came from."""
+        return {
+            **self.sources,
+            "doc_ids": list(self.doc_ids),
+            "label": self.label or None,
+            "missing": self.missing,
+            "recency": self.recency,
+        }
+
+
+_SOFT_RECENCY = ("still", "now", "currently", "anymore", "these days", "nowadays", "today")
+_SOFT_RECENCY_ZH = ("还在", "仍然", "现在", "目前", "如今", "至今", "最近", "最新")
+_EXPLICIT_LATEST = (
+    "call",
+    "quarter",
+    "report",
+    "results",
+    "季",
+    "财报",
+    "一次",
+    "一期",
+)
+
+
+def parse_scope(question: str, registry: CompanyRegistry | None = None) -> ScopeParse:
+    """Companies (by name, ticker, Chinese name or one of their people) and periods named in
+    ``question``; cheap (well under a millisecond), no index needed."""
+    registry = registry or default_registry()
+    mentions = registry.mentions(question)
+    companies = [m.company for m in mentions]
+    forms = [m.form for m in mentions]
+    for company, form in _people_companies(question, registry):
+        if company.key not in {c.key for c in companies}:
+            companies.append(company)
+            forms.append(form)
+    periods: list[PeriodMention] = []
+    recency = False
+    for period in find_periods(question):
+        if period.kind == "latest" and not any(w in period.text for w in _EXPLICIT_LATEST):
+            recency = True  # "still", "现在": a preference, not a filter
+            continue
+        periods.append(period)
+    return ScopeParse(tuple(companies), tuple(forms), tuple(periods), recency)
+
+
+def _people_companies(text: str, registry: CompanyRegistry) -> list[tuple[Company, str]]:
+    from index.text import fold
+
+    folded = fold(text)
+    found = []
+    for company in registry.companies:
+        for person in company.people:
+            for form in person.forms():
+                needle = fold(form)
+                if len(needle) >= 2 and needle in folded and _word_at(folded, needle):
+                    found.append((company, form))
+                    break
+    return found
+
+
+def _word_at(text: str, needle: str) -> bool:
+    if any(ord(ch) > 0x2E80 for ch in needle):
+        return True
+    at = text.find(needle)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(needle)] if at + len(needle) < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        at = text.find(needle, at + 1)
+    return False
+
+
+def resolve_scope(
+    parse: ScopeParse, catalog: Catalog, registry: CompanyRegistry | None = None
+) -> Scope:
+    """Turn the parse into documents to search, or a precise "not indexed" reply."""
+    registry = registry or default_registry()
+    scope = Scope(parse=parse, recency=parse.recency)
+    if not parse.companies and not parse.periods:
+        return scope
+    indexed = [c for c in parse.companies if c.key in catalog.companies_with_documents]
+    discussed = [c for c in parse.companies if catalog.mentioned_by_others.get(c.key)]
+    if parse.companies:
+        scope.sources["company"] = [
+            {"value": c.name, "from": f"question: {form}", "indexed": c in indexed}
+            for c, form in zip(parse.companies, parse.company_forms, strict=True)
+        ]
+    if parse.companies and not indexed:
+        if discussed:  # forum posts or articles talk about it: let them answer
+            scope.companies = tuple(c.name for c in discussed)
+            return scope
+        scope.missing = _no_company(parse.companies, catalog, registry)
+        return scope
+    if parse.companies and indexed[0] is not parse.companies[0]:
+        scope.notice = f"No {parse.companies[0].name} call is indexed."
+    scope.companies = tuple(c.name for c in indexed)
+    if not parse.periods:
+        scope.label = " · ".join(scope.companies)
+        return scope
+    period = parse.periods[0]
+    scope.sources["period"] = {"text": period.text, "kind": period.kind}
+    targets = indexed or [
+        c
+        for key in catalog.calls_by_company
+        if (c := registry.get(key)) is not None and _period_matches(c, period, catalog)
+    ]
+    if not targets:
+        scope.missing = f"No call from {period.text} is indexed."
+        return scope
+    doc_ids: list[str] = []
+    labels: list[str] = []
+    missing: list[str] = []
+    fallback: list[str] = []
+    for company in targets:
+        periods = _resolve_period(company, period, catalog)
+        docs = catalog.docs(company.key, periods)
+        if docs:
+            doc_ids += [d.doc_id for d in docs]
+            labels.append(f"{company.name} · " + ", ".join(_label_of(company, p) for p in periods))
+            continue
+        reports = _reports(company, period, catalog)
+        if reports:
+            doc_ids += [r.doc_id for r in reports]
+            labels.append(f"{company.name} · {period.text} (as reported in posts)")
+            continue
+        text, nearest = _no_period(company, period, catalog)
+        missing.append(text)
+        fallback += [d.doc_id for d in catalog.docs(company.key, nearest)]
+    if missing and not doc_ids:
+        scope.missing = " ".join(missing)
+        scope.fallback_doc_ids = tuple(fallback)
+        return scope
+    if missing:
+        scope.notice = " ".join(missing)
+    scope.doc_ids = tuple(dict.fromkeys(doc_ids))
+    scope.label = "; ".join(labels)
+    scope.sources["period"]["resolved"] = labels
+    return scope
+
+
+def _label(company_key: str, year: int, quarter: int) -> str:
+    company = default_registry().get(company_key)
+    return company.period_label(year, quarter) if company else f"FY{year} Q{quarter}"
+
+
+def _label_of(company: Company, period: tuple[int, int]) -> str:
+    return company.period_label(*period)
+
+
+def _period_matches(company: Company, period: PeriodMention, catalog: Catalog) -> bool:
+    return bool(catalog.docs(company.key, _resolve_period(company, period, catalog)))
+
+
+def _resolve_period(
+    company: Company, period: PeriodMention, catalog: Catalog
+) -> list[tuple[int, int]]:
+    """The fiscal (year, quarter) pairs a period names for ``company``."""
+    have = catalog.periods(company.key)
+    newest = have[-1] if have else None
+    match period.kind:
+        case "quarter" if period.year and period.quarter:
+            return [(period.year, period.quarter)]
+        case "calendar_quarter" if period.year and period.quarter:
+            found = company.fiscal_quarter_ending(period.year, period.quarter * 3)
+            return [found] if found else []
+        case "month_quarter" if period.month:
+            if period.year:
+                found = company.fiscal_quarter_ending(period.year, period.month)
+                return [found] if found else []
+            ending = [p for p in have if company.quarter_end(*p)[1] == period.month]
+            return ending[-1:]
+        case "quarter_only" if period.quarter:
+            return [p for p in have if p[1] == period.quarter][-1:]
+        case "fiscal_year" if period.year:
+            return [(period.year, q) for q in (1, 2, 3, 4)]
+        case "year" if period.year:
+            return [p for p in _all_quarters(have) if company.quarter_end(*p)[0] == period.year]
+        case "since" if period.year:
+            if period.fiscal:
+                return [p for p in have if p[0] >= period.year]
+            return [p for p in have if company.quarter_end(*p)[0] >= period.year]
+        case "latest":
+            return [newest] if newest else []
+        case "previous":
+            return have[-2:-1]
+        case "last_year" if newest:
+            year = newest[0] - 1
+            quarters = [period.quarter] if period.quarter else [1, 2, 3, 4]
+            return [(year, q) for q in quarters]
+    return []
+
+
+def _all_quarters(have: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not have:
+        return []
+    years = range(have[0][0] - 1, have[-1][0] + 2)
+    return [(y, q) for y in years for q in (1, 2, 3, 4)]
+
+
+def _reports(company: Company, period: PeriodMention, catalog: Catalog) -> list[CallRecord]:
+    periods = _resolve_period(company, period, catalog)
+    if len(periods) != 1:
+        return []
+    year, month = company.quarter_end(*periods[0])
+    return catalog.reports_after(company.key, f"{year:04d}-{month:02d}")
+
+
+def _no_period(
+    company: Company, period: PeriodMention, catalog: Catalog
+) -> tuple[str, list[tuple[int, int]]]:
+    """ "No NVIDIA FY2026 Q3 call is indexed; the newest is FY2026 Q2 (2025-08-27)." and the
+    nearest indexed period(s) to offer instead."""
+    have = catalog.periods(company.key)
+    wanted = _resolve_period(company, period, catalog)
+    asked = (
+        ", ".join(company.period_label(*p) for p in wanted[:4]) if wanted else period.text.strip()
+    )
+    head = f"No {company.name} {asked} call is indexed"
+    if not have:
+        return f"{head}.", []
+    if not wanted:
+        return f"{head}; indexed: {catalog.dated(company.key, have[-4:])}.", have[-1:]
+    target = wanted[0][0] * 4 + wanted[0][1]
+    nearest = sorted(have, key=lambda p: (abs(p[0] * 4 + p[1] - target), -p[0]))[:1]
+    span = (
+        f"{company.name} calls indexed: {catalog.dated(company.key, have[:1])} to "
+        f"{catalog.dated(company.key, have[-1:])}"
+        if len(have) > 1
+        else f"the only {company.name} call indexed is {catalog.dated(company.key, have)}"
+    )
+    if target > have[-1][0] * 4 + have[-1][1]:
+        return f"{head}; the newest is {catalog.dated(company.key, have[-1:])}.", have[-1:]
+    if target < have[0][0] * 4 + have[0][1]:
+        return f"{head}; the oldest is {catalog.dated(company.key, have[:1])}.", have[:1]
+    return (
+        f"{head} ({span}); the closest is {catalog.dated(company.key, nearest)}.",
+        nearest,
+    )
+
+
+def _no_company(companies: tuple[Company, ...], catalog: Catalog, registry: CompanyRegistry) -> str:
+    names = " or ".join(c.name for c in companies[:3])
+    have = sorted((registry.get(key) or Company(key, key)).name for key in catalog.calls_by_company)
+    listed = ", ".join(have[:16]) + (f" and {len(have) - 16} more" if len(have) > 16 else "")
+    if not have:
+        return f"No {names} call or document is indexed."
+    return f"No {names} call is indexed. Calls are indexed for: {listed}."
+
+
+def _month_index(text: str) -> int:
+    year, month = int(text[:4]), int(text[5:7] or 1)
+    return year * 12 + month - 1
+
+
+__all__ = ["Catalog", "Scope", "ScopeParse", "parse_scope", "resolve_scope"]

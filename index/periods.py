@@ -1,0 +1,250 @@
+"""Reading reporting periods out of text, in English and Chinese.
+
+One grammar serves both sides: a transcript's opening ("the second quarter of fiscal 2025",
+"September quarter 2024", "Fiscal Year 2025 First Quarter") and a question ("Q2 FY25", "2Q25",
+"the June quarter", "2025财年第二季度", "上个季度", "since 2024"). What is found is a
+:class:`PeriodMention`; turning it into fiscal quarters needs a company's calendar and, for
+relative periods, the calls that are indexed (see ``bot.engine.scope``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+PeriodKind = Literal[
+    "quarter",  # a quarter of a year as the company names it ("Q2 2025", "fiscal 2025 Q2")
+    "quarter_only",  # "the second quarter", "第二季度" with no year
+    "fiscal_year",  # "fiscal 2025", "FY25", "2025财年"
+    "year",  # "in 2024", "2024年"
+    "month_quarter",  # "the September quarter (of 2024)"
+    "calendar_quarter",  # "calendar Q3 2024", "CY2024 Q3"
+    "since",  # "since 2024", "2024年以来"
+    "latest",  # "latest call", "last quarter", "上个季度", "now", "still"
+    "previous",  # "the quarter before last", "上上个季度"
+    "last_year",  # "last year", "去年" (with quarter when given: "去年第四季度")
+]
+
+_ORD = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 4,
+}
+_MONTHS = {
+    name: n
+    for n, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        1,
+    )
+    for name in names
+}
+
+
+@dataclass(frozen=True)
+class PeriodMention:
+    """A period named in a text. ``year`` is four digits; ``quarter`` 1-4; ``month`` 1-12."""
+
+    kind: PeriodKind
+    text: str
+    year: int | None = None
+    quarter: int | None = None
+    month: int | None = None
+    fiscal: bool = False  # the text said "fiscal"/"FY"/"财年" explicitly
+
+
+_Y = r"(?:fy|fiscal(?:\s+year)?)"
+_YEAR = r"'?((?:19|20)\d{2}|\d{2})(?![\d%])"
+_ORDW = r"(first|second|third|fourth|1st|2nd|3rd|4th)"
+_MONTHW = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+)
+_ZH_Q = r"(?:第\s*)?([一二三四1-4])\s*(?:季度|季|财季|財季)"
+
+# (pattern, kind, handler name); order matters: longer, more explicit forms first.
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    # calendar quarters said as such
+    (re.compile(rf"\b(?:calendar(?:\s+year)?|cy)\s*{_YEAR}\s*,?\s*q([1-4])\b"), "cal_yq"),
+    (re.compile(rf"\bcalendar\s+q([1-4])\s*{_YEAR}"), "cal_qy"),
+    (re.compile(rf"\bq([1-4])\s+(?:of\s+)?(?:calendar(?:\s+year)?|cy)\s*{_YEAR}"), "cal_qy"),
+    # fiscal 2025 second quarter / FY25 Q2 / fiscal year 2025 first quarter
+    (re.compile(rf"\b{_Y}\s*{_YEAR}\s*,?\s*(?:q([1-4])\b|{_ORDW}[\s-]+quarter)"), "fy_y_q"),
+    # fiscal Q3 2024 / fiscal third quarter 2024 / fiscal third quarter of 2024
+    (re.compile(rf"\b{_Y}\s+(?:q([1-4])|{_ORDW}[\s-]+quarter)\s*(?:of\s+)?,?\s*{_YEAR}"), "fy_q_y"),
+    # Q2 FY25 / second quarter of fiscal 2025 / Q3 2024 / first quarter 2024 / Q2'25 / Q2-2025
+    (
+        re.compile(
+            rf"\b(?:q([1-4])|{_ORDW}[\s-]+quarter)\s*(?:of\s+|in\s+|,\s*)?(?:(?:the\s+)?{_Y}\s*)?"
+            rf"(?:[-/]\s*)?{_YEAR}"
+        ),
+        "q_y",
+    ),
+    # 2Q25 / 2Q 2025 / 2025 Q2 / 2025Q2
+    (re.compile(rf"\b([1-4])q\s*{_YEAR}"), "nq_y"),
+    (re.compile(r"\b((?:19|20)\d{2})\s*[-/ ]?\s*q([1-4])\b"), "y_q"),
+    # the September quarter (of 2024) / June quarter 2025
+    (re.compile(rf"\b{_MONTHW}[\s-]+quarter(?:\s+(?:of\s+)?{_YEAR})?"), "month_q"),
+    # Chinese: 2025财年第二季度 / 财年2025第二季度 / FY2025第二季度
+    (re.compile(rf"(\d{{2,4}})\s*(?:财年|財年|会计年度)\s*{_ZH_Q}"), "zh_fy_q"),
+    (re.compile(rf"(?:财年|財年|fy)\s*(\d{{2,4}})\s*(?:年)?\s*{_ZH_Q}"), "zh_fy_q"),
+    # 2025年第二季度 / 2025年Q2 / 25年二季度
+    (re.compile(rf"(\d{{2,4}})\s*年\s*(?:度\s*)?{_ZH_Q}"), "zh_y_q"),
+    (re.compile(r"(\d{2,4})\s*年\s*q([1-4])"), "zh_y_q"),
+    # relative
+    (re.compile(rf"(?:去年|上一?年度?)\s*{_ZH_Q}"), "zh_last_year_q"),
+    (
+        re.compile(
+            rf"\blast\s+year'?s?\s+{_ORDW}[\s-]+quarter|\b{_ORDW}[\s-]+quarter\s+(?:of\s+)?last\s+year"
+        ),
+        "last_year_q",
+    ),
+    (
+        re.compile(r"上上个?季度?|上上季|the\s+quarter\s+before\s+last|two\s+quarters\s+ago"),
+        "previous",
+    ),
+    (
+        re.compile(
+            r"\b(?:latest|most\s+recent|newest|last|previous|prior|recent)\s+"
+            r"(?:earnings\s+|conference\s+|quarterly\s+)?(?:call|quarter|report|results)\b"
+            r"|\bthis\s+(?:quarter|call)\b|\bcurrent\s+quarter\b|\bthe\s+latest\b"
+            r"|\b(?:still|now|currently|today|anymore|any\s+more|these\s+days|nowadays)\b"
+            r"|上个?季度?|上一季度?|上季|最近一次|最新一次|最新一期|最近一期|最新的?财报|最近的?财报|本季度?"
+            r"|现在|目前|如今|还在|仍然|至今|最新|最近"
+        ),
+        "latest",
+    ),
+    (re.compile(r"\blast\s+year\b|去年"), "last_year"),
+    # since 2024 / 2024年以来 / 自2024年起
+    (re.compile(rf"\b(?:since|from|after)\s+(?:(?:the\s+)?{_Y}\s*)?{_YEAR}\b"), "since"),
+    (
+        re.compile(
+            r"(?:自|从|從)\s*(\d{4})\s*年?(?:起|开始|以来)?|(\d{4})\s*年?\s*(?:以来|起|开始)"
+        ),
+        "zh_since",
+    ),
+    # fiscal year alone: fiscal 2025 / FY25 / 2025财年
+    (re.compile(rf"\b{_Y}\s*{_YEAR}"), "fy"),
+    (re.compile(r"(\d{2,4})\s*(?:财年|財年)"), "zh_fy"),
+    # quarter with no year: the second quarter / 第二季度 / Q2
+    (re.compile(rf"\b(?:q([1-4])|{_ORDW}[\s-]+quarter)\b"), "q_only"),
+    (re.compile(_ZH_Q), "zh_q_only"),
+    # a bare year: in 2024 / during 2024 / 2024年
+    (re.compile(r"\b(?:in|during|for|of)\s+((?:19|20)\d{2})\b"), "year"),
+    (re.compile(r"((?:19|20)\d{2})\s*年"), "year"),
+]
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    value = int(text.lstrip("'"))
+    return value + 2000 if value < 100 else value
+
+
+def _quarter(*parts: str | None) -> int | None:
+    for part in parts:
+        if part:
+            return _ORD.get(part.lower().strip())
+    return None
+
+
+def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
+    g = m.groups()
+    text = m.group(0)
+    fiscal = bool(re.search(r"fiscal|\bfy|财年|財年|会计年度", text))
+    match handler:
+        case "cal_yq":
+            return PeriodMention("calendar_quarter", text, _year(g[0]), _quarter(g[1]))
+        case "cal_qy":
+            return PeriodMention("calendar_quarter", text, _year(g[1]), _quarter(g[0]))
+        case "fy_y_q":
+            return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1], g[2]), fiscal=True)
+        case "fy_q_y" | "q_y":
+            return PeriodMention("quarter", text, _year(g[2]), _quarter(g[0], g[1]), fiscal=fiscal)
+        case "nq_y":
+            return PeriodMention("quarter", text, _year(g[1]), _quarter(g[0]))
+        case "y_q":
+            return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]))
+        case "month_q":
+            return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
+        case "zh_fy_q":
+            return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]), fiscal=True)
+        case "zh_y_q":
+            return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]), fiscal=fiscal)
+        case "zh_last_year_q":
+            return PeriodMention("last_year", text, quarter=_quarter(g[0]))
+        case "last_year_q":
+            return PeriodMention("last_year", text, quarter=_quarter(g[0], g[1]))
+        case "previous":
+            return PeriodMention("previous", text)
+        case "latest":
+            return PeriodMention("latest", text)
+        case "last_year":
+            return PeriodMention("last_year", text)
+        case "since":
+            return PeriodMention("since", text, _year(g[0]), fiscal=fiscal)
+        case "zh_since":
+            return PeriodMention("since", text, _year(g[0] or g[1]))
+        case "fy" | "zh_fy":
+            return PeriodMention("fiscal_year", text, _year(g[0]), fiscal=True)
+        case "q_only" | "zh_q_only":
+            return PeriodMention("quarter_only", text, quarter=_quarter(*g))
+        case "year":
+            return PeriodMention("year", text, _year(g[0]))
+    return None
+
+
+def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
+    """Periods named in ``text``, most explicit first, none overlapping another."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, PeriodMention]] = []
+    for pattern, handler in _RULES:
+        for m in pattern.finditer(folded):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue
+            mention = _mention(handler, m)
+            if mention is None or not _plausible(mention):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), mention))
+            if len(found) >= limit:
+                break
+    return [mention for _, mention in sorted(found, key=lambda item: item[0])]
+
+
+def _plausible(mention: PeriodMention) -> bool:
+    if mention.year is not None and not 1990 <= mention.year <= 2100:
+        return False
+    return not (mention.kind in ("quarter", "calendar_quarter") and mention.quarter is None)
+
+
+__all__ = ["PeriodMention", "find_periods"]
