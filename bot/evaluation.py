@@ -45,6 +45,7 @@ class EvalQuestion:
     question: str
     lang: str
     evidence: tuple[Evidence, ...]
+    tags: tuple[str, ...] = ()
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -58,9 +59,14 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             evidence = tuple(
                 Evidence(str(e["doc"]), str(e["quote"])) for e in raw.get("evidence", [])
             )
+            tags = tuple(str(t) for t in raw.get("tags", []) if isinstance(t, str))
             questions.append(
                 EvalQuestion(
-                    str(raw["id"]), str(raw["question"]), str(raw.get("lang", "en")), evidence
+                    str(raw["id"]),
+                    str(raw["question"]),
+                    str(raw.get("lang", "en")),
+                    evidence,
+                    tags,
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -151,22 +157,58 @@ def run_eval(
     return evaluate(engine, questions, k, console)
 
 
+def question_type(engine: ChipquoteEngine, question: str) -> str:
+    """What the question names, as the engine reads it: ``company+period``, ``company``,
+    ``period`` or ``neither``."""
+    parse = engine.scope(question).parse
+    if parse.companies and parse.periods:
+        return "company+period"
+    if parse.companies:
+        return "company"
+    return "period" if parse.periods else "neither"
+
+
+def evidence_periods(engine: ChipquoteEngine, question: EvalQuestion) -> set[tuple[str, str]]:
+    """(company, period) of the documents that hold the question's evidence."""
+    out: set[tuple[str, str]] = set()
+    for chunk in engine.serving_index().chunks:
+        if (
+            chunk.company
+            and chunk.period
+            and any(_same_doc(chunk.doc_id, chunk.title, ev) for ev in question.evidence)
+        ):
+            out.add((chunk.company, chunk.period))
+    return out
+
+
+def from_asked_period(answer: Answer, periods: set[tuple[str, str]]) -> bool:
+    """True when every shown quote comes from a call of the period(s) the evidence is in."""
+    return bool(answer.quotes) and all(
+        (q.company or "", q.period or "") in periods for q in answer.quotes
+    )
+
+
 def evaluate(
     engine: ChipquoteEngine, questions: list[EvalQuestion], k: int, console: Console
 ) -> dict[str, Any]:
     """Metrics over questions for an engine whose index is ready."""
     retrieved: dict[str, list[bool]] = {}
+    by_type: dict[str, list[bool]] = {}
+    by_tag: dict[str, list[bool]] = {}
     reciprocal: list[float] = []
     evidence_hits: list[bool] = []
+    period_hits: list[bool] = []
     verified = shown = 0
     abstained_right = abstained = negatives = negatives_abstained = 0
     latencies: list[float] = []
     for q in questions:
         rank = None
+        kind = question_type(engine, q.question)
         if q.evidence:
             hits = engine.retrieve(q.question, k=k)
             rank = first_relevant_rank(hits[:k], q)
             retrieved.setdefault(q.lang, []).append(rank is not None)
+            by_type.setdefault(kind, []).append(rank is not None)
             reciprocal.append(1.0 / rank if rank else 0.0)
         answer = engine.answer(q.question)
         latencies.append(answer.timings_ms.get("total_ms", 0.0))
@@ -180,9 +222,14 @@ def evaluate(
             negatives_abstained += answer.abstained
         else:
             evidence_hits.append(answer_hits_evidence(answer, q))
+            if kind in ("company+period", "period") and not answer.abstained:
+                period_hits.append(from_asked_period(answer, evidence_periods(engine, q)))
+        right = (rank is not None) if q.evidence else answer.abstained
+        for tag in q.tags:
+            by_tag.setdefault(tag, []).append(right)
         console.print(
             f"{q.qid}: {'abstained' if answer.abstained else 'answered'}"
-            f" rank={rank if q.evidence else '-'}"
+            f" rank={rank if q.evidence else '-'} type={kind}"
             f" relevance={answer.timings_ms.get('relevance', 0):.2f}"
         )
     all_hits = [x for xs in retrieved.values() for x in xs]
@@ -191,8 +238,11 @@ def evaluate(
         "k": k,
         "recall_at_k": _mean(all_hits),
         "recall_by_lang": {lang: _mean(xs) for lang, xs in sorted(retrieved.items())},
+        "recall_by_type": {t: _mean(xs) for t, xs in sorted(by_type.items())},
+        "correct_by_tag": {t: _mean(xs) for t, xs in sorted(by_tag.items())},
         "mrr": _mean(reciprocal),
         "answer_evidence_hit": _mean(evidence_hits),
+        "answers_from_asked_period": _mean(period_hits),
         "quote_verified_rate": verified / shown if shown else 1.0,
         "abstain_precision": abstained_right / abstained if abstained else 1.0,
         "abstain_recall": negatives_abstained / negatives if negatives else 1.0,

@@ -4,6 +4,7 @@ reindex summary table, and the sources table."""
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -78,12 +79,22 @@ def print_report(report: ReindexReport, console: Console) -> None:
 def print_sources(infos: list[SourceInfo], console: Console) -> None:
     """One row per document, grouped by source."""
     table = Table(title="Sources", show_header=True)
-    for column in ("source", "document", "chunks", "indexed at"):
+    for column in ("source", "document", "company · period · date", "chunks", "indexed at"):
         table.add_column(column)
     for info in infos:
-        table.add_row(info.source_id, info.location, str(info.chunks), info.last_indexed or "never")
+        table.add_row(
+            info.source_id, info.location, "", str(info.chunks), info.last_indexed or "never"
+        )
         for doc in info.documents:
-            table.add_row("", doc.title or doc.doc_id, str(doc.chunks), doc.indexed_at or "")
+            table.add_row(
+                "",
+                escape(doc.title or doc.doc_id),
+                escape(doc.who_and_when()),
+                str(doc.chunks),
+                doc.indexed_at or "",
+            )
         for error in info.errors:
-            table.add_row("", f"[red]error[/] {error.path}: {error.reason}", "", "")
+            table.add_row(
+                "", f"[red]error[/] {escape(error.path)}: {escape(error.reason)}", "", "", ""
+            )
     console.print(table)

@@ -17,14 +17,27 @@ import bm25s
 import numpy as np
 
 from index.chunking import index_text
-from index.glossary import GLOSSARY_FILE
+from index.companies import COMPANIES_FILE
+from index.glossary import GLOSSARY_FILE, default_glossary
 from index.models import Chunk
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
-_FORMAT_VERSION = 3  # bump when tokenization or the indexed text changes: old caches are rebuilt
-# The glossary's Chinese terms join the segmenter's dictionary, so they shape the tokens too.
-FORMAT = f"{_FORMAT_VERSION}-{hashlib.sha1(GLOSSARY_FILE.read_bytes()).hexdigest()[:12]}"
+_FORMAT_VERSION = 4  # bump when tokenization or the indexed text changes: old caches are rebuilt
+# The glossary's Chinese terms (and the registry's names) join the segmenter's dictionary, and
+# its mis-hearings add terms to passages, so both files shape the tokens too.
+FORMAT = (
+    f"{_FORMAT_VERSION}-"
+    + hashlib.sha1(GLOSSARY_FILE.read_bytes() + COMPANIES_FILE.read_bytes()).hexdigest()[:12]
+)
+
+
+def passage_tokens(chunk: Chunk) -> list[str]:
+    """BM25 tokens of a chunk: its text with speaker and company, plus the terms its machine
+    mis-hearings stand for (a passage saying "COAS" is also found by "CoWoS")."""
+    text = index_text(chunk, with_title=False)
+    canonical = default_glossary().canonical_terms(chunk.text)
+    return tokenize(f"{text} {' '.join(canonical)}" if canonical else text)
 
 
 class BM25Index:
@@ -40,7 +53,7 @@ class BM25Index:
     @classmethod
     def build(cls, chunks: Sequence[Chunk]) -> BM25Index:
         """Tokenize and index chunks (the slow part: Chinese segmentation)."""
-        corpus_tokens = [tokenize(index_text(c, with_title=False)) for c in chunks]
+        corpus_tokens = [passage_tokens(c) for c in chunks]
         retriever = None
         if chunks:
             retriever = bm25s.BM25()

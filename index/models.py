@@ -230,6 +230,15 @@ class DocumentInfo:
     title: str
     chunks: int
     indexed_at: str | None = None
+    company: str | None = None
+    ticker: str | None = None
+    period: str | None = None  # "FY2025 Q2"
+    date: str | None = None
+
+    def who_and_when(self) -> str:
+        """``NVIDIA (NVDA) · FY2025 Q2 · 2024-08-28``: what was inferred, "?" where unknown."""
+        company = f"{self.company} ({self.ticker})" if self.ticker else (self.company or "?")
+        return " · ".join((company, self.period or "?", self.date or "?"))
 
 
 @dataclass

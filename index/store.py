@@ -68,6 +68,10 @@ class StoredDocument:
     path: str
     indexed_at: str
     chunks: int
+    company: str = ""
+    ticker: str = ""
+    period: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -402,6 +406,10 @@ class ChromaStore:
                     path=str(meta.get("path", "")),
                     indexed_at=str(meta.get("indexed_at", "")),
                     chunks=previous.chunks + 1 if previous else 1,
+                    company=str(meta.get("company", "")),
+                    ticker=str(meta.get("ticker", "")),
+                    period=str(meta.get("period", "")),
+                    date=str(meta.get("date", "")),
                 )
         return out
 

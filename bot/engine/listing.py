@@ -30,6 +30,16 @@ def list_sources(store: ChromaStore, registry: SourceRegistry) -> list[SourceInf
             doc.source_id, SourceInfo(source_id=doc.source_id, location="(no longer configured)")
         )
         info.documents.append(
-            DocumentInfo(doc.doc_id, doc.source_id, doc.title, doc.chunks, doc.indexed_at or None)
+            DocumentInfo(
+                doc.doc_id,
+                doc.source_id,
+                doc.title,
+                doc.chunks,
+                doc.indexed_at or None,
+                company=doc.company or None,
+                ticker=doc.ticker or None,
+                period=doc.period or None,
+                date=doc.date or None,
+            )
         )
     return list(infos.values())
