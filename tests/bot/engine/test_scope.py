@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.scope import Catalog, CallRecord, parse_scope, resolve_scope
+from bot.engine.scope import CallRecord, Catalog, parse_scope, resolve_scope
 
 
-def _call(ticker: str, company: str, fy: int, q: int, end: str, date: str | None = None) -> CallRecord:
+def _call(
+    ticker: str, company: str, fy: int, q: int, end: str, date: str | None = None
+) -> CallRecord:
     return CallRecord(
         doc_id=f"calls:{ticker}_{fy}_Q{q}.txt",
         company=company,
