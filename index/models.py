@@ -153,11 +153,20 @@ class Filters:
     speaker: str | None = None
     kind: str | None = None
     doc_ids: tuple[str, ...] = ()  # resolved from a question's company and period
+    period: str | None = None  # a period given as an option ("FY2025 Q2", "latest")
 
     def is_empty(self) -> bool:
         """True when no filter is set."""
         return not any(
-            (self.company, self.since, self.until, self.speaker, self.kind, self.doc_ids)
+            (
+                self.company,
+                self.since,
+                self.until,
+                self.speaker,
+                self.kind,
+                self.doc_ids,
+                self.period,
+            )
         )
 
 

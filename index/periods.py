@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 PeriodKind = Literal[
@@ -224,7 +224,9 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
 
 def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
     """Periods named in ``text``, most explicit first, none overlapping another."""
-    folded = unicodedata.normalize("NFKC", text).lower()
+    original = unicodedata.normalize("NFKC", text)
+    folded = original.lower()
+    same_length = len(folded) == len(original)
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, PeriodMention]] = []
     for pattern, handler in _RULES:
@@ -234,6 +236,8 @@ def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
             mention = _mention(handler, m)
             if mention is None or not _plausible(mention):
                 continue
+            if same_length:  # show the words as the user wrote them ("Q2 FY25")
+                mention = replace(mention, text=original[m.start() : m.end()])
             taken.append((m.start(), m.end()))
             found.append((m.start(), mention))
             if len(found) >= limit:

@@ -87,6 +87,16 @@ class FakeEngine:
                 progress(ProgressEvent("embed", i, self.reindex_steps, current=f"doc{i}.txt"))
         return ReindexReport(added=["new.txt"], unchanged=[SAMPLE_DOC], switched=True)
 
+    calls_indexed: dict[str, list[str]] = field(
+        default_factory=lambda: {
+            "NVIDIA": ["FY2026 Q2", "FY2026 Q1", "FY2025 Q4"],
+            "Tesla": ["Q2 2025", "Q1 2025"],
+        }
+    )
+
+    def indexed_calls(self) -> dict[str, list[str]]:
+        return self.calls_indexed
+
     def sources(self) -> list[SourceInfo]:
         return [SourceInfo(source_id="sample", location=str(SAMPLE))]
 

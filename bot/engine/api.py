@@ -29,6 +29,10 @@ class Engine(Protocol):
         :class:`bot.errors.ReindexBusy` when another reindex is running."""
         ...
 
+    def indexed_calls(self) -> dict[str, list[str]]:
+        """Companies with indexed calls and their periods, newest first (autocomplete)."""
+        ...
+
     def sources(self) -> list[SourceInfo]:
         """Configured sources with their indexed documents, chunk counts and last errors."""
         ...

@@ -19,7 +19,7 @@ from bot.engine.llm import Draft, LLMClient, LLMError
 from bot.engine.models import Answer, AskContext, Quote
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
-from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope
+from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope, with_options
 from bot.engine.texts import (
     ABSTAIN,
     ABSTAIN_EMPTY,
@@ -165,7 +165,23 @@ class ChipquoteEngine:
         if context and context.history and not (parse.companies or parse.periods):
             previous = parse_scope(context.history[-1].question)
             parse = previous if previous.companies or previous.periods else parse
+        options = context.filters if context else None
+        if options and (options.company or options.period):
+            parse = with_options(parse, options.company, options.period)
         return resolve_scope(parse, self.catalog())
+
+    def indexed_calls(self) -> dict[str, list[str]]:
+        """Each company with calls in the serving index and its periods, newest first
+        (``{"NVIDIA": ["FY2026 Q2", ...]}``), for autocomplete and "what do you have"."""
+        registry = default_registry()
+        out: dict[str, list[str]] = {}
+        for key, calls in self.catalog().calls_by_company.items():
+            company = registry.get(key)
+            if company is None:
+                continue
+            labels = [company.period_label(c.fiscal_year, c.fiscal_quarter) for c in calls]
+            out[company.name] = list(dict.fromkeys(reversed(labels)))
+        return dict(sorted(out.items()))
 
     def catalog(self) -> Catalog:
         """What the serving version holds per company (built once per version)."""
@@ -303,7 +319,9 @@ def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool
     if not doc_ids:
         return filters
     base = filters or Filters()
-    return Filters(base.company, base.since, base.until, base.speaker, base.kind, doc_ids)
+    # The company option is resolved by the scope (registry names), not matched as a substring.
+    company = None if scope is not None and scope.companies else base.company
+    return Filters(company, base.since, base.until, base.speaker, base.kind, doc_ids)
 
 
 def _quote(n: int, hit: Hit, text: str) -> Quote:

@@ -38,8 +38,11 @@ class CallRecord:
 
     @property
     def is_call(self) -> bool:
-        """A company's own quarterly call (its period is known)."""
-        return bool(self.company and self.fiscal_year and self.fiscal_quarter)
+        """A company's own quarterly call (a transcript whose period is known); a forum post
+        about a call is not the call."""
+        return bool(
+            self.kind == "transcript" and self.company and self.fiscal_year and self.fiscal_quarter
+        )
 
     @property
     def order(self) -> tuple[int, int, str]:
@@ -110,17 +113,21 @@ class Catalog:
             if (r.fiscal_year, r.fiscal_quarter) in wanted
         ]
 
-    def reports_after(self, company: str, period_end: str) -> list[CallRecord]:
-        """Posts and articles about ``company`` dated soon after a quarter closed."""
+    def reports_on(
+        self, company: str, period: tuple[int, int], period_end: str
+    ) -> list[CallRecord]:
+        """Posts and articles about ``company`` that say they report on ``period``, or are
+        dated soon after it closed."""
         start = _month_index(period_end)
         out = []
         for r in self.records:
-            if r.is_call or not r.date:
+            if r.is_call:
                 continue
             if r.company != company and r.doc_id not in self.mentioned_by_others.get(company, ()):
                 continue
-            days = (_month_index(r.date[:7]) - start) * 30.4
-            if 0 <= days <= REPORT_WINDOW_DAYS:
+            says_so = (r.fiscal_year, r.fiscal_quarter) == period
+            days = (_month_index(r.date[:7]) - start) * 30.4 if r.date else -1.0
+            if says_so or 0 <= days <= REPORT_WINDOW_DAYS:
                 out.append(r)
         return out
 
@@ -198,11 +205,29 @@ def parse_scope(question: str, registry: CompanyRegistry | None = None) -> Scope
     periods: list[PeriodMention] = []
     recency = False
     for period in find_periods(question):
-        if period.kind == "latest" and not any(w in period.text for w in _EXPLICIT_LATEST):
+        if period.kind == "latest" and not any(w in period.text.lower() for w in _EXPLICIT_LATEST):
             recency = True  # "still", "现在": a preference, not a filter
             continue
         periods.append(period)
     return ScopeParse(tuple(companies), tuple(forms), tuple(periods), recency)
+
+
+def with_options(parse: ScopeParse, company: str | None, period: str | None) -> ScopeParse:
+    """The parse with a chat command's ``company`` and ``period`` options put first (an
+    explicit option outranks what the question's wording suggests)."""
+    hinted = parse_scope(" ".join(p for p in (company, period) if p))
+    if period and not hinted.periods and period.strip().lower() in ("latest", "newest"):
+        hinted = ScopeParse(
+            hinted.companies, hinted.company_forms, tuple(find_periods("latest call"))
+        )
+    companies = list(hinted.companies)
+    forms = [f"option: {f}" for f in hinted.company_forms]
+    for c, f in zip(parse.companies, parse.company_forms, strict=True):
+        if c.key not in {h.key for h in companies}:
+            companies.append(c)
+            forms.append(f)
+    periods = hinted.periods or parse.periods
+    return ScopeParse(tuple(companies), tuple(forms), periods, parse.recency)
 
 
 def _people_companies(text: str, registry: CompanyRegistry) -> list[tuple[Company, str]]:
@@ -245,7 +270,11 @@ def resolve_scope(
     discussed = [c for c in parse.companies if catalog.mentioned_by_others.get(c.key)]
     if parse.companies:
         scope.sources["company"] = [
-            {"value": c.name, "from": f"question: {form}", "indexed": c in indexed}
+            {
+                "value": c.name,
+                "from": form if form.startswith("option: ") else f"question: {form}",
+                "indexed": c in indexed,
+            }
             for c, form in zip(parse.companies, parse.company_forms, strict=True)
         ]
     if parse.companies and not indexed:
@@ -261,7 +290,7 @@ def resolve_scope(
         scope.label = " · ".join(scope.companies)
         return scope
     period = parse.periods[0]
-    scope.sources["period"] = {"text": period.text, "kind": period.kind}
+    scope.sources["period"] = {"text": period.text, "kind": period.kind, "from": "question"}
     targets = indexed or [
         c
         for key in catalog.calls_by_company
@@ -365,7 +394,7 @@ def _reports(company: Company, period: PeriodMention, catalog: Catalog) -> list[
     if len(periods) != 1:
         return []
     year, month = company.quarter_end(*periods[0])
-    return catalog.reports_after(company.key, f"{year:04d}-{month:02d}")
+    return catalog.reports_on(company.key, periods[0], f"{year:04d}-{month:02d}")
 
 
 def _no_period(

@@ -66,6 +66,23 @@ def test_ask_json_gives_verbatim_cited_quotes(home: Path, embed_cache: Path) -> 
     assert any(q["speaker"] == "Elon Musk" and "long shot" in q["text"] for q in data["quotes"])
 
 
+def test_ask_json_explains_the_company_and_period_it_searched(
+    home: Path, embed_cache: Path
+) -> None:
+    result = run(["ask", "What did Tesla say about Dojo in Q4 2023?", "--json"], home, embed_cache)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    filters = data["filters"]
+    assert filters["company"] == [{"value": "Tesla", "from": "question: tesla", "indexed": True}]
+    assert filters["period"]["text"] == "Q4 2023"
+    # No Tesla call is indexed, but the forum thread written right after that call reports it.
+    assert data["searching"] == "Tesla · Q4 2023 (as reported in posts)"
+    assert not data["abstained"] and data["quotes"]
+    missing = run(["ask", "What did Tesla say about Dojo in Q2 2031?", "--json"], home, embed_cache)
+    answer = json.loads(missing.stdout.strip().splitlines()[-1])
+    assert answer["abstained"] and "No Tesla Q2 2031 call is indexed" in answer["answer"]
+
+
 def test_ask_plain_text_and_bad_question(home: Path, embed_cache: Path) -> None:
     ok = run(["ask", "Is Dojo doing training jobs?"], home, embed_cache)
     assert ok.returncode == 0 and "[1]" in ok.stdout and "Elon Musk" in ok.stdout
@@ -77,6 +94,7 @@ def test_sources_lists_documents(home: Path, embed_cache: Path) -> None:
     result = run(["sources"], home, embed_cache)
     assert result.returncode == 0, result.stderr
     assert "sample" in result.stdout and "tesla" in result.stdout.lower()
+    assert "company · period · date" in result.stdout  # who and when, as inferred
 
 
 def test_index_path_reports_bad_files(home: Path, embed_cache: Path, tmp_path: Path) -> None:

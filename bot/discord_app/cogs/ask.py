@@ -12,6 +12,7 @@ Refusals that only the asker should see (rate limit, over-long question) are eph
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal
 
@@ -36,6 +37,7 @@ from index.models import Filters
 log = logging.getLogger(__name__)
 
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day
+AUTOCOMPLETE_CHOICES = 25  # Discord's limit
 _CHAT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -52,9 +54,10 @@ class AskCog(commands.Cog):
     @app_commands.command(name="ask", description="Ask about AI chips; answered with cited quotes")
     @app_commands.describe(
         question="Your question, in English or Chinese",
-        company="Only sources about this company (e.g. Tesla, NVIDIA)",
+        company="Only this company's calls and posts about it (e.g. NVIDIA, 英伟达, $TSLA)",
         since="Only sources dated on or after this (2024, 2024-01 or 2024-01-24)",
         speaker="Only quotes by this speaker (e.g. Elon Musk)",
+        period="Only this call (e.g. FY2025 Q2, Q2 2024, latest)",
     )
     async def ask(
         self,
@@ -63,11 +66,17 @@ class AskCog(commands.Cog):
         company: str | None = None,
         since: str | None = None,
         speaker: str | None = None,
+        period: str | None = None,
     ) -> None:
         """``/ask``: checks, defer, answer off the loop, follow-up(s)."""
         try:
             cleaned = validate_question(question, self.bot.settings.chipquote_max_question_chars)
-            filters = Filters(company=company, since=validate_since(since), speaker=speaker)
+            filters = Filters(
+                company=_option(company),
+                since=validate_since(since),
+                speaker=speaker,
+                period=_option(period),
+            )
             refusal = self._rate_refusal(interaction.user.id)  # only valid questions count
         except InvalidQuestion as err:
             refusal = err.user_message
@@ -89,6 +98,39 @@ class AskCog(commands.Cog):
             result,
             cleaned,
         )
+
+    @ask.autocomplete("company")
+    async def company_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Companies that have calls in the index, matching what was typed so far."""
+        calls = await self._indexed_calls()
+        wanted = current.strip().lower()
+        names = [name for name in calls if wanted in name.lower()]
+        return [app_commands.Choice(name=n, value=n) for n in names[:AUTOCOMPLETE_CHOICES]]
+
+    @ask.autocomplete("period")
+    async def period_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The chosen company's indexed periods, newest first (every company's when none is
+        chosen yet), matching what was typed so far."""
+        calls = await self._indexed_calls()
+        chosen = str(getattr(interaction.namespace, "company", "") or "").lower()
+        labels: list[str] = ["latest"]
+        for name, periods in calls.items():
+            if not chosen or chosen in name.lower():
+                labels += [p if chosen else f"{name} {p}" for p in periods]
+        wanted = current.strip().lower()
+        matching = [label for label in dict.fromkeys(labels) if wanted in label.lower()]
+        return [app_commands.Choice(name=p, value=p) for p in matching[:AUTOCOMPLETE_CHOICES]]
+
+    async def _indexed_calls(self) -> dict[str, list[str]]:
+        try:
+            return await asyncio.to_thread(self.bot.engine.indexed_calls)
+        except Exception:  # autocomplete must never fail the interaction
+            log.warning("could not list indexed calls for autocomplete", exc_info=True)
+            return {}
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -145,6 +187,11 @@ class AskCog(commands.Cog):
                 "could not create a thread in channel %s; replying inline", message.channel.id
             )
             return message.channel
+
+
+def _option(value: str | None) -> str | None:
+    """An option's text, or None when it is blank."""
+    return value.strip() or None if value else None
 
 
 async def setup(bot: ChipquoteBot) -> None:

@@ -259,6 +259,7 @@ class FakeDiscord:
     base_url: str = ""
     session_id: str = "fake-session"
     hidden: list[dict[str, Any]] = field(default_factory=list)  # ephemeral messages
+    choices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # autocomplete
     _originals: dict[str, dict[str, Any]] = field(default_factory=dict)
     _interaction_channels: dict[str, int] = field(default_factory=dict)
 
@@ -495,6 +496,27 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
+    async def autocomplete(
+        self, person: Person, name: str, focused: str, **options: str
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE (type 4) while ``focused`` is being typed in ``/name``; the
+        bot's choices land in :attr:`choices` under the interaction's token."""
+        opts = [
+            {"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
+            for k, v in options.items()
+        ]
+        data = {"id": str(snowflake()), "name": name, "type": 1, "options": opts}
+        payload = self._interaction_base(person, CHANNEL_ID, 4, data)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def wait_for_choices(self, token: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The autocomplete choices the bot sent for the interaction with ``token``."""
+        async with asyncio.timeout(timeout):
+            while token not in self.choices:
+                await asyncio.sleep(0.02)
+        return self.choices[token]
+
     async def click(
         self, person: Person, message: dict[str, Any], custom_id: str
     ) -> dict[str, Any]:
@@ -602,6 +624,8 @@ class FakeDiscord:
             token = parts[2]
             channel_id = self._interaction_channels.get(token, CHANNEL_ID)
             interaction: dict[str, Any] = {"id": parts[1], "type": 2}
+            if kind == 8:  # autocomplete choices
+                self.choices[token] = (body.get("data") or {}).get("choices", [])
             if kind in (4, 5):  # a message now (4) or a "thinking…" placeholder (5)
                 data = body.get("data") or {}
                 if kind == 5:

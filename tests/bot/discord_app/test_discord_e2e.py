@@ -32,6 +32,7 @@ from fake_discord import (
 from bot.chat import texts
 from bot.engine.models import Answer, Turn
 from bot.errors import IndexUnavailable
+from tests.chat_fakes import dojo_answer
 
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
 
@@ -407,3 +408,36 @@ async def test_an_unexpected_command_failure_reaches_tree_on_error(
     assert "/ask failed" in caplog.text
     answer = await ask_slash(running, ALICE, "Is Dojo dead?")  # and the bot is still fine
     assert LONG_SHOT in descriptions(answer)
+
+
+async def test_ask_company_and_period_options_autocomplete_from_the_index(
+    running: Running,
+) -> None:
+    fake = running.discord
+    payload = await fake.autocomplete(ALICE, "ask", "company", question="dojo", company="te")
+    choices = await fake.wait_for_choices(payload["token"])
+    assert choices == [{"name": "Tesla", "value": "Tesla"}]
+
+    payload = await fake.autocomplete(
+        ALICE, "ask", "period", question="blackwell", company="NVIDIA", period="fy2026"
+    )
+    periods = await fake.wait_for_choices(payload["token"])
+    assert [c["value"] for c in periods] == ["FY2026 Q2", "FY2026 Q1"]
+
+
+async def test_ask_period_option_reaches_the_engine_and_searching_is_shown(
+    running: Running,
+) -> None:
+    fake = running.discord
+    answer = dojo_answer()
+    answer.searching = "Tesla · Q2 2025"
+    running.engine.replies.append(answer)
+    mark = fake.mark()
+    payload = await fake.slash(
+        ALICE, "ask", question="Is Dojo still alive?", company="Tesla", period="Q2 2025"
+    )
+    follow = await fake.wait_for("POST", followups(payload["token"]), since=mark)
+    assert follow.json["content"].startswith("-# Searching: Tesla · Q2 2025\n")
+    _, context = running.engine.calls[-1]
+    assert context is not None
+    assert (context.filters.company, context.filters.period) == ("Tesla", "Q2 2025")

@@ -52,6 +52,7 @@ async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
         ("company", False),
         ("since", False),
         ("speaker", False),
+        ("period", False),
     ]
     await bot.close()
 

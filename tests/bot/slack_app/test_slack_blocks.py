@@ -137,3 +137,32 @@ def test_trimmed_block_keeps_its_number_and_citation() -> None:
     block = replace(QuoteBlock.from_quote(sample_quote(3, LONG_SHOT)), text=LONG_SHOT * 30)
     fitted = fit_section(block)
     assert quote_mrkdwn(fitted).startswith("*[3] Elon Musk*")
+
+
+def test_a_call_is_cited_by_company_period_and_date_and_the_search_is_shown() -> None:
+    quote = Quote(
+        n=1,
+        text="Blackwell production ramp is scheduled to begin in the fourth quarter",
+        title="NVIDIA FY2025 Q2 earnings call",
+        doc="calls:NVDA_2025_Q2.txt",
+        kind="transcript",
+        company="NVIDIA",
+        period="FY2025 Q2",
+        period_end="2024-07",
+    )
+    first = quote_mrkdwn(QuoteBlock.from_quote(quote)).split("\n", 1)[0]
+    # No date in the source: the month the quarter closed says when, without guessing a day.
+    assert first == (
+        "*[1] speaker not identified* · NVIDIA · FY2025 Q2 earnings call · quarter ended Jul 2024"
+    )
+    dated = replace(quote, date="2024-08-28")
+    assert (
+        quote_mrkdwn(QuoteBlock.from_quote(dated))
+        .split("\n", 1)[0]
+        .endswith("NVIDIA · FY2025 Q2 earnings call · 2024-08-28")
+    )
+    answer = Answer(answer="Here:", abstained=False, lang="en", quotes=[dated])
+    answer.searching = "NVIDIA · FY2025 Q2"
+    head = answer_messages(render_answer(answer))[0].blocks[0]
+    assert head["type"] == "context"
+    assert head["elements"][0]["text"] == "Searching: NVIDIA · FY2025 Q2"
