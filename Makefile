@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint fix bench clean
+.PHONY: setup run test lint fix bench eval-archive clean
+ARCHIVE := data/archive
+ARCHIVE_ENV := CHIPQUOTE_SOURCES=$(ARCHIVE)/sources.yaml CHIPQUOTE_HOME=$(ARCHIVE)/home
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +36,12 @@ fix: setup
 
 bench: setup
 	$(BIN)/chipquote bench
+
+eval-archive: setup  ## index ../shared's 99-call archive (~20 min once; vectors cached) and evaluate
+	$(BIN)/python -m bench.archive $(ARCHIVE)
+	$(ARCHIVE_ENV) $(BIN)/chipquote index
+	$(ARCHIVE_ENV) $(BIN)/chipquote eval --questions bench/questions/archive.jsonl --json
+	$(ARCHIVE_ENV) $(BIN)/chipquote bench --on-index bench/questions/archive.jsonl
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache

@@ -192,18 +192,40 @@ def bench(
     queries: Annotated[int, typer.Option(help="Timed questions per path and size.")] = 30,
     embed_sample: Annotated[int, typer.Option(help="Texts timing the embedder alone.")] = 200,
     workdir: Annotated[Path | None, typer.Option(help="Keep corpora and indexes here.")] = None,
+    on_index: Annotated[
+        Path | None,
+        typer.Option(
+            help="Instead: time question parsing and answers for these questions (JSONL) on "
+            "the index already built (e.g. the 99-call archive)."
+        ),
+    ] = None,
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
     from bench.report import render
     from bench.run import BenchOptions, run_bench
 
     settings = _setup()
+    if on_index is not None:
+        _bench_on_index(settings, on_index, as_json)
+        return
     logging.disable(logging.INFO)  # the engines' own INFO lines would bury the progress lines
     cache = settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
     sizes = tuple(int(s) for s in chunks.split(",") if s.strip())
     opts = BenchOptions(sizes, embed_model, cache.resolve(), queries, embed_sample, workdir)
     result = run_bench(opts, lambda line: err.print(line, markup=False))
     out.print(render(result), markup=False)
+    if as_json:
+        out.print(json.dumps(result, ensure_ascii=False), markup=False)
+
+
+def _bench_on_index(settings: Settings, questions: Path, as_json: bool) -> None:
+    from bench.scope_bench import bench_on_index, render_on_index
+    from bot.engine.factory import build_engine
+    from bot.evaluation import load_questions
+
+    logging.disable(logging.INFO)
+    result = bench_on_index(build_engine(settings), load_questions(questions))
+    out.print(render_on_index(result), markup=False)
     if as_json:
         out.print(json.dumps(result, ensure_ascii=False), markup=False)
 

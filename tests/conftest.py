@@ -74,6 +74,12 @@ def sample_engine(
 
 
 @pytest.fixture(scope="session")
+def sample_engine_home(sample_engine: ChipquoteEngine) -> Path:
+    """The data directory of :func:`sample_engine` (for CLI runs over the same index)."""
+    return sample_engine.settings.chipquote_home
+
+
+@pytest.fixture(scope="session")
 def dev_engine(
     tmp_path_factory: pytest.TempPathFactory, embed_cache: Path
 ) -> Iterator[ChipquoteEngine]:

@@ -62,3 +62,35 @@ def test_bench_200_chunks_emits_every_field(tmp_path: Path, embed_cache: Path) -
         assert result["note"] and "synthetic" in result["note"]
     assert size["idle_rss_mb"] > 0
     assert {t["name"] for t in size["targets"]} >= {"p50 extractive answer", "idle RSS"}
+
+
+@pytest.mark.slow
+def test_bench_on_index_times_parsing_and_answers(
+    sample_engine_home: Path, embed_cache: Path, tmp_path: Path
+) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"id": "1", "question": "What did Tesla say about Dojo in Q4 2023?", "lang": "en"}\n'
+        '{"id": "2", "question": "特斯拉的Dojo是不是要黄了", "lang": "zh"}\n',
+        encoding="utf-8",
+    )
+    env = dict(
+        os.environ,
+        CHIPQUOTE_HOME=str(sample_engine_home),
+        CHIPQUOTE_EMBED_CACHE=str(embed_cache),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "--on-index", str(questions), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["questions"] == 2 and result["chunks"] > 0
+    for row in ("parse_ms", "scope_ms", "answer_ms"):
+        assert result[row]["n"] == 2 and result[row]["p50"] >= 0
+    assert "question parsing" in proc.stdout
