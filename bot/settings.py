@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="Embedding cache file (default CHIPQUOTE_HOME/embed_cache.sqlite3); several "
         "homes may share one.",
     )
+    chipquote_companies: Path | None = Field(
+        None,
+        description="Company registry YAML (names, tickers, fiscal calendars, people); default: "
+        "the bundled index/companies.yaml.",
+    )
     chipquote_top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
     chipquote_max_quotes: int = Field(5, ge=1, le=5, description="Most quotes in one answer.")
     chipquote_max_question_chars: int = Field(

@@ -17,19 +17,21 @@ import bm25s
 import numpy as np
 
 from index.chunking import index_text
-from index.companies import COMPANIES_FILE
+from index.companies import registry_file
 from index.glossary import GLOSSARY_FILE, default_glossary
 from index.models import Chunk
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
 _FORMAT_VERSION = 4  # bump when tokenization or the indexed text changes: old caches are rebuilt
+
+
 # The glossary's Chinese terms (and the registry's names) join the segmenter's dictionary, and
 # its mis-hearings add terms to passages, so both files shape the tokens too.
-FORMAT = (
-    f"{_FORMAT_VERSION}-"
-    + hashlib.sha1(GLOSSARY_FILE.read_bytes() + COMPANIES_FILE.read_bytes()).hexdigest()[:12]
-)
+def cache_format() -> str:
+    """The cache's format key: our version plus the glossary and registry files' contents."""
+    data = GLOSSARY_FILE.read_bytes() + registry_file().read_bytes()
+    return f"{_FORMAT_VERSION}-{hashlib.sha1(data).hexdigest()[:12]}"
 
 
 def passage_tokens(chunk: Chunk) -> list[str]:
@@ -71,7 +73,7 @@ class BM25Index:
         meta_file = cache_dir / "chunk_ids.json"
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            if meta.get("ids") == ids and meta.get("format") == FORMAT:
+            if meta.get("ids") == ids and meta.get("format") == cache_format():
                 retriever = bm25s.BM25.load(str(cache_dir), show_progress=False) if ids else None
                 return cls(retriever, ids, {k: int(v) for k, v in meta["df"].items()})
         except (OSError, ValueError, KeyError) as exc:
@@ -88,7 +90,9 @@ class BM25Index:
         if self._retriever is not None:
             self._retriever.save(str(tmp), show_progress=False)
         (tmp / "chunk_ids.json").write_text(
-            json.dumps({"ids": self.chunk_ids, "df": self.document_frequency, "format": FORMAT}),
+            json.dumps(
+                {"ids": self.chunk_ids, "df": self.document_frequency, "format": cache_format()}
+            ),
             encoding="utf-8",
         )
         shutil.rmtree(cache_dir, ignore_errors=True)

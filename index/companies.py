@@ -258,14 +258,37 @@ def _company(item: dict[str, Any]) -> Company:
     )
 
 
+_chosen: Path | None = None
+
+
 @lru_cache(maxsize=4)
 def _load_cached(path: str) -> CompanyRegistry:
     return CompanyRegistry.load(Path(path))
 
 
+def use_registry_file(path: Path | None) -> None:
+    """Make ``path`` the registry every part of the process uses (settings call this once at
+    start-up; None goes back to ``$CHIPQUOTE_COMPANIES`` or the bundled file)."""
+    global _chosen
+    _chosen = Path(path) if path else None
+
+
+def registry_file() -> Path:
+    """The registry file in use."""
+    return _chosen or Path(os.environ.get(COMPANIES_ENV) or COMPANIES_FILE)
+
+
 def default_registry() -> CompanyRegistry:
-    """The registry in use: ``$CHIPQUOTE_COMPANIES`` or the bundled file, loaded once."""
-    return _load_cached(os.environ.get(COMPANIES_ENV) or str(COMPANIES_FILE))
+    """The registry in use (see :func:`registry_file`), loaded once."""
+    return _load_cached(str(registry_file()))
 
 
-__all__ = ["Company", "CompanyRegistry", "Mention", "Person", "default_registry"]
+__all__ = [
+    "Company",
+    "CompanyRegistry",
+    "Mention",
+    "Person",
+    "default_registry",
+    "registry_file",
+    "use_registry_file",
+]

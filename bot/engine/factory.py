@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.llm import LLMClient
 from bot.settings import BUNDLED_CORPUS, Settings
+from index.companies import use_registry_file
 from index.embeddings import Embedder, EmbeddingCache, make_embedding_model
 from index.reindex import Reindexer
 from index.search import HybridSearcher
@@ -67,6 +68,7 @@ def build_engine(
 ) -> ChipquoteEngine:
     """The real engine: Chroma store, bundled (or configured) embedder, BM25, optional LLM."""
     settings = settings or Settings()
+    use_registry_file(settings.chipquote_companies)
     store = build_store(settings)
     embedder = build_embedder(settings, embed_cache)
     registry = SourceRegistry(store, configured_sources(settings))
