@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,9 @@ class EmbeddingCache:
             conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
 
 
+RECENT_QUERIES = 64  # question vectors remembered by :meth:`Embedder.embed_query`
+
+
 class Embedder:
     """The index's view of an embedding model: batch passage embedding through the cache,
     query embedding, and counters (tests check that an unchanged reindex embeds nothing)."""
@@ -184,6 +188,8 @@ class Embedder:
         self.passages_embedded = 0
         self._dim: int | None = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, list[float]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @property
     def dim(self) -> int:
@@ -193,8 +199,19 @@ class Embedder:
         return self._dim
 
     def embed_query(self, text: str) -> list[float]:
-        """One question's vector."""
-        return self.model.get_query_embedding(text)
+        """One question's vector; the last few are remembered (a question searched per company
+        or retried on a new index version is embedded once)."""
+        with self._recent_lock:
+            cached = self._recent.get(text)
+            if cached is not None:
+                self._recent.move_to_end(text)
+                return cached
+        vector = self.model.get_query_embedding(text)
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return vector
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors for passages, from the cache where possible."""

@@ -96,7 +96,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bcalendar\s+q([1-4])\s*{_YEAR}"), "cal_qy"),
     (re.compile(rf"\bq([1-4])\s+(?:of\s+)?(?:calendar(?:\s+year)?|cy)\s*{_YEAR}"), "cal_qy"),
     # fiscal 2025 second quarter / FY25 Q2 / fiscal year 2025 first quarter
-    (re.compile(rf"\b{_Y}\s*{_YEAR}\s*,?\s*(?:q([1-4])\b|{_ORDW}[\s-]+quarter)"), "fy_y_q"),
+    (re.compile(rf"\b{_Y}[\s-]*{_YEAR}\s*,?\s*(?:q([1-4])\b|{_ORDW}[\s-]+quarter)"), "fy_y_q"),
     # fiscal Q3 2024 / fiscal third quarter 2024 / fiscal third quarter of 2024
     (re.compile(rf"\b{_Y}\s+(?:q([1-4])|{_ORDW}[\s-]+quarter)\s*(?:of\s+)?,?\s*{_YEAR}"), "fy_q_y"),
     # Q2 FY25 / second quarter of fiscal 2025 / Q3 2024 / first quarter 2024 / Q2'25 / Q2-2025
@@ -110,8 +110,18 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # 2Q25 / 2Q 2025 / 2025 Q2 / 2025Q2
     (re.compile(rf"\b([1-4])q\s*{_YEAR}"), "nq_y"),
     (re.compile(r"\b((?:19|20)\d{2})\s*[-/ ]?\s*q([1-4])\b"), "y_q"),
-    # the September quarter (of 2024) / June quarter 2025
+    # the September quarter (of 2024) / June quarter 2025 / the June 2024 quarter /
+    # the quarter ended October 2024
+    (re.compile(rf"\b{_MONTHW}[\s-]+((?:19|20)\d{{2}})[\s-]+quarter"), "month_y_q"),
+    (
+        re.compile(
+            rf"\bquarter\s+(?:that\s+)?end(?:ed|ing|s)?\s+(?:in\s+)?{_MONTHW}\s*,?\s*{_YEAR}"
+        ),
+        "month_q",
+    ),
     (re.compile(rf"\b{_MONTHW}[\s-]+quarter(?:\s+(?:of\s+)?{_YEAR})?"), "month_q"),
+    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:份)?\s*(?:的)?\s*(?:季度|季)"), "zh_month_q"),
+    (re.compile(r"截至\s*(\d{4})\s*年\s*(\d{1,2})\s*月"), "zh_month_q"),
     # Chinese: 2025财年第二季度 / 财年2025第二季度 / FY2025第二季度
     (re.compile(rf"(\d{{2,4}})\s*(?:财年|財年|会计年度)\s*{_ZH_Q}"), "zh_fy_q"),
     (re.compile(rf"(?:财年|財年|fy)\s*(\d{{2,4}})\s*(?:年)?\s*{_ZH_Q}"), "zh_fy_q"),
@@ -151,13 +161,13 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         "zh_since",
     ),
     # fiscal year alone: fiscal 2025 / FY25 / 2025财年
-    (re.compile(rf"\b{_Y}\s*{_YEAR}"), "fy"),
+    (re.compile(rf"\b{_Y}[\s-]*{_YEAR}"), "fy"),
     (re.compile(r"(\d{2,4})\s*(?:财年|財年)"), "zh_fy"),
     # quarter with no year: the second quarter / 第二季度 / Q2
     (re.compile(rf"\b(?:q([1-4])|{_ORDW}[\s-]+quarter)\b"), "q_only"),
     (re.compile(_ZH_Q), "zh_q_only"),
     # a bare year: in 2024 / during 2024 / 2024年
-    (re.compile(r"\b(?:in|during|for|of)\s+((?:19|20)\d{2})\b"), "year"),
+    (re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b"), "year"),
     (re.compile(r"((?:19|20)\d{2})\s*年"), "year"),
 ]
 
@@ -195,6 +205,11 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
             return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]))
         case "month_q":
             return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
+        case "month_y_q":
+            return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
+        case "zh_month_q":
+            month = int(g[1])
+            return PeriodMention("month_quarter", text, _year(g[0]), month=month)
         case "zh_fy_q":
             return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]), fiscal=True)
         case "zh_y_q":
@@ -245,10 +260,33 @@ def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
     return [mention for _, mention in sorted(found, key=lambda item: item[0])]
 
 
+# How precisely each kind names a call: when a question names several periods, the most precise
+# one says which call ("its HBM supply for 2026, as of its latest call": the latest call).
+STRENGTH = {
+    "quarter": 0,
+    "month_quarter": 0,
+    "calendar_quarter": 0,
+    "latest": 1,
+    "previous": 1,
+    "last_year": 2,
+    "quarter_only": 2,
+    "fiscal_year": 3,
+    "since": 4,
+    "year": 5,
+}
+
+
+def by_precision(mentions: list[PeriodMention]) -> list[PeriodMention]:
+    """``mentions`` most precise first (ties keep their order in the text)."""
+    return sorted(mentions, key=lambda m: STRENGTH.get(m.kind, 9))
+
+
 def _plausible(mention: PeriodMention) -> bool:
     if mention.year is not None and not 1990 <= mention.year <= 2100:
+        return False
+    if mention.month is not None and not 1 <= mention.month <= 12:
         return False
     return not (mention.kind in ("quarter", "calendar_quarter") and mention.quarter is None)
 
 
-__all__ = ["PeriodMention", "find_periods"]
+__all__ = ["PeriodMention", "by_precision", "find_periods"]

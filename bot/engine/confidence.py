@@ -15,6 +15,7 @@ from index.bm25 import BM25Index
 from index.chunking import index_text
 from index.glossary import default_glossary
 from index.models import Hit
+from index.periods import find_periods
 from index.tokenize import tokenize
 
 DENSE_FLOOR = 0.70  # cosine of unrelated texts for e5-style models sits around 0.7-0.75
@@ -34,12 +35,14 @@ def unknown_entities(question: str, bm25: BM25Index) -> list[str]:
     products), in either language."""
     missing: list[str] = []
     for code in _MODEL_NUMBER.findall(question):
-        if not _PERIOD.match(code) and not _known(code, bm25):
+        if not _PERIOD.match(code) and not find_periods(code) and not _known(code, bm25):
             missing.append(code)
     for entry in default_glossary().entries_in(question):
+        already = {m.lower() for m in missing}
         if (
             entry.en
             and entry.en[0][:1].isupper()
+            and not any(form.lower() in already for form in entry.en)
             and not any(_known(form, bm25) for form in (*entry.en, *entry.zh))
         ):
             missing.append(entry.en[0])

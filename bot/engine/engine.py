@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.engine.api import ProgressCallback
@@ -41,6 +42,7 @@ from index.reindex import Reindexer
 from index.search import HybridSearcher, ServingIndex
 from index.sources import SourceRegistry
 from index.store import ChromaStore
+from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -189,7 +191,8 @@ class ChipquoteEngine:
         name = serving.version.collection
         cached = self._catalog
         if cached is None or cached[0] != name:
-            cached = (name, Catalog.from_chunks(serving.chunks, default_registry()))
+            known = _vocabulary_check(serving)
+            cached = (name, Catalog.from_chunks(serving.chunks, default_registry(), known))
             self._catalog = cached
         return cached[1]
 
@@ -216,15 +219,41 @@ class ChipquoteEngine:
     ) -> tuple[ServingIndex, list[Hit]]:
         """Hybrid search on the serving version; if another process switched versions and
         dropped this one mid-question, reload and search once more."""
-        filters = _scoped_filters(context.filters if context else None, scope, fallback)
+        base = context.filters if context else None
         serving = self.serving_index()
         try:
-            return serving, self.searcher.search(serving, analyzed.search, k, filters, timings)
+            return serving, self._search_scoped(
+                serving, analyzed, k, base, scope, fallback, timings
+            )
         except VersionGone:
             with self._lock:
                 self._checked_at = 0.0
             serving = self.serving_index()
-            return serving, self.searcher.search(serving, analyzed.search, k, filters, timings)
+            return serving, self._search_scoped(
+                serving, analyzed, k, base, scope, fallback, timings
+            )
+
+    def _search_scoped(
+        self,
+        serving: ServingIndex,
+        analyzed: AnalyzedQuestion,
+        k: int,
+        base: Filters | None,
+        scope: Scope | None,
+        fallback: bool,
+        timings: dict[str, float],
+    ) -> list[Hit]:
+        """One search, or one per company when the question names several (each company's
+        calls searched apart, then taken in turn, so one verbose call cannot crowd out the
+        others)."""
+        if scope is None or fallback or not scope.groups:
+            filters = _scoped_filters(base, scope, fallback)
+            return self.searcher.search(serving, analyzed.search, k, filters, timings)
+        ranked: list[list[Hit]] = []
+        for _, doc_ids in scope.groups:
+            filters = _with_docs(base, doc_ids)
+            ranked.append(self.searcher.search(serving, analyzed.search, k, filters, timings))
+        return interleave(ranked, k)
 
     def _not_indexed(
         self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex, scope: Scope
@@ -308,6 +337,33 @@ class ChipquoteEngine:
     def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
         """Register a file, folder or URL; it is indexed by the next reindex."""
         return self.registry.add(str(location), source_id).source_id
+
+
+def _vocabulary_check(serving: ServingIndex) -> Callable[[str], bool]:
+    """Whether some indexed chunk holds every token of a name (BM25's vocabulary)."""
+
+    def known(name: str) -> bool:
+        tokens = tokenize(name)
+        return bool(tokens) and all(serving.bm25.document_frequency.get(t, 0) > 0 for t in tokens)
+
+    return known
+
+
+def interleave(ranked: list[list[Hit]], k: int) -> list[Hit]:
+    """The first of each list, then the second of each, ... (no chunk twice), ``k`` at most."""
+    out: list[Hit] = []
+    seen: set[str] = set()
+    for rank in range(max((len(r) for r in ranked), default=0)):
+        for hits in ranked:
+            if rank < len(hits) and hits[rank].chunk.chunk_id not in seen:
+                seen.add(hits[rank].chunk.chunk_id)
+                out.append(hits[rank])
+    return out[:k]
+
+
+def _with_docs(filters: Filters | None, doc_ids: tuple[str, ...]) -> Filters:
+    base = filters or Filters()
+    return Filters(None, base.since, base.until, base.speaker, base.kind, doc_ids)
 
 
 def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool) -> Filters | None:

@@ -9,14 +9,15 @@ precisely what it has instead (:attr:`Scope.missing`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from index.companies import Company, CompanyRegistry, default_registry
 from index.models import Chunk
-from index.periods import PeriodMention, find_periods
+from index.periods import PeriodMention, by_precision, find_periods
 
 # A forum post or article about a company, dated this many days after a quarter closed, may
 # report that quarter's call (the seed thread quotes Tesla's Q4-2023 call).
@@ -56,10 +57,17 @@ class Catalog:
 
     records: list[CallRecord]
     mentioned_by_others: dict[str, set[str]] = field(default_factory=dict)
+    mentioned_anywhere: set[str] = field(default_factory=set)  # named in some indexed text
 
     @classmethod
-    def from_chunks(cls, chunks: Iterable[Chunk], registry: CompanyRegistry) -> Catalog:
-        """Build from a version's chunks (one record per document)."""
+    def from_chunks(
+        cls,
+        chunks: Iterable[Chunk],
+        registry: CompanyRegistry,
+        known: Callable[[str], bool] | None = None,
+    ) -> Catalog:
+        """Build from a version's chunks (one record per document); ``known(name)`` says
+        whether some indexed text holds a name (the BM25 vocabulary answers it cheaply)."""
         records: dict[str, CallRecord] = {}
         mentioned: dict[str, set[str]] = {}
         for chunk in chunks:
@@ -78,7 +86,12 @@ class Catalog:
             if chunk.kind != "transcript":
                 for m in registry.mentions(chunk.text):
                     mentioned.setdefault(m.company.key, set()).add(chunk.doc_id)
-        return cls(list(records.values()), mentioned)
+        anywhere = {
+            c.key
+            for c in registry.companies
+            if known is not None and any(known(form) for form in (c.name, *c.names, *c.zh))
+        }
+        return cls(list(records.values()), mentioned, anywhere | set(mentioned))
 
     @cached_property
     def calls_by_company(self) -> dict[str, list[CallRecord]]:
@@ -90,6 +103,10 @@ class Catalog:
         for calls in out.values():
             calls.sort(key=lambda r: r.order)
         return out
+
+    def docs_of(self, company: str) -> list[CallRecord]:
+        """Every document that is ``company``'s own (calls, memos, posts it is the subject of)."""
+        return [r for r in self.records if r.company == company]
 
     @cached_property
     def companies_with_documents(self) -> set[str]:
@@ -150,6 +167,7 @@ class ScopeParse:
     company_forms: tuple[str, ...] = ()
     periods: tuple[PeriodMention, ...] = ()
     recency: bool = False  # "still", "now", "现在": prefer newer calls
+    asks_for_call: bool = False  # "what did X say", "X's guidance", "X财报上说": X's own words
 
 
 @dataclass
@@ -162,6 +180,8 @@ class Scope:
     label: str = ""  # "NVIDIA · FY2025 Q4", shown as "Searching: …"
     missing: str | None = None  # the precise "not indexed; here is what is" reply
     fallback_doc_ids: tuple[str, ...] = ()  # the closest call(s), for the closest passages
+    # Several companies: each one's documents, searched apart so one cannot crowd out another.
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     notice: str | None = None
     recency: bool = False
     sources: dict[str, Any] = field(default_factory=dict)
@@ -177,6 +197,17 @@ class Scope:
         }
 
 
+# Words that ask for a company's own statements (its call, its guidance), not for what others
+# say about it: "What did TSMC say", "Samsung's earnings call", "台积电在财报会上说".
+_CALL_WORDS = re.compile(
+    r"\b(?:say|says|said|saying|mention(?:s|ed)?|comment(?:s|ed)?|guid(?:e|es|ed|ance)|outlook"
+    r"|forecast(?:s|ed)?|report(?:s|ed)?|announc(?:e|es|ed)|call|earnings|according\s+to"
+    r"|management|ceo|cfo|told|tell|claim(?:s|ed)?)\b"
+    r"|说|表示|称|提到|提及|指引|展望|财报|法说会|电话会|业绩会|管理层|怎么看|看法|态度|据",
+    re.IGNORECASE,
+)
+PERSON_PREFIX = "person: "  # a company known from one of its people ("Jensen" -> NVIDIA)
+_LABELLED = ("option: ", PERSON_PREFIX)
 _SOFT_RECENCY = ("still", "now", "currently", "anymore", "these days", "nowadays", "today")
 _SOFT_RECENCY_ZH = ("还在", "仍然", "现在", "目前", "如今", "至今", "最近", "最新")
 _EXPLICIT_LATEST = (
@@ -201,7 +232,7 @@ def parse_scope(question: str, registry: CompanyRegistry | None = None) -> Scope
     for company, form in _people_companies(question, registry):
         if company.key not in {c.key for c in companies}:
             companies.append(company)
-            forms.append(form)
+            forms.append(f"{PERSON_PREFIX}{form}")
     periods: list[PeriodMention] = []
     recency = False
     for period in find_periods(question):
@@ -209,7 +240,13 @@ def parse_scope(question: str, registry: CompanyRegistry | None = None) -> Scope
             recency = True  # "still", "现在": a preference, not a filter
             continue
         periods.append(period)
-    return ScopeParse(tuple(companies), tuple(forms), tuple(periods), recency)
+    return ScopeParse(
+        tuple(companies),
+        tuple(forms),
+        tuple(by_precision(periods)),
+        recency,
+        bool(_CALL_WORDS.search(question)),
+    )
 
 
 def with_options(parse: ScopeParse, company: str | None, period: str | None) -> ScopeParse:
@@ -266,13 +303,34 @@ def resolve_scope(
     scope = Scope(parse=parse, recency=parse.recency)
     if not parse.companies and not parse.periods:
         return scope
+    by_person = [
+        c
+        for c, f in zip(parse.companies, parse.company_forms, strict=True)
+        if f.startswith(PERSON_PREFIX) and c.key not in catalog.companies_with_documents
+    ]
+    if by_person:
+        # A person's company that has no documents says nothing is missing: their words may
+        # be in documents of unknown company ("Lisa Su: ..." in an untagged file).
+        keep = [
+            (c, f)
+            for c, f in zip(parse.companies, parse.company_forms, strict=True)
+            if c not in by_person
+        ]
+        parse = replace(
+            parse,
+            companies=tuple(c for c, _ in keep),
+            company_forms=tuple(f for _, f in keep),
+        )
+        return resolve_scope(parse, catalog, registry)
     indexed = [c for c in parse.companies if c.key in catalog.companies_with_documents]
     discussed = [c for c in parse.companies if catalog.mentioned_by_others.get(c.key)]
     if parse.companies:
         scope.sources["company"] = [
             {
                 "value": c.name,
-                "from": form if form.startswith("option: ") else f"question: {form}",
+                "from": form
+                if form.startswith(("option: ", PERSON_PREFIX))
+                else f"question: {form}",
                 "indexed": c in indexed,
             }
             for c, form in zip(parse.companies, parse.company_forms, strict=True)
@@ -281,6 +339,13 @@ def resolve_scope(
         if discussed:  # forum posts or articles talk about it: let them answer
             scope.companies = tuple(c.name for c in discussed)
             return scope
+        precise = [p for p in parse.periods if p.kind not in ("year", "since")]
+        named = [c for c in parse.companies if c.key in catalog.mentioned_anywhere]
+        if named and not precise and not parse.asks_for_call:
+            # About the company, not its own words ("xAI's Colossus cluster"): others' calls
+            # that mention it may answer; say whose call it is not.
+            scope.notice = f"No {named[0].name} call is indexed; these passages mention it."
+            return scope
         scope.missing = _no_company(parse.companies, catalog, registry)
         return scope
     if parse.companies and indexed[0] is not parse.companies[0]:
@@ -288,8 +353,18 @@ def resolve_scope(
     scope.companies = tuple(c.name for c in indexed)
     if not parse.periods:
         scope.label = " · ".join(scope.companies)
+        if len(indexed) > 1:
+            scope.groups = tuple(
+                (c.name, tuple(r.doc_id for r in catalog.docs_of(c.key))) for c in indexed
+            )
         return scope
     period = parse.periods[0]
+    with_calls = [c for k in catalog.calls_by_company if (c := registry.get(k)) is not None]
+    if period.kind in ("year", "since") and not any(
+        _period_matches(c, period, catalog) for c in indexed or with_calls
+    ):
+        # A bare year no call matches is the topic ("2026年ASIC营收目标"), not the call.
+        return resolve_scope(replace(parse, periods=parse.periods[1:]), catalog, registry)
     scope.sources["period"] = {"text": period.text, "kind": period.kind, "from": "question"}
     targets = indexed or [
         c
@@ -303,16 +378,20 @@ def resolve_scope(
     labels: list[str] = []
     missing: list[str] = []
     fallback: list[str] = []
+    groups: list[tuple[str, tuple[str, ...]]] = []
     for company in targets:
         periods = _resolve_period(company, period, catalog)
         docs = catalog.docs(company.key, periods)
         if docs:
             doc_ids += [d.doc_id for d in docs]
-            labels.append(f"{company.name} · " + ", ".join(_label_of(company, p) for p in periods))
+            groups.append((company.name, tuple(d.doc_id for d in docs)))
+            found = [p for p in periods if catalog.docs(company.key, [p])]
+            labels.append(f"{company.name} · " + ", ".join(_label_of(company, p) for p in found))
             continue
         reports = _reports(company, period, catalog)
         if reports:
             doc_ids += [r.doc_id for r in reports]
+            groups.append((company.name, tuple(r.doc_id for r in reports)))
             labels.append(f"{company.name} · {period.text} (as reported in posts)")
             continue
         text, nearest = _no_period(company, period, catalog)
@@ -325,6 +404,7 @@ def resolve_scope(
     if missing:
         scope.notice = " ".join(missing)
     scope.doc_ids = tuple(dict.fromkeys(doc_ids))
+    scope.groups = tuple(groups) if len(groups) > 1 and indexed else ()
     scope.label = "; ".join(labels)
     scope.sources["period"]["resolved"] = labels
     return scope
