@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,8 @@ from index.bm25 import BM25Index
 from index.embeddings import Embedder
 from index.models import Chunk, Filters, Hit
 from index.store import ChromaStore, DenseFilter, VersionInfo, date_int
+from index.text import sentence_spans
+from index.tokenize import tokenize
 
 # Reciprocal-rank constant. The textbook 60 flattens ranks; 15 lets a strong first place in one
 # list (e.g. a rare product name on the keyword side) count, which measured better here.
@@ -51,6 +53,10 @@ class FusionWeights:
     company_boost: float = 1.5
     secondary: float = 0.7
     newest_boost: float = 1.3  # the newest call of a company, when the question asks "still"
+    # Long passages of machine transcripts hold the answer in one sentence among many: a
+    # passage's best sentence (IDF-weighted share of the question's words) lifts its score.
+    sentence: float = 0.5  # measured: archive recall@5 0.885 -> 0.923, dev MRR 0.80 -> 0.83
+    sentence_pool: int = 20
 
 
 SECONDARY_SECTIONS = frozenset({"memo", "summary", "note", "notes"})
@@ -244,18 +250,22 @@ class HybridSearcher:
             cross = index.bm25.search(list(query.cross_tokens), pool, mask)
         timings["bm25_ms"] = (time.perf_counter() - started) * 1000
         speakers, companies = index.mentioned(query.mention_text)
-        return fuse(
+        pool_k = max(k, self.weights.sentence_pool) if self.weights.sentence else k
+        hits = fuse(
             index,
             dense,
             sparse,
             cross,
-            k,
+            pool_k,
             self.weights,
             speakers,
             companies,
             rewrites,
             prefer_newer=query.prefer_newer,
         )
+        if self.weights.sentence:
+            hits = rerank_by_sentence(hits, query, index.bm25, self.weights.sentence)
+        return hits[:k]
 
     def _dense(
         self, index: ServingIndex, text: str, pool: int, where: DenseFilter | None
@@ -267,6 +277,35 @@ class HybridSearcher:
             if pos is not None:
                 ranked.append((pos, score))
         return ranked
+
+
+def rerank_by_sentence(
+    hits: list[Hit], query: SearchQuery, bm25: BM25Index, weight: float
+) -> list[Hit]:
+    """Re-order fused hits by ``score * (1 + weight * best)``, where ``best`` is how well the
+    hit's best sentence covers the question (0-1, relative to the best hit's)."""
+    weights = {t: bm25.idf(t) for t in query.tokens}
+    for token in query.cross_tokens:
+        weights.setdefault(token, 0.7 * bm25.idf(token))
+    total = sum(weights.values())
+    if not hits or total <= 0:
+        return hits
+    best = [_best_sentence(h.chunk.text, weights) / total for h in hits]
+    top = max(best) or 1.0
+    scored = [
+        (replace(h, score=h.score * (1 + weight * b / top)), i)
+        for i, (h, b) in enumerate(zip(hits, best, strict=True))
+    ]
+    return [h for h, _ in sorted(scored, key=lambda item: (-item[0].score, item[1]))]
+
+
+def _best_sentence(text: str, weights: dict[str, float]) -> float:
+    spans = sentence_spans(text) or [(0, len(text))]
+    found = 0.0
+    for start, end in spans:
+        tokens = set(tokenize(text[start:end]))
+        found = max(found, sum(w for t, w in weights.items() if t in tokens))
+    return found
 
 
 def fuse(

@@ -258,3 +258,19 @@ def test_a_serving_version_deleted_behind_our_back_is_rebuilt(engine: ChipquoteE
     assert any("missing from the store" in note for note in report.notes)
     assert engine.store.version_collections() == [report.version]
     assert "Blackwell" in quoted(engine.answer(QUESTION))
+
+
+def test_sources_yaml_include_patterns_split_one_folder_by_company(tmp_path: Path) -> None:
+    from index.sources import load_sources_file
+
+    (tmp_path / "calls").mkdir()
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "sources:\n"
+        "  - {id: nvda, path: ./calls, include: 'NVDA_*.txt', company: NVIDIA}\n"
+        "  - {id: klac, path: ./calls, include: ['KLAC_*.txt', 'kla-*.md'], company: KLA}\n",
+        encoding="utf-8",
+    )
+    nvda, klac = load_sources_file(config)
+    assert nvda.include == ("NVDA_*.txt",) and nvda.defaults == {"company": "NVIDIA"}
+    assert klac.include == ("KLAC_*.txt", "kla-*.md")

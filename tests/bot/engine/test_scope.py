@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.scope import CallRecord, Catalog, parse_scope, resolve_scope
+from bot.engine.scope import CallRecord, Catalog, parse_scope, resolve_scope, with_options
 
 
 def _call(
@@ -133,3 +133,40 @@ def test_the_parse_is_explained_in_json(catalog: Catalog) -> None:
     ]
     assert explained["period"]["text"] == "上个季度"
     assert explained["doc_ids"] == ["calls:NVDA_2026_Q2.txt"]
+
+
+def test_several_companies_are_searched_as_separate_groups(catalog: Catalog) -> None:
+    scope = _resolve("How do NVIDIA and KLA describe AI demand?", catalog)
+    assert [name for name, _ in scope.groups] == ["NVIDIA", "KLA"]
+    assert all(docs for _, docs in scope.groups)
+    one = _resolve("How does NVIDIA describe AI demand?", catalog)
+    assert one.groups == ()
+
+
+def test_a_topic_year_is_not_taken_for_the_call(catalog: Catalog) -> None:
+    scope = _resolve("英伟达2031年的数据中心目标是多少?", catalog)  # no call from 2031: a topic
+    assert scope.missing is None and scope.doc_ids == ()
+    latest = _resolve(
+        "Does NVIDIA still expect to sell out for 2031, as of its latest call?", catalog
+    )
+    assert latest.doc_ids == ("calls:NVDA_2026_Q2.txt",)
+
+
+def test_about_a_company_is_not_asking_for_its_call(catalog: Catalog) -> None:
+    catalog.mentioned_anywhere.add("samsung")
+    about = _resolve("How is Samsung's HBM3E qualification going?", catalog)
+    assert about.missing is None and about.notice and "No Samsung call" in about.notice
+    own = _resolve("What did Samsung say about HBM3E qualification?", catalog)
+    assert own.missing and own.missing.startswith("No Samsung call is indexed.")
+
+
+def test_a_persons_company_without_calls_is_not_reported_missing(catalog: Catalog) -> None:
+    scope = _resolve("What did Lisa Su say about MI300?", catalog)  # no AMD documents
+    assert scope.missing is None and scope.companies == ()
+
+
+def test_options_outrank_the_wording(catalog: Catalog) -> None:
+    parse = with_options(parse_scope("What did they say about demand?"), "英伟达", "latest")
+    scope = resolve_scope(parse, catalog)
+    assert scope.doc_ids == ("calls:NVDA_2026_Q2.txt",)
+    assert scope.sources["company"][0]["from"] == "option: 英伟达"
