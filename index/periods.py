@@ -20,6 +20,7 @@ PeriodKind = Literal[
     "fiscal_year",  # "fiscal 2025", "FY25", "2025财年"
     "year",  # "in 2024", "2024年"
     "month_quarter",  # "the September quarter (of 2024)"
+    "call_month",  # "their January 2025 calls", "2025年1月的财报会": the call held then
     "calendar_quarter",  # "calendar Q3 2024", "CY2024 Q3"
     "since",  # "since 2024", "2024年以来"
     "latest",  # "latest call", "last quarter", "上个季度", "now", "still"
@@ -110,6 +111,26 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # 2Q25 / 2Q 2025 / 2025 Q2 / 2025Q2
     (re.compile(rf"\b([1-4])q\s*{_YEAR}"), "nq_y"),
     (re.compile(r"\b((?:19|20)\d{2})\s*[-/ ]?\s*q([1-4])\b"), "y_q"),
+    # calls held in a month: "their January 2025 calls", "the call in January 2025"
+    (
+        re.compile(
+            rf"\b{_MONTHW}[\s-]+((?:19|20)\d{{2}})\s+(?:earnings\s+|conference\s+)?"
+            r"(?:calls?|earnings|report|results)\b"
+        ),
+        "call_month",
+    ),
+    (
+        re.compile(
+            rf"\b(?:calls?|reported|report)\s+(?:held\s+)?in\s+{_MONTHW}\s+((?:19|20)\d{{2}})"
+        ),
+        "call_month",
+    ),
+    (
+        re.compile(
+            r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:份)?\s*(?:的|召开的)?\s*(?:财报|电话会|业绩会|法说会)"
+        ),
+        "zh_call_month",
+    ),
     # the September quarter (of 2024) / June quarter 2025 / the June 2024 quarter /
     # the quarter ended October 2024
     (re.compile(rf"\b{_MONTHW}[\s-]+((?:19|20)\d{{2}})[\s-]+quarter"), "month_y_q"),
@@ -147,6 +168,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"|\bthis\s+(?:quarter|call)\b|\bcurrent\s+quarter\b|\bthe\s+latest\b"
             r"|\b(?:still|now|currently|today|anymore|any\s+more|these\s+days|nowadays)\b"
             r"|上个?季度?|上一季度?|上季|最近一次|最新一次|最新一期|最近一期|最新的?财报|最近的?财报|本季度?"
+            r"|最新一季度?|最近一季度?|最新季度|最近一个季度|最新一个季度|最新的?一次|最近的?电话会"
             r"|现在|目前|如今|还在|仍然|至今|最新|最近"
         ),
         "latest",
@@ -205,6 +227,10 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
             return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]))
         case "month_q":
             return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
+        case "call_month":
+            return PeriodMention("call_month", text, _year(g[1]), month=_MONTHS[g[0]])
+        case "zh_call_month":
+            return PeriodMention("call_month", text, _year(g[0]), month=int(g[1]))
         case "month_y_q":
             return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
         case "zh_month_q":
@@ -265,6 +291,7 @@ def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
 STRENGTH = {
     "quarter": 0,
     "month_quarter": 0,
+    "call_month": 0,
     "calendar_quarter": 0,
     "latest": 1,
     "previous": 1,

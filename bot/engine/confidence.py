@@ -29,15 +29,20 @@ _MODEL_NUMBER = re.compile(
 )
 
 
-def unknown_entities(question: str, bm25: BM25Index) -> list[str]:
+def unknown_entities(
+    question: str, bm25: BM25Index, ignore: frozenset[str] = frozenset()
+) -> list[str]:
     """Names in the question that no indexed chunk contains: model numbers (letters and
     digits, e.g. "MI300X", "910B") and proper names from the glossary (companies, people,
-    products), in either language."""
+    products), in either language. Names in ``ignore`` (people of the company whose calls the
+    question is already scoped to: machine transcripts misspell them) are not checked."""
     missing: list[str] = []
     for code in _MODEL_NUMBER.findall(question):
         if not _PERIOD.match(code) and not find_periods(code) and not _known(code, bm25):
             missing.append(code)
     for entry in default_glossary().entries_in(question):
+        if entry.en and entry.en[0] in ignore:
+            continue
         already = {m.lower() for m in missing}
         if (
             entry.en
@@ -50,8 +55,10 @@ def unknown_entities(question: str, bm25: BM25Index) -> list[str]:
 
 
 def _known(term: str, bm25: BM25Index) -> bool:
+    """Every word of ``term`` is in some chunk ("12-high" is known where text says "12 high")."""
     tokens = tokenize(term)
-    return bool(tokens) and all(bm25.document_frequency.get(t, 0) > 0 for t in tokens)
+    parts = [t for t in tokens if not re.search(r"[.\-']", t)] or tokens
+    return bool(parts) and all(bm25.document_frequency.get(t, 0) > 0 for t in parts)
 
 
 def coverage(tokens: tuple[str, ...], hits: list[Hit], bm25: BM25Index) -> float:
@@ -66,8 +73,14 @@ def coverage(tokens: tuple[str, ...], hits: list[Hit], bm25: BM25Index) -> float
     return found / total if total else 0.0
 
 
-def relevance(hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index) -> float:
-    """A 0-1 score of how well the top hits answer the question."""
+def relevance(
+    hits: list[Hit],
+    question: AnalyzedQuestion,
+    bm25: BM25Index,
+    ignore: frozenset[str] = frozenset(),
+) -> float:
+    """A 0-1 score of how well the top hits answer the question (``ignore``: see
+    :func:`unknown_entities`)."""
     if not hits:
         return 0.0
     top = hits[:3]
@@ -77,6 +90,6 @@ def relevance(hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index) -> f
     dense = max((h.dense_score or 0.0) for h in top)
     dense_norm = min(1.0, max(0.0, (dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR)))
     score = 0.6 * lexical + 0.4 * dense_norm
-    if unknown_entities(question.text, bm25):
+    if unknown_entities(question.text, bm25, ignore):
         score *= UNKNOWN_ENTITY_FACTOR
     return score

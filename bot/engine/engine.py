@@ -125,7 +125,7 @@ class ChipquoteEngine:
             return self._finish(result, text, scope, timings, started)
         serving, hits = self._search(analyzed, context, k, timings, scope)
         timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
-        score = relevance(hits, analyzed, serving.bm25)
+        score = relevance(hits, analyzed, serving.bm25, _scoped_people(scope))
         compose_started = time.perf_counter()
         if score < self.settings.chipquote_abstain_threshold:
             result = self._abstain(analyzed, hits, serving)
@@ -337,6 +337,17 @@ class ChipquoteEngine:
     def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
         """Register a file, folder or URL; it is indexed by the next reindex."""
         return self.registry.add(str(location), source_id).source_id
+
+
+def _scoped_people(scope: Scope) -> frozenset[str]:
+    """Names of the people of the companies a question is scoped to."""
+    registry = default_registry()
+    names: set[str] = set()
+    for name in scope.companies:
+        company = registry.find(name)
+        if company is not None:
+            names.update(person.name for person in company.people)
+    return frozenset(names)
 
 
 def _vocabulary_check(serving: ServingIndex) -> Callable[[str], bool]:

@@ -441,6 +441,8 @@ def _resolve_period(
                 return [found] if found else []
             ending = [p for p in have if company.quarter_end(*p)[1] == period.month]
             return ending[-1:]
+        case "call_month" if period.year and period.month:
+            return _calls_in_month(company, period.year, period.month, catalog)
         case "quarter_only" if period.quarter:
             return [p for p in have if p[1] == period.quarter][-1:]
         case "fiscal_year" if period.year:
@@ -459,6 +461,27 @@ def _resolve_period(
             year = newest[0] - 1
             quarters = [period.quarter] if period.quarter else [1, 2, 3, 4]
             return [(year, q) for q in quarters]
+    return []
+
+
+def _calls_in_month(
+    company: Company, year: int, month: int, catalog: Catalog
+) -> list[tuple[int, int]]:
+    """The quarter whose call was held in ``month`` of ``year``: by the call's date where
+    known, else the quarter that closed one or two months before (calls follow within weeks)."""
+    wanted = year * 12 + month - 1
+    dated = [
+        (r.fiscal_year, r.fiscal_quarter)
+        for r in catalog.calls_by_company.get(company.key, [])
+        if r.date and _month_index(r.date[:7]) == wanted and r.fiscal_year and r.fiscal_quarter
+    ]
+    if dated:
+        return dated[:1]
+    for lag in (1, 2, 0):
+        months = wanted - lag
+        found = company.fiscal_quarter_ending(months // 12, months % 12 + 1)
+        if found and company.quarter_end(*found) == (months // 12, months % 12 + 1):
+            return [found]
     return []
 
 
