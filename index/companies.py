@@ -66,7 +66,8 @@ class Company:
 
     def fiscal_quarter_ending(self, year: int, month: int) -> tuple[int, int] | None:
         """The fiscal (year, quarter) whose last month is ``month`` of ``year``, allowing one
-        month either way (52/53-week calendars); None when no quarter ends near then."""
+        month either way (52/53-week calendars; as quarters close every third month, some
+        quarter always does); None only for an impossible month."""
         for delta in (0, -1, 1):
             months = year * 12 + (month - 1) + delta
             offset = (months - (self.fiscal_year_end - 1)) % 3
@@ -157,7 +158,8 @@ class CompanyRegistry:
         return next((c for c in self.companies if wanted in c.tickers), None)
 
     def mentions(self, text: str) -> list[Mention]:
-        """Companies named in ``text``, in order of first mention, each once."""
+        """Companies named in ``text``, in order of first mention, each once. Names that are
+        also ordinary words ("Meta", "Micron", "Oracle") count only as written."""
         found: dict[str, Mention] = {}
         folded = fold(text)
         for match in self._folded_pattern.finditer(folded):

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from index.text import fold
+
 PeriodKind = Literal[
     "quarter",  # a quarter of a year as the company names it ("Q2 2025", "fiscal 2025 Q2")
     "quarter_only",  # "the second quarter", "第二季度" with no year
@@ -82,7 +84,11 @@ class PeriodMention:
 
 
 _Y = r"(?:fy|fiscal(?:\s+year)?)"
-_YEAR = r"'?((?:19|20)\d{2}|\d{2})(?![\d%])"
+# A year: four digits, or two ("FY25", "Q2'25"); never followed by a digit, %, "/" or a letter
+# other than q ("18A" is a process node, "24/7" is not a year, "FY25Q2" is).
+_YEAR = r"'?((?:19|20)\d{2}|\d{2})(?![\d%/]|[a-pr-z])"
+_YEAR4 = r"((?:19|20)\d{2})(?![\d%/]|[a-pr-z])"
+MAX_CHARS = 2000  # periods are read from a question or a document's opening, never more
 _ORDW = r"(first|second|third|fourth|1st|2nd|3rd|4th)"
 _MONTHW = (
     r"(january|february|march|april|may|june|july|august|september|october|november|december"
@@ -108,8 +114,11 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         "q_y",
     ),
-    # 2Q25 / 2Q 2025 / 2025 Q2 / 2025Q2
+    # 2Q FY25 / 2Q25 / 2Q 2025 / 2025 Q2 / 2025Q2
+    (re.compile(rf"\b([1-4])q\s*{_Y}[\s-]*{_YEAR}"), "nq_fy"),
     (re.compile(rf"\b([1-4])q\s*{_YEAR}"), "nq_y"),
+    # the last quarter of 2024
+    (re.compile(rf"\b(?:the\s+)?(?:last|final|fourth)\s+quarter\s+of\s+{_YEAR4}"), "last_q_of"),
     (re.compile(r"\b((?:19|20)\d{2})\s*[-/ ]?\s*q([1-4])\b"), "y_q"),
     # calls held in a month: "their January 2025 calls", "the call in January 2025"
     (
@@ -127,7 +136,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:份)?\s*(?:的|召开的)?\s*(?:财报|电话会|业绩会|法说会)"
+            r"(\d{4}) ?年 ?(\d{1,2}) ?月(?:份)? ?(?:的|召开的)? ?(?:财报|电话会|业绩会|法说会)"
         ),
         "zh_call_month",
     ),
@@ -158,7 +167,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         "last_year_q",
     ),
     (
-        re.compile(r"上上个?季度?|上上季|the\s+quarter\s+before\s+last|two\s+quarters\s+ago"),
+        re.compile(r"上上个?季度?|上上季|(?:the\s+)?quarter\s+before\s+last|two\s+quarters\s+ago"),
         "previous",
     ),
     (
@@ -175,7 +184,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"\blast\s+year\b|去年"), "last_year"),
     # since 2024 / 2024年以来 / 自2024年起
-    (re.compile(rf"\b(?:since|from|after)\s+(?:(?:the\s+)?{_Y}\s*)?{_YEAR}\b"), "since"),
+    (re.compile(rf"\b(?:since|from|after)\s+(?:the\s+)?{_Y}[\s-]*{_YEAR}"), "since"),
+    (re.compile(rf"\b(?:since|from|after)\s+{_YEAR4}"), "since"),
     (
         re.compile(
             r"(?:自|从|從)\s*(\d{4})\s*年?(?:起|开始|以来)?|(\d{4})\s*年?\s*(?:以来|起|开始)"
@@ -192,6 +202,14 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b"), "year"),
     (re.compile(r"((?:19|20)\d{2})\s*年"), "year"),
 ]
+
+
+def _loose_two_digit_year(text: str) -> bool:
+    """A two-digit number standing apart after a quarter ("Q4, 12") is a count, not a year;
+    "Q2 FY25", "Q2'25" and "Q2-25" are years."""
+    return bool(re.search(r"[\s,]\d{2}$", text)) and not re.search(
+        r"(?:fy|fiscal(?:\s+year)?)[\s-]*\d{2}$", text
+    )
 
 
 def _year(text: str | None) -> int | None:
@@ -220,9 +238,15 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
         case "fy_y_q":
             return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1], g[2]), fiscal=True)
         case "fy_q_y" | "q_y":
+            if handler == "q_y" and _loose_two_digit_year(text):
+                return None  # "Q4, 12 customers", "first quarter 30 percent"
             return PeriodMention("quarter", text, _year(g[2]), _quarter(g[0], g[1]), fiscal=fiscal)
         case "nq_y":
             return PeriodMention("quarter", text, _year(g[1]), _quarter(g[0]))
+        case "nq_fy":
+            return PeriodMention("quarter", text, _year(g[1]), _quarter(g[0]), fiscal=True)
+        case "last_q_of":
+            return PeriodMention("quarter", text, _year(g[0]), 4)
         case "y_q":
             return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]))
         case "month_q":
@@ -264,9 +288,11 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
 
 
 def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
-    """Periods named in ``text``, most explicit first, none overlapping another."""
-    original = unicodedata.normalize("NFKC", text)
-    folded = original.lower()
+    """Periods named in ``text`` (its first ``MAX_CHARS``), in order of appearance, none
+    overlapping another (the more explicit rule wins an overlap), at most ``limit``."""
+    original = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]))
+    original = original[:MAX_CHARS]
+    folded = fold(original)
     same_length = len(folded) == len(original)
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, PeriodMention]] = []
@@ -281,9 +307,7 @@ def find_periods(text: str, *, limit: int = 4) -> list[PeriodMention]:
                 mention = replace(mention, text=original[m.start() : m.end()])
             taken.append((m.start(), m.end()))
             found.append((m.start(), mention))
-            if len(found) >= limit:
-                break
-    return [mention for _, mention in sorted(found, key=lambda item: item[0])]
+    return [mention for _, mention in sorted(found, key=lambda item: item[0])][:limit]
 
 
 # How precisely each kind names a call: when a question names several periods, the most precise

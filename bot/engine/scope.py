@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from index.companies import Company, CompanyRegistry, default_registry
+from index.companies import Company, CompanyRegistry, Mention, default_registry
 from index.models import Chunk
 from index.periods import PeriodMention, by_precision, find_periods
+from index.text import fold
 
 # A forum post or article about a company, dated this many days after a quarter closed, may
 # report that quarter's call (the seed thread quotes Tesla's Q4-2023 call).
@@ -117,8 +118,8 @@ class Catalog:
         """The distinct (fiscal year, quarter) pairs indexed for ``company``, oldest first."""
         seen: dict[tuple[int, int], None] = {}
         for r in self.calls_by_company.get(company, []):
-            assert r.fiscal_year and r.fiscal_quarter
-            seen[(r.fiscal_year, r.fiscal_quarter)] = None
+            if r.fiscal_year and r.fiscal_quarter:
+                seen[(r.fiscal_year, r.fiscal_quarter)] = None
         return list(seen)
 
     def docs(self, company: str, periods: Iterable[tuple[int, int]]) -> list[CallRecord]:
@@ -203,11 +204,36 @@ _CALL_WORDS = re.compile(
     r"\b(?:say|says|said|saying|mention(?:s|ed)?|comment(?:s|ed)?|guid(?:e|es|ed|ance)|outlook"
     r"|forecast(?:s|ed)?|report(?:s|ed)?|announc(?:e|es|ed)|call|earnings|according\s+to"
     r"|management|ceo|cfo|told|tell|claim(?:s|ed)?)\b"
-    r"|说|表示|称|提到|提及|指引|展望|财报|法说会|电话会|业绩会|管理层|怎么看|看法|态度|据",
+    r"|说|表示|声称|提到|提及|指引|展望|财报|法说会|电话会|业绩会|管理层|怎么看|看法|态度|根据|据称",
     re.IGNORECASE,
 )
+OPTION_CHARS = 100  # a chat option names a company or a period; anything longer is cut
 PERSON_PREFIX = "person: "  # a company known from one of its people ("Jensen" -> NVIDIA)
 _LABELLED = ("option: ", PERSON_PREFIX)
+# A lower-case name in the speaker's slot ("what did micron say", "meta's capex guidance"):
+# only there are names that are also ordinary words ("micron", "meta") taken as companies.
+_SPEAKER_SLOT = (
+    r"\b(?:did|does|do|has|have|according\s+to)\s+(?P<a>{names})\s+"
+    r"(?:say|said|guide|report|expect|mention)"
+    r"|\b(?P<b>{names})'s\s+(?:earnings|call|guidance|outlook|ceo|cfo|management|capex|revenue)\b"
+)
+
+
+def _speaking_lowercase(question: str, registry: CompanyRegistry) -> list[Mention]:
+    """Companies whose everyday-word names ("micron", "meta") stand where a speaker does."""
+    names = sorted({fold(f) for c in registry.companies for f in c.cased}, key=len, reverse=True)
+    if not names:
+        return []
+    slot = re.compile(_SPEAKER_SLOT.format(names="|".join(re.escape(n) for n in names)))
+    found = []
+    for m in slot.finditer(fold(question)):
+        form = m.group("a") or m.group("b")
+        company = registry.find(form)
+        if company is not None:
+            found.append(Mention(company, m.start(), form))
+    return found
+
+
 _SOFT_RECENCY = ("still", "now", "currently", "anymore", "these days", "nowadays", "today")
 _SOFT_RECENCY_ZH = ("还在", "仍然", "现在", "目前", "如今", "至今", "最近", "最新")
 _EXPLICIT_LATEST = (
@@ -226,7 +252,10 @@ def parse_scope(question: str, registry: CompanyRegistry | None = None) -> Scope
     """Companies (by name, ticker, Chinese name or one of their people) and periods named in
     ``question``; cheap (well under a millisecond), no index needed."""
     registry = registry or default_registry()
+    asks_for_call = bool(_CALL_WORDS.search(fold(question)))
     mentions = registry.mentions(question)
+    if not mentions:
+        mentions = _speaking_lowercase(question, registry)
     companies = [m.company for m in mentions]
     forms = [m.form for m in mentions]
     for company, form in _people_companies(question, registry):
@@ -241,35 +270,36 @@ def parse_scope(question: str, registry: CompanyRegistry | None = None) -> Scope
             continue
         periods.append(period)
     return ScopeParse(
-        tuple(companies),
-        tuple(forms),
-        tuple(by_precision(periods)),
-        recency,
-        bool(_CALL_WORDS.search(question)),
+        tuple(companies), tuple(forms), tuple(by_precision(periods)), recency, asks_for_call
     )
 
 
 def with_options(parse: ScopeParse, company: str | None, period: str | None) -> ScopeParse:
     """The parse with a chat command's ``company`` and ``period`` options put first (an
-    explicit option outranks what the question's wording suggests)."""
+    explicit option outranks what the question's wording suggests). Options are short names
+    ("micron", "英伟达", "$NVDA") and periods ("FY2025 Q2", "latest"); longer text is cut."""
+    registry = default_registry()
+    company = (company or "").strip()[:OPTION_CHARS] or None
+    period = (period or "").strip()[:OPTION_CHARS] or None
+    if period and period.lower() in ("latest", "newest", "最新"):
+        period = "latest call"
     hinted = parse_scope(" ".join(p for p in (company, period) if p))
-    if period and not hinted.periods and period.strip().lower() in ("latest", "newest"):
-        hinted = ScopeParse(
-            hinted.companies, hinted.company_forms, tuple(find_periods("latest call"))
-        )
-    companies = list(hinted.companies)
-    forms = [f"option: {f}" for f in hinted.company_forms]
+    named = registry.find(company) if company else None
+    companies = [named] if named is not None else []
+    forms = [f"option: {company}"] if named is not None else []
+    for c, f in zip(hinted.companies, hinted.company_forms, strict=True):
+        if c.key not in {h.key for h in companies}:
+            companies.append(c)
+            forms.append(f"option: {f}")
     for c, f in zip(parse.companies, parse.company_forms, strict=True):
         if c.key not in {h.key for h in companies}:
             companies.append(c)
             forms.append(f)
     periods = hinted.periods or parse.periods
-    return ScopeParse(tuple(companies), tuple(forms), periods, parse.recency)
+    return ScopeParse(tuple(companies), tuple(forms), periods, parse.recency, parse.asks_for_call)
 
 
 def _people_companies(text: str, registry: CompanyRegistry) -> list[tuple[Company, str]]:
-    from index.text import fold
-
     folded = fold(text)
     found = []
     for company in registry.companies:
@@ -360,11 +390,16 @@ def resolve_scope(
         return scope
     period = parse.periods[0]
     with_calls = [c for k in catalog.calls_by_company if (c := registry.get(k)) is not None]
-    if period.kind in ("year", "since") and not any(
+    if period.kind in ("year", "since", "fiscal_year") and not any(
         _period_matches(c, period, catalog) for c in indexed or with_calls
     ):
-        # A bare year no call matches is the topic ("2026年ASIC营收目标"), not the call.
-        return resolve_scope(replace(parse, periods=parse.periods[1:]), catalog, registry)
+        # A year no call matches is the topic ("2026年ASIC营收目标", "50% growth in FY26"), not
+        # the call: search without it, and say so.
+        rest = resolve_scope(replace(parse, periods=parse.periods[1:]), catalog, registry)
+        if rest.missing is None and not rest.notice:
+            whose = " or ".join(c.name for c in indexed) if indexed else "indexed"
+            rest.notice = f"No {whose} call from {period.text.strip()}; searched the others."
+        return rest
     scope.sources["period"] = {"text": period.text, "kind": period.kind, "from": "question"}
     targets = indexed or [
         c
@@ -439,7 +474,9 @@ def _resolve_period(
             if period.year:
                 found = company.fiscal_quarter_ending(period.year, period.month)
                 return [found] if found else []
-            ending = [p for p in have if company.quarter_end(*p)[1] == period.month]
+            ending = [
+                p for p in have if abs(company.quarter_end(*p)[1] - period.month) in (0, 1, 11)
+            ]
             return ending[-1:]
         case "call_month" if period.year and period.month:
             return _calls_in_month(company, period.year, period.month, catalog)
@@ -477,7 +514,7 @@ def _calls_in_month(
     ]
     if dated:
         return dated[:1]
-    for lag in (1, 2, 0):
+    for lag in (1, 2):  # a call is held weeks after its quarter closes, never in that month
         months = wanted - lag
         found = company.fiscal_quarter_ending(months // 12, months % 12 + 1)
         if found and company.quarter_end(*found) == (months // 12, months % 12 + 1):
@@ -507,12 +544,9 @@ def _no_period(
     nearest indexed period(s) to offer instead."""
     have = catalog.periods(company.key)
     wanted = _resolve_period(company, period, catalog)
-    asked = (
-        ", ".join(company.period_label(*p) for p in wanted[:4]) if wanted else period.text.strip()
-    )
-    head = f"No {company.name} {asked} call is indexed"
+    head = f"No {company.name} {_asked(company, wanted)} call is indexed".replace("  ", " ")
     if not have:
-        return f"{head}.", []
+        return f"No {company.name} call is indexed.", []
     if not wanted:
         return f"{head}; indexed: {catalog.dated(company.key, have[-4:])}.", have[-1:]
     target = wanted[0][0] * 4 + wanted[0][1]
@@ -531,6 +565,17 @@ def _no_period(
         f"{head} ({span}); the closest is {catalog.dated(company.key, nearest)}.",
         nearest,
     )
+
+
+def _asked(company: Company, wanted: list[tuple[int, int]]) -> str:
+    """The periods asked for, shortly: a whole fiscal year as "FY2027" (or "2027")."""
+    if not wanted:
+        return ""
+    years = sorted({y for y, _ in wanted})
+    if len(wanted) == 4 * len(years) and len(years) <= 2:
+        return " and ".join(company.period_label(y, None) for y in years)
+    labels = [company.period_label(*p) for p in wanted[:4]]
+    return ", ".join(labels) + (" …" if len(wanted) > 4 else "")
 
 
 def _no_company(companies: tuple[Company, ...], catalog: Catalog, registry: CompanyRegistry) -> str:

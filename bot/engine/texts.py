@@ -16,7 +16,7 @@ ABSTAIN_EMPTY = {
 }
 NOT_INDEXED = {
     "en": "{detail} The closest passages I have:",
-    "zh": "资料库中没有这次财报会议：{detail} 以下是最接近的段落：",
+    "zh": "资料库中没有相应的资料：{detail} 以下是最接近的段落：",
 }
 OTHER_LANGUAGE = "I answer in English or Chinese; I searched for your question anyway."
 LLM_FALLBACK = {

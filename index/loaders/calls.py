@@ -78,8 +78,8 @@ def infer_call(
         _Layer(
             "metadata",
             explicit_company,
-            _int(explicit.get("fiscal_year")),
-            _int(explicit.get("fiscal_quarter")),
+            fiscal_number("fiscal_year", explicit.get("fiscal_year")),
+            fiscal_number("fiscal_quarter", explicit.get("fiscal_quarter")),
             normalise_date(explicit["date"]) if explicit.get("date") else None,
         )
     ]
@@ -115,7 +115,10 @@ def _absorb(info: CallInfo, layer: _Layer) -> None:
                 f"{layer.name} says {layer.company.name}"
             )
     if layer.fiscal_year is not None and layer.fiscal_quarter is not None:
-        if info.fiscal_year is None:
+        if info.fiscal_year == layer.fiscal_year and info.fiscal_quarter is None:
+            info.fiscal_quarter = layer.fiscal_quarter  # "FY2025" + "second quarter of fiscal 2025"
+            info.origin["period"] = f"{info.origin.get('period', '')} + {layer.name}"
+        elif info.fiscal_year is None:
             info.fiscal_year, info.fiscal_quarter = layer.fiscal_year, layer.fiscal_quarter
             info.origin["period"] = layer.name
         elif (layer.fiscal_year, layer.fiscal_quarter) != (info.fiscal_year, info.fiscal_quarter):
@@ -131,7 +134,11 @@ def _absorb(info: CallInfo, layer: _Layer) -> None:
 
 
 def _from_name(path: Path, registry: CompanyRegistry, known: Company | None) -> _Layer:
-    stem = path.name.split(".")[0]
+    stem = path.name
+    for _ in range(2):  # "call.txt", "call.en.vtt"; dots inside a name stay ("NVIDIA.Q2.FY25")
+        head, dot, suffix = stem.rpartition(".")
+        if dot and head and suffix.isalpha() and len(suffix) <= 8:
+            stem = head
     words = re.sub(r"[_\-.]+", " ", stem)
     company = _company_in(words, registry)
     if company is None:
@@ -189,7 +196,10 @@ def _date_in_text(text: str, info: CallInfo) -> str | None:
     a date said with "today" is preferred over the first date written."""
     assert info.company and info.fiscal_year and info.fiscal_quarter
     year, month = info.company.quarter_end(info.fiscal_year, info.fiscal_quarter)
-    closed = dt.date(year, month, 1)
+    try:
+        closed = dt.date(year, month, 1)
+    except ValueError:
+        return None
     stated = [normalise_date(m.group(1)) for m in _TODAY_DATE.finditer(text)]
     for iso in [*stated, *_dates_in(text)]:
         if iso is None:
@@ -222,11 +232,19 @@ def _position_after(text: str, iso: str) -> int | None:
     return at + 4 if at >= 0 else None
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip().upper().removeprefix("FY").removeprefix("Q"))
-    except (TypeError, ValueError):
+def fiscal_number(key: str, value: Any) -> int | None:
+    """A ``fiscal_year`` (1990-2100; "FY25" and 25 mean 2025) or ``fiscal_quarter`` (1-4) from
+    metadata, or None when it is not one."""
+    text = str(value).strip().upper().removeprefix("FY").removeprefix("Q").strip("' ")
+    if not text.isascii() or not text.isdigit() or len(text) > 4:
         return None
+    number = int(text)
+    if key == "fiscal_quarter":
+        return number if 1 <= number <= 4 else None
+    if len(text) not in (2, 4):
+        return None
+    number = number + 2000 if len(text) == 2 else number
+    return number if 1990 <= number <= 2100 else None
 
 
-__all__ = ["CallInfo", "infer_call"]
+__all__ = ["CallInfo", "fiscal_number", "infer_call"]

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from index.companies import default_registry
-from index.loaders.calls import CallInfo, infer_call
+from index.loaders.calls import CallInfo, fiscal_number, infer_call
 from index.loaders.dates import find_date, normalise_date
 from index.loaders.encoding import decode_bytes
 from index.loaders.errors import LoaderError
@@ -108,7 +108,7 @@ def clean_meta(raw: Mapping[str, Any] | None) -> dict[str, Any]:
             if lang:
                 out[key] = lang
         elif key in ("fiscal_year", "fiscal_quarter"):
-            number = _as_int(value)
+            number = fiscal_number(key, value)
             if number is None:
                 log.warning("ignoring unreadable %s %r", key, value)
             else:
@@ -116,11 +116,6 @@ def clean_meta(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         elif isinstance(value, (str, int, float)):
             out[key] = str(value).strip()
     return out
-
-
-def _as_int(value: Any) -> int | None:
-    text = str(value).strip().upper().removeprefix("FY").removeprefix("Q")
-    return int(text) if text.isdigit() and len(text) <= 4 else None
 
 
 def merge(*layers: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -59,3 +59,46 @@ def test_month_named_quarters_keep_the_month() -> None:
 )
 def test_numbers_that_are_not_periods_are_left_alone(text: str) -> None:
     assert find_periods(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intel Q3 18A progress",  # a process node, not 2018
+        "Q4, 12 customers",  # a count
+        "first quarter 30 percent",
+        "TSMC Q2 24/7 fab utilization",
+        "after 25 years",
+    ],
+)
+def test_numbers_beside_a_quarter_are_not_years(text: str) -> None:
+    assert all(p.year is None for p in find_periods(text)), find_periods(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "quarter"),
+    [
+        ("the last quarter of 2024", 2024, 4),
+        ("NVIDIA 2Q FY25", 2025, 2),
+        ("Q2'25 gross margin", 2025, 2),
+        ("２０２５年第二季度", 2025, 2),  # full-width digits
+        ("2025財年第二季度", 2025, 2),  # Traditional characters
+    ],
+)
+def test_more_ways_to_name_a_quarter(text: str, year: int, quarter: int) -> None:
+    (found,) = find_periods(text)
+    assert (found.year, found.quarter) == (year, quarter)
+
+
+def test_pathological_input_is_read_in_bounded_time() -> None:
+    # Runs of spaces are collapsed and only the first MAX_CHARS are read; these used to take
+    # seconds (nested optional spaces in one rule backtracked).
+    for text in ("2025年1月" + " " * 20_000 + "x", "Q" * 20_000, "2025年" * 5_000):
+        assert len(find_periods(text)) <= 4
+
+
+def test_calls_named_by_the_month_they_were_held() -> None:
+    (found,) = find_periods("on their January 2025 calls")
+    assert (found.kind, found.year, found.month) == ("call_month", 2025, 1)
+    (chinese,) = find_periods("泛林2025年1月的财报会")
+    assert (chinese.kind, chinese.month) == ("call_month", 1)

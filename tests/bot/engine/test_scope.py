@@ -170,3 +170,33 @@ def test_options_outrank_the_wording(catalog: Catalog) -> None:
     scope = resolve_scope(parse, catalog)
     assert scope.doc_ids == ("calls:NVDA_2026_Q2.txt",)
     assert scope.sources["company"][0]["from"] == "option: 英伟达"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did management say about the annual cadence?",  # not Cadence Design Systems
+        "每字节成本怎么变化",  # 字节 is not ByteDance
+        "新思路是什么",  # 新思 is not Synopsys
+    ],
+)
+def test_everyday_words_are_not_companies(question: str, catalog: Catalog) -> None:
+    scope = _resolve(question, catalog)
+    assert scope.parse.companies == () and scope.missing is None
+
+
+def test_a_lower_case_name_where_the_speaker_stands_is_a_company(catalog: Catalog) -> None:
+    parse = parse_scope("what did micron say about HBM?")
+    assert [c.name for c in parse.companies] == ["Micron"]
+
+
+def test_a_fiscal_year_no_call_matches_is_a_topic_and_is_said(catalog: Catalog) -> None:
+    scope = _resolve("Will NVIDIA grow data center revenue 50% in FY2031?", catalog)
+    assert scope.missing is None and scope.doc_ids == ()
+    assert scope.notice and "FY2031" in scope.notice
+
+
+def test_data_is_not_according_to(catalog: Catalog) -> None:
+    # 据 inside 数据 ("data") does not make a question ask for a company's own words.
+    assert not parse_scope("寒武纪的数据中心收入").asks_for_call
+    assert parse_scope("寒武纪在财报会上怎么说").asks_for_call

@@ -96,3 +96,39 @@ def test_sources_yaml_company_is_mapped_to_the_registry_name(tmp_path: Path) -> 
     path.write_text("Welcome to the call. Revenue grew.", encoding="utf-8")
     (doc,) = load_file(path, source_id="mu", overrides={"company": "Micron Technology"})
     assert (doc.company, doc.period, doc.period_end) == ("Micron", "FY2024 Q1", "2023-11")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {"fiscal_year": "FY25", "fiscal_quarter": "Q2"},
+            {"fiscal_year": 2025, "fiscal_quarter": 2},
+        ),
+        ({"fiscal_year": 2025, "fiscal_quarter": 7}, {"fiscal_year": 2025}),
+        ({"fiscal_year": 1, "fiscal_quarter": 0}, {}),
+        ({"fiscal_year": "²", "fiscal_quarter": -1}, {}),
+        ({"fiscal_year": 99999}, {}),
+    ],
+)
+def test_hostile_fiscal_metadata_is_dropped_not_trusted(
+    raw: dict[str, object], expected: dict[str, int]
+) -> None:
+    from index.loaders.metadata import clean_meta
+
+    assert clean_meta(raw) == expected
+
+
+def test_a_year_from_metadata_takes_the_quarter_the_opening_names() -> None:
+    info = infer_call(
+        explicit={"company": "NVIDIA", "fiscal_year": 2025},
+        path=Path("NVIDIA FY2025 call.txt"),
+        title=None,
+        text="Welcome to NVIDIA's call for the second quarter of fiscal 2025.",
+    )
+    assert info.period_label == "FY2025 Q2" and info.conflicts == []
+
+
+def test_dots_inside_a_file_name_keep_its_period() -> None:
+    info = infer_call(explicit={}, path=Path("NVIDIA.Q2.FY2025.txt"), title=None, text="Hi.")
+    assert (info.company_name, info.period_label) == ("NVIDIA", "FY2025 Q2")
