@@ -23,9 +23,6 @@ from index.text import fold
 
 COMPANIES_FILE = Path(__file__).with_name("companies.yaml")
 COMPANIES_ENV = "CHIPQUOTE_COMPANIES"
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
 
 
 @dataclass(frozen=True)
@@ -88,11 +85,6 @@ class Company:
         if self.calendar_fiscal_year:
             return f"Q{quarter} {fiscal_year}"
         return f"FY{fiscal_year} Q{quarter}"
-
-    def quarter_end_label(self, fiscal_year: int, quarter: int) -> str:
-        """``quarter ended July 2024``: the calendar month a fiscal quarter closes."""
-        year, month = self.quarter_end(fiscal_year, quarter)
-        return f"quarter ended {_MONTHS[month - 1]} {year}"
 
     def person(self, name: str) -> Person | None:
         """The registry's person for a name or one of its known spellings."""

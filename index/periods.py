@@ -48,24 +48,24 @@ _ORD = {
     "3": 3,
     "4": 4,
 }
-_MONTHS = {
-    name: n
-    for n, names in enumerate(
+MONTHS = {  # month names and abbreviations, lower case -> 1-12
+    name: number
+    for number, names in enumerate(
         [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
             ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ],
-        1,
+        start=1,
     )
     for name in names
 }
@@ -250,13 +250,13 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
         case "y_q":
             return PeriodMention("quarter", text, _year(g[0]), _quarter(g[1]))
         case "month_q":
-            return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
+            return PeriodMention("month_quarter", text, _year(g[1]), month=MONTHS[g[0]])
         case "call_month":
-            return PeriodMention("call_month", text, _year(g[1]), month=_MONTHS[g[0]])
+            return PeriodMention("call_month", text, _year(g[1]), month=MONTHS[g[0]])
         case "zh_call_month":
             return PeriodMention("call_month", text, _year(g[0]), month=int(g[1]))
         case "month_y_q":
-            return PeriodMention("month_quarter", text, _year(g[1]), month=_MONTHS[g[0]])
+            return PeriodMention("month_quarter", text, _year(g[1]), month=MONTHS[g[0]])
         case "zh_month_q":
             month = int(g[1])
             return PeriodMention("month_quarter", text, _year(g[0]), month=month)

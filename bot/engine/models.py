@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from index.models import Filters
 
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 UNNAMED = {
     "forum": "forum post (author not named)",
     "transcript": "speaker not identified",
@@ -46,7 +46,7 @@ class Quote:
             return self.date
         if self.period_end:
             year, month = self.period_end[:4], int(self.period_end[5:7])
-            return f"quarter ended {_MONTHS[month - 1]} {year}"
+            return f"quarter ended {calendar.month_abbr[month]} {year}"
         return None
 
     def attribution(self) -> str:

@@ -59,6 +59,7 @@ class Catalog:
     records: list[CallRecord]
     mentioned_by_others: dict[str, set[str]] = field(default_factory=dict)
     mentioned_anywhere: set[str] = field(default_factory=set)  # named in some indexed text
+    registry: CompanyRegistry | None = None
 
     @classmethod
     def from_chunks(
@@ -92,7 +93,7 @@ class Catalog:
             for c in registry.companies
             if known is not None and any(known(form) for form in (c.name, *c.names, *c.zh))
         }
-        return cls(list(records.values()), mentioned, anywhere | set(mentioned))
+        return cls(list(records.values()), mentioned, anywhere | set(mentioned), registry)
 
     @cached_property
     def calls_by_company(self) -> dict[str, list[CallRecord]]:
@@ -149,13 +150,19 @@ class Catalog:
                 out.append(r)
         return out
 
+    def label(self, company: str, year: int, quarter: int) -> str:
+        """``FY2025 Q2`` in ``company``'s own calendar (the registry the catalog was built
+        with)."""
+        known = self.registry.get(company) if self.registry else None
+        return known.period_label(year, quarter) if known else f"FY{year} Q{quarter}"
+
     def dated(self, company: str, periods: list[tuple[int, int]]) -> str:
         """``FY2026 Q2 (2025-08-27)``-style list of some of ``company``'s indexed periods."""
         parts = []
         for year, quarter in periods:
             docs = self.docs(company, [(year, quarter)])
             date = next((d.date for d in docs if d.date), None)
-            label = _label(company, year, quarter)
+            label = self.label(company, year, quarter)
             parts.append(f"{label} ({date})" if date else label)
         return ", ".join(parts)
 
@@ -421,7 +428,7 @@ def resolve_scope(
             doc_ids += [d.doc_id for d in docs]
             groups.append((company.name, tuple(d.doc_id for d in docs)))
             found = [p for p in periods if catalog.docs(company.key, [p])]
-            labels.append(f"{company.name} · " + ", ".join(_label_of(company, p) for p in found))
+            labels.append(f"{company.name} · " + ", ".join(company.period_label(*p) for p in found))
             continue
         reports = _reports(company, period, catalog)
         if reports:
@@ -443,15 +450,6 @@ def resolve_scope(
     scope.label = "; ".join(labels)
     scope.sources["period"]["resolved"] = labels
     return scope
-
-
-def _label(company_key: str, year: int, quarter: int) -> str:
-    company = default_registry().get(company_key)
-    return company.period_label(year, quarter) if company else f"FY{year} Q{quarter}"
-
-
-def _label_of(company: Company, period: tuple[int, int]) -> str:
-    return company.period_label(*period)
 
 
 def _period_matches(company: Company, period: PeriodMention, catalog: Catalog) -> bool:

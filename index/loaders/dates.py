@@ -9,27 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+from index.periods import MONTHS
 
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(\d{2})(\d{2})(?!\d)")
@@ -55,13 +35,13 @@ def find_date(text: str) -> str | None:
                 candidates.append((m.start(), iso))
                 break
     for m in _MONTH_FIRST.finditer(text):
-        month = _MONTHS.get(m.group(1).lower())
+        month = MONTHS.get(m.group(1).lower())
         iso = _valid(int(m.group(3)), month, int(m.group(2))) if month else None
         if iso:
             candidates.append((m.start(), iso))
             break
     for m in _DAY_FIRST.finditer(text):
-        month = _MONTHS.get(m.group(2).lower())
+        month = MONTHS.get(m.group(2).lower())
         iso = _valid(int(m.group(3)), month, int(m.group(1))) if month else None
         if iso:
             candidates.append((m.start(), iso))
