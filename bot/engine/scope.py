@@ -107,8 +107,10 @@ class Catalog:
         return out
 
     def docs_of(self, company: str) -> list[CallRecord]:
-        """Every document that is ``company``'s own (calls, memos, posts it is the subject of)."""
-        return [r for r in self.records if r.company == company]
+        """Every document that is ``company``'s own (calls, memos, posts it is the subject of)
+        or a post or article that discusses it."""
+        others = self.mentioned_by_others.get(company, set())
+        return [r for r in self.records if r.company == company or r.doc_id in others]
 
     @cached_property
     def companies_with_documents(self) -> set[str]:
