@@ -1,4 +1,4 @@
-"""Targets from issue 7 and the human-readable table (also pasted into README.md, "Benchmarks")."""
+"""Targets from issue 7 and the human-readable table (also pasted into docs/benchmarks.md)."""
 
 from __future__ import annotations
 
