@@ -546,6 +546,8 @@ def _no_period(
     wanted = _resolve_period(company, period, catalog)
     head = f"No {company.name} {_asked(company, wanted)} call is indexed".replace("  ", " ")
     if not have:
+        if wanted:
+            return f"{head}; no {company.name} call is indexed at all.", []
         return f"No {company.name} call is indexed.", []
     if not wanted:
         return f"{head}; indexed: {catalog.dated(company.key, have[-4:])}.", have[-1:]
