@@ -197,7 +197,10 @@ class ChipquoteEngine:
         return cached[1]
 
     def _analyze(self, text: str, context: AskContext | None, scope: Scope) -> AnalyzedQuestion:
-        remove = tuple(p.text for p in scope.parse.periods) if scope.doc_ids else ()
+        # A period already turned into a filter (or into a "not indexed" reply) would only pull
+        # the calls' boilerplate openings ("the second quarter of fiscal 2025") to the top.
+        settled = scope.doc_ids or scope.missing
+        remove = tuple(p.text for p in scope.parse.periods) if settled else ()
         return analyze(
             text,
             context,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +36,11 @@ class Quote:
     period_end: str | None = None  # "2024-07"
 
     def source_label(self) -> str:
-        """``NVIDIA · FY2025 Q2 earnings call`` for a company's call, else the title."""
-        if self.company and self.period and self.kind == "transcript":
+        """``NVIDIA · FY2025 Q2 earnings call`` for a company's call (a transcript whose title
+        says it is a call, or has none of its own), else the title: a memo of a meeting keeps
+        its own name."""
+        is_call = re.search(r"call|电话会|電話會|法说会|法說會|业绩会", self.title, re.IGNORECASE)
+        if self.company and self.period and self.kind == "transcript" and is_call:
             return f"{self.company} · {self.period} earnings call"
         return self.title
 
