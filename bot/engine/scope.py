@@ -367,9 +367,7 @@ def resolve_scope(
         scope.sources["company"] = [
             {
                 "value": c.name,
-                "from": form
-                if form.startswith(("option: ", PERSON_PREFIX))
-                else f"question: {form}",
+                "from": form if form.startswith(_LABELLED) else f"question: {form}",
                 "indexed": c in indexed,
             }
             for c, form in zip(parse.companies, parse.company_forms, strict=True)
@@ -399,9 +397,8 @@ def resolve_scope(
         return scope
     period = parse.periods[0]
     with_calls = [c for k in catalog.calls_by_company if (c := registry.get(k)) is not None]
-    if period.kind in ("year", "since", "fiscal_year") and not any(
-        _period_matches(c, period, catalog) for c in indexed or with_calls
-    ):
+    matching = [c for c in indexed or with_calls if _period_matches(c, period, catalog)]
+    if period.kind in ("year", "since", "fiscal_year") and not matching:
         # A year no call matches is the topic ("2026年ASIC营收目标", "50% growth in FY26"), not
         # the call: search without it, and say so.
         rest = resolve_scope(replace(parse, periods=parse.periods[1:]), catalog, registry)
@@ -410,44 +407,37 @@ def resolve_scope(
             rest.notice = f"No {whose} call from {period.text.strip()}; searched the others."
         return rest
     scope.sources["period"] = {"text": period.text, "kind": period.kind, "from": "question"}
-    targets = indexed or [
-        c
-        for key in catalog.calls_by_company
-        if (c := registry.get(key)) is not None and _period_matches(c, period, catalog)
-    ]
+    targets = indexed or matching
     if not targets:
         scope.missing = f"No call from {period.text} is indexed."
         return scope
-    doc_ids: list[str] = []
     labels: list[str] = []
     missing: list[str] = []
     fallback: list[str] = []
-    groups: list[tuple[str, tuple[str, ...]]] = []
+    groups: list[tuple[str, tuple[str, ...]]] = []  # each company's documents for the period
     for company in targets:
         periods = _resolve_period(company, period, catalog)
         docs = catalog.docs(company.key, periods)
         if docs:
-            doc_ids += [d.doc_id for d in docs]
             groups.append((company.name, tuple(d.doc_id for d in docs)))
             found = [p for p in periods if catalog.docs(company.key, [p])]
             labels.append(f"{company.name} · " + ", ".join(company.period_label(*p) for p in found))
             continue
         reports = _reports(company, period, catalog)
         if reports:
-            doc_ids += [r.doc_id for r in reports]
             groups.append((company.name, tuple(r.doc_id for r in reports)))
             labels.append(f"{company.name} · {period.text} (as reported in posts)")
             continue
         text, nearest = _no_period(company, period, catalog)
         missing.append(text)
         fallback += [d.doc_id for d in catalog.docs(company.key, nearest)]
-    if missing and not doc_ids:
+    if missing and not groups:
         scope.missing = " ".join(missing)
         scope.fallback_doc_ids = tuple(fallback)
         return scope
     if missing:
         scope.notice = " ".join(missing)
-    scope.doc_ids = tuple(dict.fromkeys(doc_ids))
+    scope.doc_ids = tuple(dict.fromkeys(d for _, docs in groups for d in docs))
     scope.groups = tuple(groups) if len(groups) > 1 and indexed else ()
     scope.label = "; ".join(labels)
     scope.sources["period"]["resolved"] = labels
