@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.engine.api import ProgressCallback
@@ -375,9 +376,14 @@ def interleave(ranked: list[list[Hit]], k: int) -> list[Hit]:
     return out[:k]
 
 
-def _with_docs(filters: Filters | None, doc_ids: tuple[str, ...]) -> Filters:
+def _with_docs(
+    filters: Filters | None, doc_ids: tuple[str, ...], *, keep_company: bool = False
+) -> Filters:
+    """The caller's filters narrowed to ``doc_ids``; the company option is dropped unless
+    ``keep_company`` (the scope resolved it through the registry, not as a substring)."""
     base = filters or Filters()
-    return Filters(None, base.since, base.until, base.speaker, base.kind, doc_ids)
+    company = base.company if keep_company else None
+    return replace(base, company=company, doc_ids=doc_ids, period=None)
 
 
 def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool) -> Filters | None:
@@ -388,10 +394,7 @@ def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool
         doc_ids = scope.fallback_doc_ids if fallback else scope.doc_ids
     if not doc_ids:
         return filters
-    base = filters or Filters()
-    # The company option is resolved by the scope (registry names), not matched as a substring.
-    company = None if scope is not None and scope.companies else base.company
-    return Filters(company, base.since, base.until, base.speaker, base.kind, doc_ids)
+    return _with_docs(filters, doc_ids, keep_company=scope is None or not scope.companies)
 
 
 def _quote(n: int, hit: Hit, text: str) -> Quote:
