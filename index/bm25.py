@@ -23,6 +23,7 @@ from index.models import Chunk
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
+EXPANSION_WEIGHT = 0.7  # a question's other-language expansions weigh less than its own words
 _FORMAT_VERSION = 4  # bump when tokenization or the indexed text changes: old caches are rebuilt
 
 
@@ -100,6 +101,16 @@ class BM25Index:
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
+
+    def term_weights(
+        self, tokens: Sequence[str], expansion: Sequence[str] = ()
+    ) -> dict[str, float]:
+        """IDF weight of each question token; its other-language expansions count a little
+        less (``EXPANSION_WEIGHT``)."""
+        weights = {t: self.idf(t) for t in tokens}
+        for token in expansion:
+            weights.setdefault(token, EXPANSION_WEIGHT * self.idf(token))
+        return weights
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token (0 for a token in every chunk)."""

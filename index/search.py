@@ -284,9 +284,7 @@ def rerank_by_sentence(
 ) -> list[Hit]:
     """Re-order fused hits by ``score * (1 + weight * best)``, where ``best`` is how well the
     hit's best sentence covers the question (0-1, relative to the best hit's)."""
-    weights = {t: bm25.idf(t) for t in query.tokens}
-    for token in query.cross_tokens:
-        weights.setdefault(token, 0.7 * bm25.idf(token))
+    weights = bm25.term_weights(query.tokens, query.cross_tokens)
     total = sum(weights.values())
     if not hits or total <= 0:
         return hits

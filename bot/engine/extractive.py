@@ -14,7 +14,6 @@ from index.text import sentence_spans
 from index.tokenize import tokenize
 
 MAX_QUOTE_CHARS = 420
-EXPANSION_WEIGHT = 0.7
 # An analyst's question repeats the asker's words but answers nothing: quote statements first.
 QUESTION_FACTOR = 0.3
 
@@ -36,10 +35,7 @@ class Excerpt:
 
 def term_weights(question: AnalyzedQuestion, bm25: BM25Index) -> dict[str, float]:
     """IDF weight of each question token (expansions count a little less)."""
-    weights = {t: bm25.idf(t) for t in question.core_tokens}
-    for token in question.expansion_tokens:
-        weights.setdefault(token, EXPANSION_WEIGHT * bm25.idf(token))
-    return weights
+    return bm25.term_weights(question.core_tokens, question.expansion_tokens)
 
 
 def best_excerpt(hit: Hit, weights: dict[str, float]) -> Excerpt:
