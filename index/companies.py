@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from index.text import fold
+from index.text import fold, forms_pattern, has_east_asian
 
 COMPANIES_FILE = Path(__file__).with_name("companies.yaml")
 COMPANIES_ENV = "CHIPQUOTE_COMPANIES"
@@ -186,7 +186,7 @@ class CompanyRegistry:
 
     @cached_property
     def _folded_pattern(self) -> re.Pattern[str]:
-        return _alternation(self._by_folded_form)
+        return forms_pattern(self._by_folded_form)
 
     @cached_property
     def _by_cased_form(self) -> dict[str, Company]:
@@ -205,20 +205,10 @@ class CompanyRegistry:
         return re.compile(rf"(?<![A-Za-z0-9])(?:\$(?i:{dollar})|(?:{alternatives}))(?![A-Za-z0-9])")
 
 
-def _alternation(forms: Iterable[str]) -> re.Pattern[str]:
-    parts = []
-    for form in sorted(forms, key=len, reverse=True):
-        if any(ord(ch) > 0x2E80 for ch in form):
-            parts.append(re.escape(form))
-        else:
-            parts.append(rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])")
-    return re.compile("|".join(parts) or "(?!)")
-
-
 def _fold_name(name: str) -> str:
     """Compare names without case, punctuation or middle initials ("Amy E. Hood")."""
     words = re.sub(r"[^a-z\u3400-\u9fff]+", " ", fold(name)).split()
-    return " ".join(w for w in words if len(w) > 1 or ord(w[0]) > 0x2E80)
+    return " ".join(w for w in words if len(w) > 1 or has_east_asian(w))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from index.companies import CompanyRegistry, default_registry
-from index.text import fold
+from index.text import fold, forms_pattern
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
 
@@ -109,30 +109,12 @@ def _asr_patterns(glossary: Glossary) -> list[tuple[re.Pattern[str], Entry]]:
 
 
 def _alternation(terms: tuple[str, ...]) -> re.Pattern[str]:
-    forms = sorted({fold(t) for t in terms}, key=len, reverse=True)
-    return re.compile(
-        "|".join(
-            re.escape(f)
-            if any(ord(c) > 0x2E80 for c in f)
-            else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
-            for f in forms
-        )
-    )
+    return forms_pattern(fold(t) for t in terms)
 
 
 @lru_cache(maxsize=4)
 def _patterns(glossary: Glossary) -> list[tuple[re.Pattern[str], Entry]]:
-    compiled: list[tuple[re.Pattern[str], Entry]] = []
-    for entry in glossary.entries:
-        forms = sorted({fold(t) for t in (*entry.en, *entry.zh, *entry.asr)}, key=len, reverse=True)
-        alternatives = "|".join(
-            re.escape(f)
-            if any(ord(c) > 0x2E80 for c in f)
-            else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
-            for f in forms
-        )
-        compiled.append((re.compile(alternatives), entry))
-    return compiled
+    return [(_alternation((*entry.en, *entry.zh, *entry.asr)), entry) for entry in glossary.entries]
 
 
 @lru_cache(maxsize=1)

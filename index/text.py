@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -116,3 +117,22 @@ def to_simplified(text: str) -> str:
 def fold(text: str) -> str:
     """Normalise for matching: NFKC, Simplified script, lower case."""
     return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def forms_pattern(folded_forms: Iterable[str]) -> re.Pattern[str]:
+    """One pattern matching any of ``folded_forms`` in folded text, longest first: Chinese
+    forms anywhere, Latin ones only as whole words ("arm" not inside "warm"); never matches
+    when there are none."""
+    forms = sorted({f for f in folded_forms if f}, key=len, reverse=True)
+    alternatives = (
+        re.escape(f) if has_east_asian(f) else rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])"
+        for f in forms
+    )
+    return re.compile("|".join(alternatives) or "(?!)")
+
+
+def has_east_asian(text: str) -> bool:
+    """True when ``text`` holds any character from U+2E80 on (CJK radicals, kana, ideographs,
+    full-width forms...): such names are matched without word boundaries. Broader than
+    :func:`has_cjk`, which looks for ideographs only."""
+    return any(ord(ch) > 0x2E80 for ch in text)

@@ -18,7 +18,7 @@ from typing import Any
 from index.companies import Company, CompanyRegistry, Mention, default_registry
 from index.models import Chunk
 from index.periods import PeriodMention, by_precision, find_periods
-from index.text import fold
+from index.text import fold, has_east_asian
 
 # A forum post or article about a company, dated this many days after a quarter closed, may
 # report that quarter's call (the seed thread quotes Tesla's Q4-2023 call).
@@ -322,7 +322,7 @@ def _people_companies(text: str, registry: CompanyRegistry) -> list[tuple[Compan
 
 
 def _word_at(text: str, needle: str) -> bool:
-    if any(ord(ch) > 0x2E80 for ch in needle):
+    if has_east_asian(needle):
         return True
     at = text.find(needle)
     while at >= 0:
