@@ -12,21 +12,10 @@ from typing import Any
 import yaml
 
 from index.errors import SourceError
+from index.loaders.metadata import META_KEYS
 from index.store import ChromaStore
 
 _ID = re.compile(r"[^a-z0-9._-]+")
-METADATA_KEYS = (
-    "title",
-    "company",
-    "ticker",
-    "fiscal_year",
-    "fiscal_quarter",
-    "date",
-    "url",
-    "kind",
-    "lang",
-    "speaker",
-)
 
 
 @dataclass
@@ -76,7 +65,7 @@ def load_sources_file(path: Path) -> list[SourceSpec]:
         if not location.startswith(("http://", "https://")):
             location = str((path.parent / location).resolve())
         source_id = str(item.get("id") or slug(location))
-        defaults = {k: item[k] for k in METADATA_KEYS if item.get(k) is not None}
+        defaults = {k: item[k] for k in META_KEYS if item.get(k) is not None}
         include = item.get("include") or ()
         patterns = (include,) if isinstance(include, str) else tuple(str(p) for p in include)
         specs.append(SourceSpec(source_id, location, defaults, "config", patterns))
