@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from index.companies import Company, CompanyRegistry, Mention, default_registry
@@ -228,12 +228,20 @@ _SPEAKER_SLOT = (
 )
 
 
-def _speaking_lowercase(question: str, registry: CompanyRegistry) -> list[Mention]:
-    """Companies whose everyday-word names ("micron", "meta") stand where a speaker does."""
+@lru_cache(maxsize=4)
+def _speaker_slot(registry: CompanyRegistry) -> re.Pattern[str] | None:
+    """:data:`_SPEAKER_SLOT` over the registry's everyday-word names (built once)."""
     names = sorted({fold(f) for c in registry.companies for f in c.cased}, key=len, reverse=True)
     if not names:
+        return None
+    return re.compile(_SPEAKER_SLOT.format(names="|".join(re.escape(n) for n in names)))
+
+
+def _speaking_lowercase(question: str, registry: CompanyRegistry) -> list[Mention]:
+    """Companies whose everyday-word names ("micron", "meta") stand where a speaker does."""
+    slot = _speaker_slot(registry)
+    if slot is None:
         return []
-    slot = re.compile(_SPEAKER_SLOT.format(names="|".join(re.escape(n) for n in names)))
     found = []
     for m in slot.finditer(fold(question)):
         form = m.group("a") or m.group("b")
@@ -243,8 +251,6 @@ def _speaking_lowercase(question: str, registry: CompanyRegistry) -> list[Mentio
     return found
 
 
-_SOFT_RECENCY = ("still", "now", "currently", "anymore", "these days", "nowadays", "today")
-_SOFT_RECENCY_ZH = ("还在", "仍然", "现在", "目前", "如今", "至今", "最近", "最新")
 _EXPLICIT_LATEST = (
     "call",
     "quarter",
@@ -309,16 +315,28 @@ def with_options(parse: ScopeParse, company: str | None, period: str | None) -> 
 
 
 def _people_companies(text: str, registry: CompanyRegistry) -> list[tuple[Company, str]]:
+    """Companies whose people ``text`` names, with the form that named each person."""
     folded = fold(text)
     found = []
-    for company in registry.companies:
-        for person in company.people:
-            for form in person.forms():
-                needle = fold(form)
-                if len(needle) >= 2 and needle in folded and _word_at(folded, needle):
-                    found.append((company, form))
-                    break
+    for company, forms in _people_forms(registry):
+        for form, needle in forms:
+            if needle in folded and _word_at(folded, needle):
+                found.append((company, form))
+                break
     return found
+
+
+@lru_cache(maxsize=4)
+def _people_forms(
+    registry: CompanyRegistry,
+) -> list[tuple[Company, list[tuple[str, str]]]]:
+    """Per person, the written forms of the name and their folded spellings (built once; the
+    first form of a person that a question holds is the one reported)."""
+    return [
+        (company, [(form, fold(form)) for form in person.forms() if len(fold(form)) >= 2])
+        for company in registry.companies
+        for person in company.people
+    ]
 
 
 def _word_at(text: str, needle: str) -> bool:
