@@ -169,18 +169,21 @@ class ServingIndex:
 
 def _recency(chunks: list[Chunk]) -> np.ndarray:
     """Per chunk, where its document stands among its company's documents by period or date."""
-    stamps: dict[str, set[str]] = {}
-    for c in chunks:
-        stamp = c.period_end or (c.date or "")[:7]
-        if c.company and stamp:
-            stamps.setdefault(c.company, set()).add(stamp)
-    order = {company: sorted(values) for company, values in stamps.items()}
+    stamps = [c.period_end or (c.date or "")[:7] for c in chunks]
+    by_company: dict[str, set[str]] = {}
+    for chunk, stamp in zip(chunks, stamps, strict=True):
+        if chunk.company and stamp:
+            by_company.setdefault(chunk.company, set()).add(stamp)
+    place = {
+        company: {stamp: i / (len(values) - 1) for i, stamp in enumerate(sorted(values))}
+        for company, values in by_company.items()
+        if len(values) > 1
+    }
     out = np.full(len(chunks), 0.5)
-    for i, c in enumerate(chunks):
-        stamp = c.period_end or (c.date or "")[:7]
-        values = order.get(c.company or "")
-        if values and stamp and len(values) > 1:
-            out[i] = values.index(stamp) / (len(values) - 1)
+    for i, (chunk, stamp) in enumerate(zip(chunks, stamps, strict=True)):
+        position = place.get(chunk.company or "", {}).get(stamp)
+        if position is not None:
+            out[i] = position
     return out
 
 
