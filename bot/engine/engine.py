@@ -398,22 +398,7 @@ def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool
 
 
 def _quote(n: int, hit: Hit, text: str) -> Quote:
-    chunk = hit.chunk
-    return Quote(
-        company=chunk.company,
-        period=chunk.period,
-        period_end=chunk.period_end,
-        n=n,
-        text=text,
-        title=chunk.title,
-        doc=chunk.doc_id,
-        kind=chunk.kind,
-        speaker=chunk.speaker,
-        date=chunk.date,
-        url=chunk.url,
-        start_s=chunk.start_s,
-        chunk_id=chunk.chunk_id,
-    )
+    return Quote.from_chunk(n, hit.chunk, text)
 
 
 def _verified_quotes(excerpts: list[Excerpt]) -> list[Quote]:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.models import Filters
+from index.models import Chunk, Filters
 
 UNNAMED = {
     "forum": "forum post (author not named)",
@@ -34,6 +34,26 @@ class Quote:
     company: str | None = None
     period: str | None = None  # "FY2025 Q2" in the company's own calendar
     period_end: str | None = None  # "2024-07"
+
+    @classmethod
+    def from_chunk(cls, n: int, chunk: Chunk, text: str) -> Quote:
+        """Quote number ``n``: ``text`` (already verified against ``chunk``) with the chunk's
+        citation (who, where, when)."""
+        return cls(
+            n=n,
+            text=text,
+            title=chunk.title,
+            doc=chunk.doc_id,
+            kind=chunk.kind,
+            speaker=chunk.speaker,
+            date=chunk.date,
+            url=chunk.url,
+            start_s=chunk.start_s,
+            chunk_id=chunk.chunk_id,
+            company=chunk.company,
+            period=chunk.period,
+            period_end=chunk.period_end,
+        )
 
     def source_label(self) -> str:
         """``NVIDIA · FY2025 Q2 earnings call`` for a company's call (a transcript whose title
@@ -133,6 +153,7 @@ class Answer:
     mode: str = "extractive"
     notice: str | None = None
     searching: str | None = None  # "NVIDIA · FY2025 Q4": the company and period searched
+    checks: dict[str, Any] = field(default_factory=dict)  # what the verifier removed, and why
     filters: dict[str, Any] = field(default_factory=dict)  # the question's parse, explained
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
@@ -147,6 +168,7 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "searching": self.searching,
+            "checks": self.checks,
             "filters": self.filters,
             "answer_id": self.answer_id,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
