@@ -405,7 +405,7 @@ def _verified_quotes(excerpts: list[Excerpt]) -> list[Quote]:
     """Excerpts are cut from their passage, but they go through the verifier like any quote."""
     quotes: list[Quote] = []
     for excerpt in excerpts:
-        verified = verify_quote(excerpt.text, excerpt.hit.chunk.text, min_chars=6)
+        verified = verify_quote(excerpt.text, excerpt.hit.chunk.text)
         if verified is not None:
             quotes.append(_quote(len(quotes) + 1, excerpt.hit, verified.text))
     return quotes

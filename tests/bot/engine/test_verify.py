@@ -10,8 +10,16 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.engine.normalize import ELLIPSIS, cjk_weight, normalize
-from bot.engine.verify import VerifiedQuote, find_in_passages, verify_quote
+from bot.engine.meaning import is_end_boundary, is_start_boundary, word_count
+from bot.engine.normalize import ELLIPSIS, normalize
+from bot.engine.verify import (
+    DISPLAY_JOIN,
+    Refusal,
+    VerifiedQuote,
+    check_quote,
+    find_in_passages,
+    verify_quote,
+)
 
 SEED = Path("/work/shared/corpus/000_dd2f60ee431230bd.txt")
 ZH_MEMO = Path("/work/shared/corpus/mediatek-2026-03-11-memo-zh.md")
@@ -20,8 +28,8 @@ DOJO = "Um, Dojo is working, and it is doing training jobs. So, and we are scali
 
 
 def _shown_is_source(v: VerifiedQuote, passage: str) -> None:
-    """The display text is exactly the passage's spans joined with " … ", in order."""
-    assert v.text == " … ".join(passage[s:e] for s, e in v.spans)
+    """The display text is exactly the passage's spans joined with " […] ", in order."""
+    assert v.text == DISPLAY_JOIN.join(passage[s:e] for s, e in v.spans)
     for (_, e1), (s2, _) in zip(v.spans, v.spans[1:], strict=False):
         assert e1 <= s2
     assert all(0 <= s < e <= len(passage) for s, e in v.spans)
@@ -113,11 +121,11 @@ def test_source_ellipsis_may_be_quoted_literally() -> None:
 # --- ellipsis joins ------------------------------------------------------------------------------
 
 
-def test_ellipsis_joins_pieces_in_order() -> None:
-    v = verify_quote("Dojo is working … we are scaling it up", DOJO)
+def test_ellipsis_joins_pieces_in_order_inside_one_sentence() -> None:
+    v = verify_quote("Dojo is working … doing training jobs", DOJO)
     assert v is not None
-    assert v.text == "Dojo is working … we are scaling it up"
-    assert len(v.spans) == 2
+    assert v.text == "Dojo is working […] doing training jobs"
+    assert len(v.spans) == 2 and not v.widened
     _shown_is_source(v, DOJO)
 
 
@@ -131,7 +139,7 @@ def test_ellipsis_pieces_must_not_overlap() -> None:
 
 
 def test_tiny_pieces_cannot_stitch_a_new_sentence() -> None:
-    # "it", "is", "up" occur almost anywhere; pieces under 6 characters are refused.
+    # "it", "is", "up" occur almost anywhere; pieces under two words are refused.
     assert verify_quote("Dojo is working … up", DOJO) is None
 
 
@@ -167,10 +175,10 @@ def test_simplified_chinese_is_not_the_traditional_source() -> None:
 # --- length rules ------------------------------------------------------------------------------
 
 
-def test_short_latin_quotes_are_rejected() -> None:
-    assert verify_quote("Dojo is", DOJO) is None
-    assert verify_quote("Dojo is work", DOJO) is not None  # exactly 12 characters
-    assert verify_quote("Dojo is wor", DOJO) is None
+def test_quotes_need_three_words() -> None:
+    assert check_quote("Dojo is", DOJO) == Refusal("too_short")
+    assert check_quote("working", DOJO) == Refusal("too_short")
+    assert verify_quote("Dojo is working", DOJO) is not None
 
 
 def test_cjk_quotes_need_six_characters() -> None:
@@ -181,8 +189,8 @@ def test_cjk_quotes_need_six_characters() -> None:
     assert verify_quote("營收超過 10 億美元", passage) is not None
 
 
-def test_min_chars_is_adjustable() -> None:
-    assert verify_quote("Dojo is", DOJO, min_chars=6) is not None
+def test_min_words_is_adjustable() -> None:
+    assert verify_quote("Dojo is", DOJO, min_words=2) is not None
 
 
 @pytest.mark.parametrize(
@@ -229,10 +237,6 @@ def seed() -> str:
         (
             "But I would -- think of Dojo as... a long shot",
             "But I would — think of Dojo as … a long shot",
-        ),
-        (
-            "Dojo is working, and it is doing training jobs ... we have plans for Dojo 1.5",
-            "Dojo is working, and it is doing training jobs … we have plans for Dojo 1.5",
         ),
         ("从上次财报会议来看", "从上次财报会议来看"),
     ],
@@ -341,7 +345,13 @@ def _check_sound(candidate: str, passage: str) -> VerifiedQuote | None:
     v = verify_quote(candidate, passage)
     if v is not None:
         _shown_is_source(v, passage)
-        assert _spans_account_for_pieces(v, passage, candidate), (v, candidate)
+        if v.widened:  # whole sentences of the source, holding every piece
+            shown = normalize(v.text)
+            assert all(p in shown for p in _pieces(candidate)), (v, candidate)
+        else:
+            assert _spans_account_for_pieces(v, passage, candidate), (v, candidate)
+        for s, e in v.spans:
+            assert is_start_boundary(passage, s) and is_end_boundary(passage, e)
     return v
 
 
@@ -379,8 +389,10 @@ def test_every_long_enough_substring_is_accepted(tokens: list[str], data: st.Dat
     last = data.draw(st.sampled_from(words[half:]))
     passage = "".join(tokens)
     candidate = "".join(tokens[first : last + 1])
-    # The length rule counts ideographs twice and ellipses not at all.
-    assume(cjk_weight(normalize(candidate).replace(ELLIPSIS, "")) >= 12)
+    start = len("".join(tokens[:first]))
+    assume(is_start_boundary(passage, start))
+    assume(is_end_boundary(passage, start + len(candidate)))
+    assume(word_count(candidate) >= 3)
     v = verify_quote(candidate, passage)
     assert v is not None, (candidate, passage)
     assert len(v.spans) == 1
@@ -405,3 +417,127 @@ def test_inserting_a_word_breaks_the_quote(tokens: list[str], data: st.DataObjec
     if normalize(altered) in normalize(passage):
         return  # the altered text happens to be in the passage too
     assert v is None, (altered, passage, v)
+
+
+# --- meaning: what a verbatim-looking quote may not do ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("candidate", "reason"),
+    [
+        ("think of Dojo as … a sure thing", "elision"),  # skips "a long shot … not like"
+        ("but it’s … something that is a high probability", "elision"),  # skips "not"
+        ("the payoff is … high", "elision"),  # the second piece is one word
+    ],
+)
+def test_meaning_changing_elisions_never_show_the_join(
+    seed: str, candidate: str, reason: str
+) -> None:
+    result = check_quote(candidate, seed)
+    if isinstance(result, Refusal):
+        return
+    # Widened: the whole sentences are shown, so the skipped words are back in front of the reader.
+    assert result.widened and DISPLAY_JOIN not in result.text
+    assert "not" in result.text
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("Dojo is … good", "Dojo is not good at inference workloads today."),
+        ("demand grew … in Q3", "demand grew 40 percent in Q3 and more after."),
+        ("demand grew … in Q3", "demand grew forty percent in Q3 and more after."),
+        ("we expect … growth", "we expect, however, slower growth next year."),
+        ("margins were … stable", "margins were never stable over the cycle."),
+        ("供应链 … 非常稳定了", "供应链现在没有非常稳定了吗。"),
+        ("我们对需求…有信心", "我们对需求不太有信心。"),
+        ("营收预计…美元", "营收预计十亿美元。"),
+        ("Dojo is working … scaling it up", DOJO),  # crosses a sentence
+    ],
+)
+def test_elision_refused_when_it_skips_meaning(candidate: str, passage: str) -> None:
+    result = check_quote(candidate, passage, widen=False)
+    assert isinstance(result, Refusal), result
+    assert result.reason in {"elision", "too_short", "not_verbatim"}
+
+
+def test_refused_elision_widens_to_short_sentences_only() -> None:
+    passage = "Dojo is not good at inference workloads today. " + "filler words " * 60 + "end."
+    widened = verify_quote("Dojo is … good at inference", passage)
+    assert widened is not None and widened.widened
+    assert widened.text == "Dojo is not good at inference workloads today."
+    long_sentence = "Dojo is not " + "really " * 100 + "good at inference workloads."
+    assert verify_quote("Dojo is … good at inference", long_sentence) is None
+
+
+def test_a_long_skip_is_refused() -> None:
+    passage = "We said that " + " ".join(f"w{i}" for i in range(20)) + " demand is strong."
+    assert check_quote("We said that … demand is strong", passage, widen=False) == Refusal(
+        "elision"
+    )
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("likely to ship this year", "It is unlikely to ship this year."),
+        ("possible to scale it", "It is impossible to scale it."),
+        ("We can ship it", "We can’t ship it."),
+        ("We can ship it", "We can't ship it."),
+        ("Dojo is work", "Dojo is working well."),
+        ("revenue of $4 billion", "revenue of $4.5 billion"),
+        ("5 billion in revenue", "a $4.5 billion in revenue"),
+        ("orking well today", "Dojo is working well today."),
+    ],
+)
+def test_quotes_start_and_end_on_word_boundaries(candidate: str, passage: str) -> None:
+    assert check_quote(candidate, passage) == Refusal("not_verbatim")
+
+
+def test_a_later_occurrence_on_word_boundaries_is_found() -> None:
+    passage = "It is impossible today, but possible to scale it next year."
+    v = verify_quote("possible to scale it", passage)
+    assert v is not None
+    assert passage[v.spans[0][0] - 4 : v.spans[0][0]] == "but "
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage", "shown"),
+    [
+        # a real elision inside one sentence
+        (
+            "we are pursuing … NVIDIA and Dojo",
+            "and we are pursuing the dual path of NVIDIA and Dojo. But",
+            "we are pursuing […] NVIDIA and Dojo",
+        ),
+        # an apostrophe inside a word is not a quote edge
+        ("it's a long shot", "Um, it’s a long shot worth taking", "it’s a long shot"),
+        # six Chinese characters are a quote
+        ("方案和Dojo类似", "Groq,方案和Dojo类似,都使用", "方案和Dojo类似"),
+        ("都使用了静态内存", "两家都使用了静态内存。", "都使用了静态内存"),
+        # the source's own "…" is quoted as is and shown as the source's "…"
+        ("think of Dojo as … a long shot", "I would — think of Dojo as … a long shot.", None),
+    ],
+)
+def test_honest_quotes_still_pass(candidate: str, passage: str, shown: str | None) -> None:
+    v = verify_quote(candidate, passage)
+    assert v is not None and not v.widened
+    if shown is not None:
+        assert v.text == shown
+    else:
+        assert v.text == "think of Dojo as … a long shot" and DISPLAY_JOIN not in v.text
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("a sure thing, at all", "But it’s not like a sure thing, at all."),
+        ("有信心的表现", "我们对此非常不有信心的表现。"),
+        ("自信的表现非常好", "他并不自信的表现非常好。"),
+    ],
+)
+def test_negated_fragments_widen_or_are_refused(candidate: str, passage: str) -> None:
+    v = check_quote(candidate, passage)
+    assert isinstance(v, VerifiedQuote) and v.widened
+    assert v.text == passage.rstrip()
+    assert check_quote(candidate, passage, widen=False) == Refusal("negated")
