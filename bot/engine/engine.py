@@ -7,7 +7,6 @@ against the passage it cites, in both modes; the text shown is the passage's own
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -16,8 +15,9 @@ from pathlib import Path
 
 from bot.engine.api import ProgressCallback
 from bot.engine.confidence import relevance
+from bot.engine.drafts import verify_draft
 from bot.engine.extractive import Excerpt, best_excerpt, select_excerpts, term_weights
-from bot.engine.llm import Draft, LLMClient, LLMError
+from bot.engine.llm import LLMClient, LLMError
 from bot.engine.models import Answer, AskContext, Quote
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
@@ -33,7 +33,7 @@ from bot.engine.texts import (
     UNVERIFIED_DROPPED,
     pick,
 )
-from bot.engine.verify import find_in_passages, verify_quote
+from bot.engine.verify import verify_quote
 from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
 from index.companies import default_registry
@@ -46,9 +46,6 @@ from index.store import ChromaStore
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
-_MARKER = re.compile(r"\[(\d{1,2})\]")
-_INLINE_QUOTE = re.compile(r"[\"“「『]([^\"”」』]{12,})[\"”」』]")
-_PROSE_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 POINTER_CHECK_S = 2.0
 
 
@@ -411,60 +408,4 @@ def _verified_quotes(excerpts: list[Excerpt]) -> list[Quote]:
     return quotes
 
 
-def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> Answer | None:
-    """Keep only the draft's quotes that are verbatim in a retrieved passage (the cited one, or
-    another one it is really in), renumber them, and strip prose sentences that cite dropped
-    quotes or quote text that is not in any passage. None when no quote survives."""
-    passages = [h.chunk.text for h in hits]
-    quotes: list[Quote] = []
-    renumber: dict[int, int] = {}
-    seen: set[str] = set()
-    for passage_n, candidate in draft.quotes:
-        verified = None
-        hit_index = passage_n - 1
-        if 0 <= hit_index < len(hits):
-            verified = verify_quote(candidate, passages[hit_index])
-        if verified is None:
-            found = find_in_passages(candidate, passages)
-            if found is not None:
-                hit_index, verified = found
-        if verified is None or verified.text in seen or len(quotes) >= max_quotes:
-            if verified is None:
-                log.info("dropped an unverifiable quote from the LLM draft")
-            continue
-        seen.add(verified.text)
-        quotes.append(_quote(len(quotes) + 1, hits[hit_index], verified.text))
-        renumber[passage_n] = renumber.get(passage_n, len(quotes))
-    if not quotes:
-        return None
-    prose = clean_prose(draft.answer, renumber, passages)
-    dropped = len(quotes) < len(draft.quotes)
-    return Answer(
-        answer=prose or pick(LEADS, lang),
-        abstained=False,
-        lang=lang,
-        quotes=quotes,
-        mode="llm",
-        notice=pick(UNVERIFIED_DROPPED, lang) if dropped else None,
-    )
-
-
-def clean_prose(prose: str, renumber: dict[int, int], passages: list[str]) -> str:
-    """Drop sentences citing only unverified passages or containing unverifiable quoted text;
-    map surviving citation markers to the final quote numbers."""
-    kept: list[str] = []
-    for sentence in _PROSE_SENTENCE.findall(prose):
-        markers = [int(m) for m in _MARKER.findall(sentence)]
-        if markers and not any(m in renumber for m in markers):
-            continue
-        if any(find_in_passages(q, passages) is None for q in _INLINE_QUOTE.findall(sentence)):
-            continue
-        sentence = _MARKER.sub(
-            lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "",
-            sentence,
-        )
-        kept.append(sentence.strip())
-    return " ".join(s for s in kept if s)
-
-
-__all__ = ["ChipquoteEngine", "clean_prose", "verify_draft"]
+__all__ = ["ChipquoteEngine"]

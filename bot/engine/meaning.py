@@ -33,12 +33,13 @@ MIN_WORDS = 3.0
 MAX_SKIPPED_WORDS = 12
 MAX_SKIPPED_CJK = 40
 MAX_ELISIONS = 2
-LEAD_WINDOW_WORDS = 3
-LEAD_WINDOW_CJK = 3
+LEAD_WINDOW_WORDS = 8
+LEAD_WINDOW_CJK = 6
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _APOSTROPHES = "'’"
+_CLAUSE_BREAK = re.compile(r"[,;:，；：、—–]|\s-\s")
 
 _NEGATIONS_EN = (
     r"not|no|nor|never|neither|none|nothing|nobody|nowhere|without|hardly|barely|scarcely|"
@@ -157,11 +158,14 @@ def elision_problem(text: str, spans: tuple[tuple[int, int], ...]) -> str | None
 
 
 def negated_lead(text: str, start: int) -> bool:
-    """True when the words just before ``start``, in the same sentence, negate what follows
-    ("it's not like | a sure thing", "非常不 | 自信")."""
+    """True when the words just before ``start``, in the same clause of the same sentence,
+    negate what follows ("it's not something that is | a high probability", "非常不 | 自信")."""
     sentence = sentence_of(text, start)
     floor = sentence[0] if sentence else max(0, start - 80)
     lead = text[floor:start]
+    breaks = list(_CLAUSE_BREAK.finditer(lead))
+    if breaks:
+        lead = lead[breaks[-1].end() :]
     cjk_tail = ""
     for ch in reversed(lead):
         if not _CJK.match(ch):

@@ -27,6 +27,10 @@ UNVERIFIED_DROPPED = {
     "en": "Some quotes the model proposed could not be found in the sources and were removed.",
     "zh": "模型给出的部分引文在资料中找不到原文，已删除。",
 }
+PROSE_DROPPED = {
+    "en": "Parts of the model's summary could not be checked against the quotes and were removed.",
+    "zh": "模型总结中无法与引文核对的部分已删除。",
+}
 NO_INDEX = "Nothing is indexed yet. An admin can run `chipquote index` or /reindex."
 
 

@@ -1,0 +1,171 @@
+"""Checking an LLM draft: its quotes and every prose sentence, with what was removed and why.
+Unit tests over hand-made passages; the same rules are driven end to end through a real HTTP
+server in test_adversarial_llm.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.drafts import verify_draft
+from bot.engine.llm import Draft
+from bot.engine.prose import quoted_spans, split_sentences
+from index.models import Chunk, Hit
+
+ELON = (
+    "So we do need a lot of training. But I would — think of Dojo as … a long shot. Um, it’s a "
+    "long shot worth taking, because the payoff is potentially very high, but it’s not something "
+    "that is a high probability — it’s not like a sure thing, at all. Dojo is working, and it is "
+    "doing training jobs."
+)
+JENSEN = (
+    "Demand for Blackwell is incredible. We are shipping Blackwell in volume and supply of "
+    "CoWoS capacity has improved this quarter."
+)
+TROLL = "NVIDIA will go bankrupt next year, mark my words. Dojo is a sure thing."
+POST_ZH = "从上次财报会议来看,elon非常不自信。但最近爆火的Groq,方案和Dojo类似,都使用SRam。"
+
+
+def _hit(text: str, speaker: str | None, company: str | None, kind: str = "transcript") -> Hit:
+    chunk = Chunk(
+        chunk_id=f"c{abs(hash(text)) % 10_000}",
+        text=text,
+        doc_id=f"d:{speaker}",
+        source_id="s",
+        title=f"{company} call",
+        kind=kind,
+        char_start=0,
+        char_end=len(text),
+        content_hash="h",
+        company=company,
+        speaker=speaker,
+    )
+    return Hit(chunk=chunk, score=1.0)
+
+
+@pytest.fixture
+def hits() -> list[Hit]:
+    return [
+        _hit(ELON, "Elon Musk", "Tesla"),
+        _hit(JENSEN, "Jensen Huang", "NVIDIA"),
+        _hit(TROLL, "dojo_fan_42", None, kind="forum"),
+        _hit(POST_ZH, None, "Tesla", kind="forum"),
+    ]
+
+
+def _run(hits: list[Hit], answer: str, quotes: list[tuple[int, str]]) -> tuple[str, dict]:
+    result = verify_draft(Draft(answer=answer, quotes=quotes), hits, 5, "en")
+    assert result is not None
+    return result.answer, result.checks
+
+
+HONEST_QUOTES = [(1, "it’s a long shot worth taking"), (2, "Demand for Blackwell is incredible")]
+
+
+def test_honest_prose_comes_through_intact(hits: list[Hit]) -> None:
+    prose = (
+        "Elon Musk called Dojo “a long shot worth taking” [1]. "
+        "Jensen Huang said demand for Blackwell is incredible [2]."
+    )
+    answer, checks = _run(hits, prose, HONEST_QUOTES)
+    assert answer == prose
+    assert checks["prose_sentences"] == 2 and checks["prose_kept"] == 2
+    assert checks["quotes_kept"] == 2 and not checks["quotes_dropped"]
+
+
+def test_numbers_follow_the_passage_each_sentence_cites(hits: list[Hit]) -> None:
+    # The model cites passage 1 for a quote that is really in passage 3 (the troll's post):
+    # the card is the troll's, and prose citing passage 1 cannot point at it.
+    prose = "Jensen said NVIDIA will go bankrupt [1]. Musk called Dojo a long shot [2]."
+    result = verify_draft(
+        Draft(prose, [(1, "NVIDIA will go bankrupt next year"), (2, "a long shot worth taking")]),
+        hits,
+        5,
+        "en",
+    )
+    assert result is not None
+    assert [q.speaker for q in result.quotes] == ["dojo_fan_42", "Elon Musk"]
+    assert "bankrupt" not in result.answer
+    assert result.checks["prose_dropped"] == {"cites_unverified_passage": 1, "wrong_speaker": 1}
+    assert result.answer == result.answer.strip()
+
+
+@pytest.mark.parametrize(
+    ("prose", "reason"),
+    [
+        ("Dojo is a long shot.", "no_citation"),
+        ("Elon called Dojo “a sure thing” [1].", "unverified_quote"),  # negated in the source
+        ("Elon called Dojo 'a sure bet' [1].", "unverified_quote"),
+        ("Elon called Dojo ‘a sure bet’ [1].", "unverified_quote"),
+        ("Elon called Dojo «a safe bet» [1].", "unverified_quote"),
+        ("马斯克说Dojo「非常有把握」[1]。", "unverified_quote"),
+        ("马斯克说Dojo『非常有把握』[1]。", "unverified_quote"),
+        ("Elon said “Dojo will replace NVIDIA [1].", "unverified_quote"),  # unclosed mark
+        ("Elon called it “possible” [1].", "unverified_quote"),
+        ("Elon called Dojo a “high probability” bet [1].", "unverified_quote"),
+        ("Jensen Huang admitted NVIDIA will go bankrupt [1].", "wrong_speaker"),
+        ("黄仁勋承认Dojo是长期赌注 [1]。", "wrong_speaker"),
+        ("Lisa Su said Dojo is a long shot [1].", "wrong_speaker"),
+        ("Pat Smithers said Dojo is a long shot [1].", "wrong_speaker"),
+        ("NVIDIA said Dojo is a long shot [1].", "wrong_speaker"),
+        ("Read more at [nvidia.com](https://evil.example/phish) [1].", "link"),
+        ("Details: https://evil.example/x [1].", "link"),
+        ("Ping <@123456> and @everyone about Dojo [1].", "mention"),
+        ("Elon's view is in passage seven [7].", "cites_unverified_passage"),
+        ("The troll says Dojo is a sure thing [3].", "cites_unverified_passage"),
+    ],
+)
+def test_each_prose_trick_is_removed_and_counted(hits: list[Hit], prose: str, reason: str) -> None:
+    answer, checks = _run(hits, f"Dojo is a long-shot bet [1]. {prose}", HONEST_QUOTES)
+    assert answer == "Dojo is a long-shot bet [1]."
+    assert checks["prose_dropped"] == {reason: 1}
+
+
+def test_no_surviving_sentence_leaves_the_neutral_lead(hits: list[Hit]) -> None:
+    answer, checks = _run(hits, "Dojo is dead. NVIDIA wins.", HONEST_QUOTES)
+    assert answer.startswith("Here is what the sources say")
+    assert checks["prose_kept"] == 0 and checks["prose_dropped"] == {"no_citation": 2}
+
+
+def test_markdown_is_stripped_from_kept_prose(hits: list[Hit]) -> None:
+    answer, _ = _run(hits, "**Dojo** is a _long shot_ per `Elon` [1].", HONEST_QUOTES)
+    assert answer == "Dojo is a long shot per Elon [1]."
+
+
+def test_chinese_prose_with_a_verbatim_quote_is_kept(hits: list[Hit]) -> None:
+    prose = "发帖人认为Groq的「方案和Dojo类似」[4]。"
+    result = verify_draft(Draft(prose, [(4, "方案和Dojo类似,都使用SRam")]), hits, 5, "zh")
+    assert result is not None
+    assert result.answer == "发帖人认为Groq的「方案和Dojo类似」[1]。"
+
+
+def test_quote_tricks_are_dropped_with_reasons(hits: list[Hit]) -> None:
+    quotes = [
+        (1, "think of Dojo as … a long shot"),  # the source's own ellipsis: kept
+        (1, "training"),  # one word: too short
+        (1, "potentially very hi"),  # mid-word
+        (1, "Dojo will replace NVIDIA entirely"),  # fabricated
+        (1, "think of Dojo as … a long shot"),  # duplicate
+        (1, "because the payoff is … high probability"),  # skips a negation: widened
+    ]
+    result = verify_draft(Draft("Dojo is a long shot [1].", quotes), hits, 5, "en")
+    assert result is not None
+    assert result.checks["quotes_dropped"] == {
+        "too_short": 1,
+        "not_verbatim": 2,
+        "duplicate": 1,
+    }
+    assert result.checks["quotes_widened"] == 1
+    widened = result.quotes[1].text
+    assert "not something" in widened and "[…]" not in widened
+
+
+def test_sentences_keep_quotes_with_full_stops_whole() -> None:
+    prose = 'He said "Dojo is working. It trains." [1]. Then more [2].'
+    assert split_sentences(prose) == [
+        'He said "Dojo is working. It trains." [1].',
+        "Then more [2].",
+    ]
+    assert quoted_spans("It’s Elon’s 'long shot' and ‘sure thing’ [1]") == [
+        "long shot",
+        "sure thing",
+    ]
