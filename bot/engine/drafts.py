@@ -121,8 +121,10 @@ def _extent(verified: VerifiedQuote) -> tuple[int, int]:
 
 def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassage]:
     numbers: dict[int, list[int]] = {}
+    texts: dict[int, list[str]] = {}
     for n, k in enumerate(kept, 1):
         numbers.setdefault(k.hit_index, []).append(n)
+        texts.setdefault(k.hit_index, []).append(k.verified.text)
     return {
         i + 1: CitedPassage(
             number=i + 1,
@@ -130,6 +132,7 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
             speaker=hit.chunk.speaker,
             company=hit.chunk.company,
             quote_numbers=tuple(numbers.get(i, ())),
+            quote_texts=tuple(texts.get(i, ())),
         )
         for i, hit in enumerate(hits)
     }

@@ -60,6 +60,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
         api_key=key,
         timeout_s=settings.chipquote_llm_timeout_s,
         retries=settings.chipquote_llm_retries,
+        stream=settings.chipquote_llm_stream,
     )
 
 

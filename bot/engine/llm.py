@@ -12,9 +12,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+import httpx
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
-from bot.engine.models import AskContext
+from bot.engine.models import AskContext, Quote
 from bot.engine.prompts import render_prompt
 from index.models import Hit
 
@@ -47,8 +49,10 @@ class LLMClient:
         api_key: str | None,
         timeout_s: float,
         retries: int,
+        stream: bool = True,
     ) -> None:
         self.model = model
+        self.stream = stream
         self._client = openai.OpenAI(
             base_url=base_url,
             api_key=api_key or "not-needed",
@@ -57,20 +61,44 @@ class LLMClient:
         )
 
     def complete(self, prompt: str, *, max_tokens: int = 600) -> str:
-        """One chat completion (temperature 0); raises :class:`LLMError` on any failure."""
+        """One chat completion (temperature 0); raises :class:`LLMError` on any failure,
+        including a stream that stops before the model says it finished."""
+        messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": prompt}]
+        content: str | None
         try:
-            response = self._client.chat.completions.create(
-                model=self.model,
-                messages=[{"role": "user", "content": prompt}],
-                temperature=0,
-                max_tokens=max_tokens,
-            )
-        except openai.OpenAIError as exc:
+            if self.stream:
+                content = self._streamed(messages, max_tokens)
+            else:
+                response = self._client.chat.completions.create(
+                    model=self.model, messages=messages, temperature=0, max_tokens=max_tokens
+                )
+                content = response.choices[0].message.content if response.choices else None
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
             raise LLMError(f"{type(exc).__name__}") from exc
-        content = response.choices[0].message.content if response.choices else None
         if not content:
             raise LLMError("empty completion")
         return content
+
+    def _streamed(self, messages: list[ChatCompletionMessageParam], max_tokens: int) -> str:
+        """The reply read as a stream of deltas; only a reply the server finished counts."""
+        parts: list[str] = []
+        finished = False
+        stream = self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            temperature=0,
+            max_tokens=max_tokens,
+            stream=True,
+        )
+        with stream:
+            for event in stream:
+                for choice in event.choices:
+                    if choice.delta and choice.delta.content:
+                        parts.append(choice.delta.content)
+                    finished = finished or choice.finish_reason is not None
+        if not finished:
+            raise LLMError("the reply stream ended before the model finished")
+        return "".join(parts)
 
     def draft(self, question: str, hits: list[Hit], lang: str) -> Draft:
         """Ask for an answer citing numbered passages; parse the JSON reply leniently."""
@@ -106,11 +134,20 @@ class LLMClient:
 
 
 def format_passages(hits: list[Hit]) -> str:
-    """Numbered passages with who said them, where and when."""
+    """Numbered passages, each with a header saying who said it (and, for words a forum post
+    or article attributes to someone, that they are quoted by it), company, period and date."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         c = hit.chunk
-        header = ", ".join(p for p in (c.speaker or "unknown speaker", c.title, c.date) if p)
+        quote = Quote.from_chunk(n, c, c.text)
+        parts = (
+            f"speaker: {quote.attribution()}",
+            f"company: {c.company}" if c.company else None,
+            f"period: {c.period}" if c.period else None,
+            f"date: {c.date}" if c.date else None,
+            f"source: {c.title}",
+        )
+        header = "; ".join(p for p in parts if p)
         blocks.append(f"[{n}] ({header})\n{c.text}")
     return "\n\n".join(blocks)
 

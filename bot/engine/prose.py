@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.engine.normalize import normalize
 from bot.engine.verify import VerifiedQuote, check_quote
 from index.companies import CompanyRegistry
 from index.text import has_east_asian, sentence_spans
@@ -84,13 +85,14 @@ _NAME_BY_VERB = re.compile(
 @dataclass(frozen=True)
 class CitedPassage:
     """What a prose citation ``[number]`` may be checked against: the passage text, who spoke
-    it and the numbers of the quotes verified in it (empty when none was)."""
+    it, and the numbers and texts of the quotes verified in it (empty when none was)."""
 
     number: int
     text: str
     speaker: str | None
     company: str | None
     quote_numbers: tuple[int, ...]
+    quote_texts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -212,7 +214,8 @@ def _problem(
     for quoted in quoted_spans(_MARKER.sub(" ", sentence)):
         if not any(isinstance(_check_span(quoted, p.text), VerifiedQuote) for p in sources):
             return "unverified_quote"
-    if _SPEECH.search(sentence) and not _speakers_match(sentence, sources, people, registry):
+    unquoted = _PAIRED.sub(" ", sentence)  # names inside verified quoted words are the speaker's
+    if _SPEECH.search(unquoted) and not _speakers_match(unquoted, sources, people, registry):
         return "wrong_speaker"
     return None
 
@@ -253,10 +256,17 @@ def _strip_markup(sentence: str) -> str:
 
 
 def _renumber(sentence: str, passages: dict[int, CitedPassage]) -> str:
+    """Each ``[passage]`` becomes the number of the passage's quote that holds the sentence's
+    quoted words (all such quotes), or of its first quote when the sentence quotes nothing."""
+    spans = [normalize(q) for q in quoted_spans(_MARKER.sub(" ", sentence))]
+
     def replace(match: re.Match[str]) -> str:
         numbers: list[int] = []
         for n in re.findall(r"\d+", match.group(1)):
-            numbers.extend(passages[int(n)].quote_numbers)
+            passage = passages[int(n)]
+            pairs = list(zip(passage.quote_numbers, passage.quote_texts, strict=False))
+            holding = [q for q, text in pairs if any(s in normalize(text) for s in spans)]
+            numbers.extend(holding or passage.quote_numbers[:1])
         return "".join(f"[{q}]" for q in dict.fromkeys(numbers))
 
     return _MARKER.sub(replace, sentence)

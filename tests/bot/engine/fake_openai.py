@@ -24,6 +24,7 @@ class FakeOpenAI:
     default: Reply = "NO_ANSWER"
     requests: list[dict[str, Any]] = field(default_factory=list)
     delay_s: float = 0.0
+    cut_stream: bool = False  # stop a streamed reply half-way, without a finish reason
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _runner: web.AppRunner | None = None
@@ -45,6 +46,8 @@ class FakeOpenAI:
         if isinstance(reply, int):
             return web.json_response({"error": {"message": "scripted failure"}}, status=reply)
         text = reply(body["messages"][-1]["content"]) if callable(reply) else reply
+        if body.get("stream"):
+            return await self._stream(request, body, text)
         return web.json_response(
             {
                 "id": "chatcmpl-test",
@@ -61,6 +64,21 @@ class FakeOpenAI:
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }
         )
+
+    async def _stream(self, request: web.Request, body: dict[str, Any], text: str) -> Any:
+        """Server-sent events, a few characters per delta, as OpenAI streams a reply."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        pieces = [text[i : i + 7] for i in range(0, len(text), 7)] or [""]
+        if self.cut_stream:
+            pieces = pieces[: max(1, len(pieces) // 2)]
+        for piece in pieces:
+            await response.write(_event(body, {"content": piece}, None))
+        if not self.cut_stream:
+            await response.write(_event(body, {}, "stop"))
+            await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
 
     def start(self) -> FakeOpenAI:
         ready = threading.Event()
@@ -90,6 +108,17 @@ class FakeOpenAI:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread:
             self._thread.join(10)
+
+
+def _event(body: dict[str, Any], delta: dict[str, str], finish: str | None) -> bytes:
+    chunk = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", "test"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(chunk)}\n\n".encode()
 
 
 def draft(answer: str, quotes: list[tuple[int, str]]) -> str:

@@ -169,3 +169,10 @@ def test_sentences_keep_quotes_with_full_stops_whole() -> None:
         "long shot",
         "sure thing",
     ]
+
+
+def test_names_inside_verified_quoted_words_are_not_attributions(hits: list[Hit]) -> None:
+    hits = [_hit("Jensen, you talked about Blackwell demand being incredible.", "Joe Moore", None)]
+    prose = "Joe Moore said “Jensen, you talked about Blackwell demand being incredible” [1]."
+    result = verify_draft(Draft(prose, [(1, "you talked about Blackwell demand")]), hits, 5, "en")
+    assert result is not None and result.answer == prose
