@@ -205,17 +205,9 @@ class Reindexer:
                 scan.fail(spec.source_id, DocumentFailure(spec.location, str(exc)))
         for n, (spec, root, path) in enumerate(files, 1):
             emit(ProgressEvent("scan", n - 1, len(files), path.name, len(scan.failures)))
-            doc_key = spec.location if spec.is_url else _relative(path, root)
-            overrides = dict(spec.defaults) | {"doc_key": doc_key}
-            if spec.is_url:
-                overrides.setdefault("url", spec.location)
+            doc_key = source_doc_key(spec, root, path)
             try:
-                docs = load_file(
-                    path,
-                    source_id=spec.source_id,
-                    overrides=overrides,
-                    max_bytes=self.max_file_bytes,
-                )
+                docs = load_source_file(spec, root, path, max_bytes=self.max_file_bytes)
             except LoaderError as exc:
                 scan.fail(spec.source_id, DocumentFailure(str(path), str(exc)))
                 scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
@@ -237,16 +229,7 @@ class Reindexer:
             folder = self.home / "downloads" / spec.source_id
             path = download(spec.location, folder, max_bytes=self.max_file_bytes)
             return [(path.parent, path)]
-        root = Path(spec.location)
-        if not root.exists():
-            raise SourceError(f"source {spec.source_id}: {root} does not exist")
-        base = root if root.is_dir() else root.parent
-        return [
-            (base, p)
-            for p in iter_source_files(root)
-            if not (root.is_dir() and _is_folder_documentation(p))
-            and (not spec.include or any(fnmatch(p.name, pat) for pat in spec.include))
-        ]
+        return local_source_files(spec)
 
     def _build(
         self,
@@ -336,6 +319,38 @@ _FOLDER_DOCS = ("readme", "manifest", "license", "licence", "changelog", "contri
 def _is_folder_documentation(path: Path) -> bool:
     """README/MANIFEST/LICENSE files describe a corpus folder; they are not part of it."""
     return path.stem.lower().startswith(_FOLDER_DOCS)
+
+
+def local_source_files(spec: SourceSpec) -> list[tuple[Path, Path]]:
+    """``(root, file)`` for every file of a local source that a reindex reads: supported
+    types, not hidden, not the folder's README/MANIFEST, matching the source's ``include``
+    patterns. ``root`` is what doc ids are relative to. Raises SourceError when it is gone."""
+    root = Path(spec.location)
+    if not root.exists():
+        raise SourceError(f"source {spec.source_id}: {root} does not exist")
+    base = root if root.is_dir() else root.parent
+    return [
+        (base, p)
+        for p in iter_source_files(root)
+        if not (root.is_dir() and _is_folder_documentation(p))
+        and (not spec.include or any(fnmatch(p.name, pat) for pat in spec.include))
+    ]
+
+
+def source_doc_key(spec: SourceSpec, root: Path, path: Path) -> str:
+    """The doc-id part after ``source_id:`` for a file of ``spec`` (before any ``#record``)."""
+    return spec.location if spec.is_url else _relative(path, root)
+
+
+def load_source_file(
+    spec: SourceSpec, root: Path, path: Path, *, max_bytes: int = 20_000_000
+) -> list[Document]:
+    """One file of a source to its documents, exactly as a reindex loads it (the source's
+    metadata defaults, the same doc ids); raises LoaderError for a bad file."""
+    overrides = dict(spec.defaults) | {"doc_key": source_doc_key(spec, root, path)}
+    if spec.is_url:
+        overrides.setdefault("url", spec.location)
+    return load_file(path, source_id=spec.source_id, overrides=overrides, max_bytes=max_bytes)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -143,8 +143,23 @@ def test_eval_on_the_development_set(tmp_path: Path, embed_cache: Path) -> None:
         "p50_ms",
         "p95_ms",
         "n",
+        "recall_at_k_token_overlap",
+        "recall_by_lang_token_overlap",
+        "mrr_token_overlap",
+        "answer_evidence_hit_token_overlap",
+        "quotes_shown",
+        "quotes_checked",
+        "quotes_unchecked",
+        "llm_checks",
+        "answers_llm",
+        "answers_fell_back",
     ):
         assert key in metrics
     assert metrics["n"] == 20
+    assert metrics["mode"] == "extractive" and metrics["llm_checks"] is None
+    # every shown quote was re-checked against its file on disk, and all are verbatim there
+    assert metrics["quotes_checked"] == metrics["quotes_shown"] > 0
+    assert metrics["quotes_unchecked"] == 0
     assert metrics["quote_verified_rate"] == 1.0
+    assert metrics["recall_at_k"] <= metrics["recall_at_k_token_overlap"]
     assert metrics["recall_at_k"] >= 0.8  # regression floor; docs/retrieval.md records the figure
