@@ -31,10 +31,18 @@ class _Kept:
     verified: VerifiedQuote
 
 
-def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> Answer | None:
+@dataclass(frozen=True)
+class CheckedDraft:
+    """The answer built from a draft (None when no quote survived: the engine then answers
+    extractively) and the counts of what was kept and removed, for either case."""
+
+    answer: Answer | None
+    checks: dict[str, Any]
+
+
+def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> CheckedDraft:
     """Keep only the draft's quotes that are verbatim in a retrieved passage and keep their
-    meaning, number them, and keep only the prose sentences that pass every prose rule.
-    None when no quote survives (the engine then answers extractively)."""
+    meaning, number them, and keep only the prose sentences that pass every prose rule."""
     passages = [h.chunk.text for h in hits]
     dropped: Counter[str] = Counter()
     kept: list[_Kept] = []
@@ -62,7 +70,7 @@ def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> A
     if not quotes:
         checks.update(prose_sentences=0, prose_kept=0, prose_dropped={})
         log.info("LLM draft checks: %s", checks)
-        return None
+        return CheckedDraft(None, checks)
     registry = default_registry()
     cited = _cited_passages(hits, kept)
     speakers = [(h.chunk.speaker, h.chunk.company) for h in hits if h.chunk.speaker]
@@ -79,7 +87,7 @@ def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> A
         notice = pick(UNVERIFIED_DROPPED, lang)
     elif prose.dropped:
         notice = pick(PROSE_DROPPED, lang)
-    return Answer(
+    answer = Answer(
         answer=prose.text or pick(LEADS, lang),
         abstained=False,
         lang=lang,
@@ -88,6 +96,7 @@ def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> A
         notice=notice,
         checks=checks,
     )
+    return CheckedDraft(answer, checks)
 
 
 def _locate(candidate: str, passage_n: int, passages: list[str]) -> _Kept | Refusal:
@@ -138,4 +147,4 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
     }
 
 
-__all__ = ["verify_draft"]
+__all__ = ["CheckedDraft", "verify_draft"]

@@ -301,13 +301,15 @@ class ChipquoteEngine:
             )
         if draft.no_answer:
             return self._abstain(analyzed, hits, serving)
-        answer = verify_draft(draft, hits, self.settings.chipquote_max_quotes, analyzed.lang)
-        if answer is None:
+        checked = verify_draft(draft, hits, self.settings.chipquote_max_quotes, analyzed.lang)
+        if checked.answer is None:
             log.warning("no quote of the LLM draft verified; using the extractive answer")
-            return self._answer_extractively(
+            fallback = self._answer_extractively(
                 analyzed, hits, serving, notice=pick(UNVERIFIED_DROPPED, analyzed.lang)
             )
-        return answer
+            fallback.checks = checked.checks
+            return fallback
+        return checked.answer
 
     def _abstain(
         self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex

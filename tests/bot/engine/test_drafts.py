@@ -53,7 +53,7 @@ def hits() -> list[Hit]:
 
 
 def _run(hits: list[Hit], answer: str, quotes: list[tuple[int, str]]) -> tuple[str, dict]:
-    result = verify_draft(Draft(answer=answer, quotes=quotes), hits, 5, "en")
+    result = verify_draft(Draft(answer=answer, quotes=quotes), hits, 5, "en").answer
     assert result is not None
     return result.answer, result.checks
 
@@ -81,7 +81,7 @@ def test_numbers_follow_the_passage_each_sentence_cites(hits: list[Hit]) -> None
         hits,
         5,
         "en",
-    )
+    ).answer
     assert result is not None
     assert [q.speaker for q in result.quotes] == ["dojo_fan_42", "Elon Musk"]
     assert "bankrupt" not in result.answer
@@ -133,7 +133,7 @@ def test_markdown_is_stripped_from_kept_prose(hits: list[Hit]) -> None:
 
 def test_chinese_prose_with_a_verbatim_quote_is_kept(hits: list[Hit]) -> None:
     prose = "发帖人认为Groq的「方案和Dojo类似」[4]。"
-    result = verify_draft(Draft(prose, [(4, "方案和Dojo类似,都使用SRam")]), hits, 5, "zh")
+    result = verify_draft(Draft(prose, [(4, "方案和Dojo类似,都使用SRam")]), hits, 5, "zh").answer
     assert result is not None
     assert result.answer == "发帖人认为Groq的「方案和Dojo类似」[1]。"
 
@@ -147,7 +147,7 @@ def test_quote_tricks_are_dropped_with_reasons(hits: list[Hit]) -> None:
         (1, "think of Dojo as … a long shot"),  # duplicate
         (1, "because the payoff is … high probability"),  # skips a negation: widened
     ]
-    result = verify_draft(Draft("Dojo is a long shot [1].", quotes), hits, 5, "en")
+    result = verify_draft(Draft("Dojo is a long shot [1].", quotes), hits, 5, "en").answer
     assert result is not None
     assert result.checks["quotes_dropped"] == {
         "too_short": 1,
@@ -174,5 +174,7 @@ def test_sentences_keep_quotes_with_full_stops_whole() -> None:
 def test_names_inside_verified_quoted_words_are_not_attributions(hits: list[Hit]) -> None:
     hits = [_hit("Jensen, you talked about Blackwell demand being incredible.", "Joe Moore", None)]
     prose = "Joe Moore said “Jensen, you talked about Blackwell demand being incredible” [1]."
-    result = verify_draft(Draft(prose, [(1, "you talked about Blackwell demand")]), hits, 5, "en")
+    result = verify_draft(
+        Draft(prose, [(1, "you talked about Blackwell demand")]), hits, 5, "en"
+    ).answer
     assert result is not None and result.answer == prose

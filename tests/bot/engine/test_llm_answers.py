@@ -67,6 +67,7 @@ def test_fabricated_quotes_never_survive(engine: ChipquoteEngine, llm: FakeOpenA
     assert FABRICATED not in shown and "Dojo is dead" not in shown
     assert answer.quotes, "falls back to verified extractive quotes"
     assert answer.notice == UNVERIFIED_DROPPED["zh"]  # said in the asker's language
+    assert answer.checks["quotes_proposed"] == 2 and answer.checks["quotes_kept"] == 0
 
 
 def test_real_quote_is_kept_and_fabricated_prose_removed(
