@@ -9,6 +9,7 @@ whole and only a quote too long on its own is shortened, with a footer note sayi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import discord
@@ -32,6 +33,7 @@ DISCORD_LIMITS = PackLimits(
     max_text_chars=EMBED_DESCRIPTION_CHARS,
 )
 QUOTE_COLOUR = discord.Colour.blurple()
+_MENTION_TOKEN = re.compile(r"<([@#!&])")
 
 
 @dataclass
@@ -73,9 +75,16 @@ def embed_size(block: QuoteBlock) -> int:
     return len(quote_embed(block))
 
 
+def plain_text(text: str) -> str:
+    """``text`` shown as written: markdown, masked links and mentions escaped, so a model's
+    prose cannot format itself, disguise a link or ping anyone."""
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return _MENTION_TOKEN.sub("<\u200b\\1", escaped)
+
+
 def lead_text(rendered: RenderedAnswer) -> str:
-    """Message content for the first message: the lead, plus the engine's notice if any."""
-    lead = rendered.lead or "…"
+    """Message content for the first message: the lead (escaped), plus the engine's notice."""
+    lead = plain_text(rendered.lead) if rendered.lead else "…"
     if rendered.searching:
         lead = f"-# Searching: {rendered.searching}\n{lead}"
     if rendered.notice:
