@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from index.models import Chunk, Document, Segment
+from index.models import Chunk, Document, Segment, attribution_for
 from index.text import cjk_ratio, sentence_spans
 
 _WORDISH = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff]")
@@ -39,11 +39,18 @@ def document_hash(doc: Document) -> str:
         h.update((part or "").encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
     for seg in doc.segments:
-        h.update(
-            repr(
-                (seg.start, seg.end, seg.speaker, seg.start_s, seg.section, seg.url, seg.date)
-            ).encode("utf-8", "surrogatepass")
+        parts: tuple[object, ...] = (
+            seg.start,
+            seg.end,
+            seg.speaker,
+            seg.start_s,
+            seg.section,
+            seg.url,
+            seg.date,
         )
+        if seg.quoted_by is not None:  # only then, so hashes from before the field still match
+            parts = (*parts, seg.quoted_by)
+        h.update(repr(parts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:32]
 
 
@@ -87,6 +94,8 @@ def _make_chunk(
         fiscal_quarter=doc.fiscal_quarter,
         period=doc.period,
         period_end=doc.period_end,
+        attribution=attribution_for(doc.kind, seg.section, seg.speaker),
+        quoted_by=seg.quoted_by,
     )
 
 

@@ -11,6 +11,18 @@ from typing import Any, Literal
 
 KINDS: tuple[str, ...] = ("transcript", "forum", "article")
 
+ATTRIBUTIONS: tuple[str, ...] = ("first_hand", "quoted_by_poster", "quoted_by_article")
+"""Whose words a chunk carries: the speaker's own (a call transcript, a poster's own post), or
+the speaker's words as a forum poster or an article quotes them (second-hand, and shown so)."""
+
+
+def attribution_for(kind: str, section: str | None, speaker: str | None) -> str:
+    """The attribution of a segment: words a forum post or article quotes from a named person
+    are second-hand (``quoted_by_poster`` / ``quoted_by_article``); all else is first-hand."""
+    if section == "quote" and speaker:
+        return "quoted_by_poster" if kind == "forum" else "quoted_by_article"
+    return "first_hand"
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -27,6 +39,7 @@ class Segment:
     section: str | None = None
     url: str | None = None
     date: str | None = None
+    quoted_by: str | None = None  # for a quoted block: who quoted it (the post's author)
 
 
 @dataclass
@@ -81,6 +94,8 @@ class Chunk:
     fiscal_quarter: int | None = None
     period: str | None = None
     period_end: str | None = None
+    attribution: str = "first_hand"  # one of ATTRIBUTIONS
+    quoted_by: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         """Chroma-safe metadata (no None values: Chroma rejects them)."""
@@ -104,20 +119,27 @@ class Chunk:
             "fiscal_quarter": self.fiscal_quarter,
             "period": self.period,
             "period_end": self.period_end,
+            "attribution": self.attribution,
+            "quoted_by": self.quoted_by,
         }
         return {k: v for k, v in raw.items() if v is not None}
 
     @classmethod
     def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-        """Rebuild a chunk from a stored record (the inverse of :meth:`metadata`)."""
+        """Rebuild a chunk from a stored record (the inverse of :meth:`metadata`); a record
+        stored before chunks carried an attribution gets it derived, so no rebuild is needed."""
         start_s = meta.get("start_s")
+        kind = str(meta.get("kind", "article"))
+        attribution = meta.get("attribution") or attribution_for(
+            kind, meta.get("section"), meta.get("speaker")
+        )
         return cls(
             chunk_id=chunk_id,
             text=text,
             doc_id=str(meta.get("doc_id", "")),
             source_id=str(meta.get("source_id", "")),
             title=str(meta.get("title", "")),
-            kind=str(meta.get("kind", "article")),
+            kind=kind,
             char_start=int(meta.get("char_start", 0)),
             char_end=int(meta.get("char_end", len(text))),
             content_hash=str(meta.get("content_hash", "")),
@@ -133,6 +155,8 @@ class Chunk:
             fiscal_quarter=_opt_int(meta.get("fiscal_quarter")),
             period=meta.get("period"),
             period_end=meta.get("period_end"),
+            attribution=str(attribution),
+            quoted_by=meta.get("quoted_by"),
         )
 
 

@@ -34,6 +34,8 @@ class Quote:
     company: str | None = None
     period: str | None = None  # "FY2025 Q2" in the company's own calendar
     period_end: str | None = None  # "2024-07"
+    attribution_kind: str = "first_hand"  # one of index.models.ATTRIBUTIONS
+    quoted_by: str | None = None  # the forum poster who quoted the speaker, when named
 
     @classmethod
     def from_chunk(cls, n: int, chunk: Chunk, text: str) -> Quote:
@@ -53,6 +55,8 @@ class Quote:
             company=chunk.company,
             period=chunk.period,
             period_end=chunk.period_end,
+            attribution_kind=chunk.attribution,
+            quoted_by=chunk.quoted_by,
         )
 
     def source_label(self) -> str:
@@ -75,10 +79,19 @@ class Quote:
 
     def attribution(self) -> str:
         """Who said it, always something to show: the speaker, or what kind of unnamed voice
-        it is (a forum poster without a name, narration or a memo in an article)."""
-        if self.speaker:
-            return self.speaker
-        return UNNAMED.get(self.kind, UNNAMED["article"])
+        it is (a forum poster without a name, narration or a memo in an article). Words a
+        forum post or article quotes are labelled so: ``Elon Musk, as quoted in a forum post
+        (by alice, 2024-01-24)``, ``Elon Musk, as quoted in an article (2024-01-24)``."""
+        if not self.speaker:
+            return UNNAMED.get(self.kind, UNNAMED["article"])
+        if self.attribution_kind == "quoted_by_poster":
+            by = f"by {self.quoted_by}" if self.quoted_by else "author not named"
+            details = ", ".join(p for p in (by, self.date) if p)
+            return f"{self.speaker}, as quoted in a forum post ({details})"
+        if self.attribution_kind == "quoted_by_article":
+            date = f" ({self.date})" if self.date else ""
+            return f"{self.speaker}, as quoted in an article{date}"
+        return self.speaker
 
     def link(self) -> str | None:
         """The citation link; for timed media a timestamp link (``#t=SECONDS``) when possible."""
@@ -117,6 +130,9 @@ class Quote:
             "period": self.period,
             "source": self.source_label(),
             "when": self.when(),
+            "attribution": self.attribution_kind,
+            "quoted_by": self.quoted_by,
+            "attributed_as": self.attribution(),
         }
 
 

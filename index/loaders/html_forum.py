@@ -7,7 +7,7 @@ A post is the outermost such element that names exactly one author outside its q
 
 A quotation inside a post (``blockquote``, ``aside.quote``, ``.bbCodeBlock--quote``...) becomes
 its own segment with ``section="quote"``, attributed to the quoted person (from ``data-author``,
-``cite`` or an "X said:" line) or to nobody; never to the replier.
+``cite`` or an "X said:" line) or to nobody; never to the replier, who is kept as ``quoted_by``.
 """
 
 from __future__ import annotations
@@ -302,5 +302,6 @@ def posts_to_parsed(posts: list[Post]) -> Parsed:
                 section=section,
                 url=post.url,
                 date=post.date if not part.quoted else None,
+                quoted_by=post.author if part.quoted else None,
             )
     return Parsed(builder.text(), builder.segments, {"kind": "forum"})

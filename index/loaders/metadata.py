@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -218,12 +219,4 @@ def _canonical_speakers(segments: list[Segment], call: CallInfo) -> list[Segment
 
 
 def _with_speaker(segment: Segment, speaker: str) -> Segment:
-    return Segment(
-        segment.start,
-        segment.end,
-        speaker,
-        segment.start_s,
-        segment.section,
-        segment.url,
-        segment.date,
-    )
+    return replace(segment, speaker=speaker)

@@ -7,7 +7,7 @@ moment its piece is appended (instead of searching for it afterwards) keeps
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.models import Segment
@@ -67,15 +67,7 @@ class TextBuilder:
         segment = trimmed_segment(piece, 0, len(piece), **fields)
         if segment is None:
             return None
-        shifted = Segment(
-            start + segment.start,
-            start + segment.end,
-            segment.speaker,
-            segment.start_s,
-            segment.section,
-            segment.url,
-            segment.date,
-        )
+        shifted = replace(segment, start=start + segment.start, end=start + segment.end)
         self.segments.append(shifted)
         return shifted
 

@@ -39,6 +39,21 @@ def test_render_keeps_quotes_verbatim_with_citations_and_timestamp_links() -> No
     assert LONG_SHOT in plain_text(block)
 
 
+def test_a_quote_a_forum_post_attributes_is_cited_as_quoted_by_it() -> None:
+    second_hand = Quote(
+        n=1,
+        text=LONG_SHOT,
+        title="tesla的dojo是不是要黄了",
+        doc="d",
+        kind="forum",
+        speaker="Elon Musk",
+        date="2024-01-24",
+        attribution_kind="quoted_by_poster",
+    )
+    block = QuoteBlock.from_quote(second_hand)
+    assert block.speaker == "Elon Musk, as quoted in a forum post (author not named, 2024-01-24)"
+
+
 def test_abstention_shows_closest_passages_under_a_heading() -> None:
     answer = Answer(answer="The sources don't say.", abstained=True, lang="en", closest=[quote(1)])
     rendered = render_answer(answer)

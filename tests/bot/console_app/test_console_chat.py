@@ -47,7 +47,9 @@ def test_console_session_over_the_sample(sample_engine: ChipquoteEngine) -> None
         console=console,
     )
     text = out.getvalue()
-    assert "/quit" in text and "long shot" in text and "Elon Musk" in text
+    assert "/quit" in text and "long shot" in text
+    # The thread quotes Musk; the poster did not sign: his words are shown second-hand.
+    assert "— Elon Musk, as quoted in a forum post (author not named, 2024-01-24) · " in text
     assert "sample:" in text and "(new conversation)" in text
 
 
@@ -96,3 +98,19 @@ def test_every_citation_says_who(kind: str, label: str) -> None:
     quote = Quote(n=1, text="Dojo is working", title="Thread", doc="d", kind=kind)
     assert citation_line(quote).startswith(label)
     assert render_answer(Answer(answer="Lead", abstained=False, lang="en", quotes=[quote]))
+
+
+def test_words_a_forum_post_quotes_are_shown_as_quoted_by_it() -> None:
+    quote = Quote(
+        n=1,
+        text="Dojo is a long shot",
+        title="Dojo vs GPUs",
+        doc="d",
+        kind="forum",
+        speaker="Elon Musk",
+        date="2024-01-26",
+        attribution_kind="quoted_by_poster",
+        quoted_by="bob",
+    )
+    text = render_answer(Answer(answer="Lead", abstained=False, lang="en", quotes=[quote]))
+    assert "    — Elon Musk, as quoted in a forum post (by bob, 2024-01-26) · Dojo vs GPUs" in text
