@@ -107,6 +107,8 @@ class Adversary:
                 quotes.extend(self._bend(trick, passages))
         who = home.speaker
         lead = f"{who} said" if who else "The post says"
+        if who and "as quoted in" in home.header:
+            lead = f"As the post quotes him, {who} said"
         self.honest_prose = f"{lead} “{sentence.rstrip('.。!?')}” [{home.number}]."
         prose = [self.honest_prose]
         if "prose" in self.tricks:

@@ -12,7 +12,9 @@ when all of these hold (otherwise it is removed and the reason counted):
   it cites, under the verifier's rules, never widened (``unverified_quote``);
 * when it says that someone said, claimed, admitted, called… something (EN or ZH), every person
   it names is the speaker of a passage it cites, and a company said to have said something is
-  the company of a passage it cites (``wrong_speaker``).
+  the company of a passage it cites (``wrong_speaker``); and when those words are only known as
+  a forum post or article quotes them, the sentence says so ("as quoted in the post", 帖子引用)
+  rather than presenting them as first-hand (``second_hand_as_first_hand``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ PROSE_REASONS = (
     "cites_unverified_passage",
     "unverified_quote",
     "wrong_speaker",
+    "second_hand_as_first_hand",
 )
 
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\]")
@@ -46,6 +49,12 @@ _LINK = re.compile(
 _MENTION = re.compile(r"<[@#!][^>]*>|@(?:everyone|here|channel)\b|<!(?:here|channel|everyone)")
 _MARKUP = re.compile(r"\*\*|__|~~|`+|(?<![\w*])\*|\*(?![\w*])|(?<!\w)_|_(?!\w)|^\s*[#>]+\s*", re.M)
 _SPACE = re.compile(r"\s+")
+_SECOND_HAND_WORDS = re.compile(
+    r"(?<![\w])(?:quot\w*|post\w*|forum\w*|thread\w*|article\w*|report\w*|memo\w*|"
+    r"transcri\w*|relay\w*|paraphras\w*|cited|cites|citing)(?![\w])"
+    r"|引用|转述|轉述|转引|轉引|帖|论坛|論壇|文章|报道|報導|纪要|紀要|转载|轉載",
+    re.IGNORECASE,
+)
 _POSSESSIVE = re.compile(r"^(?:['’]s)?[\s,]*")
 
 # Quote marks that open and close a quotation; ' and ’ only when not inside a word (it's).
@@ -93,6 +102,7 @@ class CitedPassage:
     company: str | None
     quote_numbers: tuple[int, ...]
     quote_texts: tuple[str, ...] = ()
+    second_hand: bool = False  # the speaker's words as a forum post or article quotes them
 
 
 @dataclass
@@ -215,8 +225,11 @@ def _problem(
         if not any(isinstance(_check_span(quoted, p.text), VerifiedQuote) for p in sources):
             return "unverified_quote"
     unquoted = _PAIRED.sub(" ", sentence)  # names inside verified quoted words are the speaker's
-    if _SPEECH.search(unquoted) and not _speakers_match(unquoted, sources, people, registry):
-        return "wrong_speaker"
+    if _SPEECH.search(unquoted):
+        if not _speakers_match(unquoted, sources, people, registry):
+            return "wrong_speaker"
+        if _claims_first_hand(unquoted, sources, people):
+            return "second_hand_as_first_hand"
     return None
 
 
@@ -249,6 +262,26 @@ def _speakers_match(
             if _SPEECH.match(after) and mention.company.key not in companies:
                 return False
     return True
+
+
+def _claims_first_hand(sentence: str, sources: list[CitedPassage], people: People) -> bool:
+    """True when the sentence has someone say words that only a forum post or article quotes
+    them saying, without saying so ("Elon said … [1]" for a poster's transcription)."""
+    if _SECOND_HAND_WORDS.search(sentence):
+        return False
+    named = people.mentioned(sentence)
+    for source in sources:
+        key = people.key(source.speaker, source.company) if source.speaker else None
+        if source.second_hand and any(key in ids for ids in named):
+            first_hand = any(
+                not other.second_hand
+                and other.speaker
+                and any(people.key(other.speaker, other.company) in ids for ids in named)
+                for other in sources
+            )
+            if not first_hand:
+                return True
+    return False
 
 
 def _strip_markup(sentence: str) -> str:

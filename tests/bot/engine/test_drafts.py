@@ -4,6 +4,8 @@ server in test_adversarial_llm.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.engine.drafts import verify_draft
@@ -178,3 +180,18 @@ def test_names_inside_verified_quoted_words_are_not_attributions(hits: list[Hit]
         Draft(prose, [(1, "you talked about Blackwell demand")]), hits, 5, "en"
     ).answer
     assert result is not None and result.answer == prose
+
+
+def test_second_hand_words_are_not_presented_as_first_hand() -> None:
+    post = "Elon Musk: it’s a long shot worth taking, because the payoff is potentially very high."
+    chunk = _hit(post, "Elon Musk", "Tesla", kind="forum").chunk
+    hits = [Hit(chunk=replace(chunk, attribution="quoted_by_poster"), score=1.0)]
+    quotes = [(1, "it’s a long shot worth taking")]
+    first_hand = "Elon Musk said Dojo is “a long shot worth taking” [1]."
+    result = verify_draft(Draft(first_hand, quotes), hits, 5, "en")
+    assert result.checks["prose_dropped"] == {"second_hand_as_first_hand": 1}
+    honest = "As a forum post quotes him, Elon Musk called Dojo “a long shot worth taking” [1]."
+    result = verify_draft(Draft(honest, quotes), hits, 5, "en")
+    assert result.answer is not None and result.answer.answer == honest
+    zh = "据论坛帖子引用，马斯克称Dojo是“a long shot worth taking”[1]。"
+    assert verify_draft(Draft(zh, quotes), hits, 5, "zh").checks["prose_kept"] == 1
