@@ -6,16 +6,19 @@ as … a sure thing" is made of verbatim pieces of "think of Dojo as … a long 
 a sure thing". So every quote span (cut by the verifier, proposed by an LLM, or quoted in its
 prose) also passes these checks, all made on the *source's* characters:
 
-* **Boundaries**: a span starts and ends on a word boundary in Latin script: not inside a word
-  ("likely" from "unlikely"), not before the "n't" of "can't", not inside a number ("$4" from
-  "$4.5"). Chinese has no spaces, so CJK characters impose no boundary.
-* **Size**: a quote holds at least :data:`MIN_WORDS` words, a CJK character counting as half a
-  word (so six characters make a quote).
-* **Elisions**: the words an elision skips lie inside one sentence of the source, number at most
-  :data:`MAX_SKIPPED_WORDS` words (:data:`MAX_SKIPPED_CJK` CJK characters), and hold no negation
-  or reversing word and no number (digits, number words, Chinese numerals).
-* **Negated lead**: a span whose sentence negates it just before it starts ("it's not like *a
-  sure thing*", "非常不*自信*") does not say what the source says.
+* **Boundaries**: a span starts and ends on a word boundary: not inside a word ("likely" from
+  "unlikely"), not before the "n't" of "can't", not after the hyphen of "non-GAAP", not inside a
+  number ("$4" from "$4.5", "3%" from "-3%", "75%" from "75%-80%", "二十亿" from "一百二十亿").
+  Chinese words have no spaces, so other CJK characters impose no boundary.
+* **Size**: a quote holds at least :data:`MIN_WORDS` different words, a CJK character counting as
+  half a word (so six characters make a quote); bare digits and Chinese particles count less.
+* **Elisions**: the words an elision skips lie inside one sentence of the source and are only
+  fillers and repetitions ("um", "you know", "I mean", "sort of", 嗯, 那个, 就是, a repeated
+  word) and punctuation. Anything else — a negation, a number, "less", "only if", "may" — could
+  change what the quote says, and there are too many such words to list, so it is refused.
+* **Negated or conditional lead**: a span whose sentence negates it, makes it conditional or
+  turns it into a question just before it starts ("you can't, like, *produce graphics*",
+  "非常不*自信*", "如果*Dojo能成功*") does not say what the source says.
 """
 
 from __future__ import annotations
@@ -33,18 +36,38 @@ MIN_WORDS = 3.0
 MAX_SKIPPED_WORDS = 12
 MAX_SKIPPED_CJK = 40
 MAX_ELISIONS = 2
-LEAD_WINDOW_WORDS = 8
-LEAD_WINDOW_CJK = 6
+LEAD_WINDOW_WORDS = 12
+LEAD_WINDOW_CJK = 8
+
+FILLERS_EN = frozenset(
+    "um umm uh uhm uh-huh er erm ah ahh oh hmm mm mhm so well okay ok yeah yes right and "
+    "like basically actually honestly frankly obviously literally anyway i mean you know "
+    "sort of kind of you see let's say".split()
+)
+"""Words an elision may skip (with repetitions of the quote's own words and punctuation)."""
+_FILLER_PHRASES_EN = ("i mean", "you know", "sort of", "kind of", "you see", "let's say")
+_FILLERS_ZH = re.compile(
+    "嗯|呃|啊|哦|噢|唔|那个|那個|这个|這個|就是说|就是|然后|然後|对吧|對吧|吧|呢|嘛|对|對"
+)
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_APOSTROPHES = "'’"
-_CLAUSE_BREAK = re.compile(r"[,;:，；：、—–]|\s-\s")
+_APOSTROPHES = "'’ʼ′`"
+_NUMERALS = frozenset(
+    "0123456789〇零一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參肆伍陆陸柒捌玖拾佰仟廿卅"
+)
+_DECIMAL_MARKS = ".,．"
+_HYPHENS = "-‐‑"  # inside a word: "non-GAAP", "high-risk"
+_RANGE_MARKS = "-‐‑‒–−~～"  # a sign or a range: "-3%", "75%-80%"
 
 _NEGATIONS_EN = (
     r"not|no|nor|never|neither|none|nothing|nobody|nowhere|without|hardly|barely|scarcely|"
     r"cannot|can't|won't|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|"
-    r"haven't|hasn't|hadn't|shouldn't|wouldn't|couldn't|mustn't"
+    r"haven't|hasn't|hadn't|shouldn't|wouldn't|couldn't|mustn't|"
+    r"cant|wont|isnt|arent|wasnt|werent|dont|doesnt|didnt|havent|hasnt|hadnt|shouldnt|"
+    r"wouldnt|couldnt|mustnt|few|doubt|doubts|doubtful|unable|fail|fails|failed|rarely|"
+    r"seldom|unlikely|impossible|refuse|refused|deny|denies|denied|wrong|false|if|unless|"
+    r"whether|suppose|supposing|assuming"
 )
 _REVERSING_EN = (
     r"but|however|although|though|yet|except|unless|instead|rather|despite|nevertheless|"
@@ -59,9 +82,15 @@ _NUMBER_WORDS_EN = (
 _NEGATION_WORD = re.compile(rf"(?<![\w'’])(?:{_NEGATIONS_EN})(?![\w'’])|n['’]t\b", re.IGNORECASE)
 _REVERSING_WORD = re.compile(rf"(?<![\w'’])(?:{_REVERSING_EN})(?![\w'’])", re.IGNORECASE)
 _NUMBER_WORD = re.compile(rf"(?<![\w'’])(?:{_NUMBER_WORDS_EN})(?![\w'’])", re.IGNORECASE)
-_NEGATION_ZH = re.compile("[不没沒未非无無别別莫勿否]")
+_NEGATION_ZH = re.compile(
+    "[不没沒未非无無别別莫勿否冇毋甭]|难以|難以|很难|很難|怀疑|懷疑|谁说|誰說|如果|假如|假设|假設|"
+    "若是|倘若|除非|只有|是否|能否"
+)
 _REVERSING_ZH = re.compile("但|却|卻|然而|虽然|雖然|不过|不過|除非|除了")
 _NUMBER_ZH = re.compile("[〇零一二三四五六七八九十百千万萬亿億两兩半倍%％]")
+_PARTICLES = frozenset("的了吗嗎呢吧啊呀哦嘛么麼之乎者也")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
+_APOSTROPHE_FOLD = str.maketrans({c: "'" for c in "’ʼ′`‘"})
 
 
 def is_word_char(ch: str) -> bool:
@@ -71,17 +100,32 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() or unicodedata.category(ch).startswith("M")
 
 
+def _joined(left: str, mark: str, right: str) -> bool:
+    """True when ``mark`` between ``left`` and ``right`` binds them into one word or number:
+    "can't", "non-GAAP", "4.5", "1,000", "-3%", "75%-80%"."""
+    if mark in _APOSTROPHES:
+        return is_word_char(left) and is_word_char(right)
+    if mark in _DECIMAL_MARKS:
+        return left.isdigit() and right.isdigit()
+    if mark in _RANGE_MARKS and (right.isdigit() or right in _NUMERALS):
+        return True
+    return mark in _HYPHENS and is_word_char(left) and is_word_char(right)
+
+
+def _same_token(left: str, right: str) -> bool:
+    if is_word_char(left) and is_word_char(right):
+        return True
+    return left in _NUMERALS and right in _NUMERALS  # 一百二十, 七十五
+
+
 def is_start_boundary(text: str, i: int) -> bool:
     """True when a quote may begin at ``text[i]`` without cutting a word or number in two."""
     if i <= 0 or i >= len(text):
         return True
     before, here = text[i - 1], text[i]
-    if is_word_char(before) and is_word_char(here):
+    if _same_token(before, here):
         return False
-    if before in _APOSTROPHES and i >= 2 and is_word_char(text[i - 2]) and is_word_char(here):
-        return False  # the "t" of "can't"
-    # the "5" of "4.5" or "1,000"
-    return not (before in ".," and i >= 2 and text[i - 2].isdigit() and here.isdigit())
+    return not (i >= 2 and _joined(text[i - 2], before, here))
 
 
 def is_end_boundary(text: str, j: int) -> bool:
@@ -89,37 +133,55 @@ def is_end_boundary(text: str, j: int) -> bool:
     if j <= 0 or j >= len(text):
         return True
     last, after = text[j - 1], text[j]
-    if is_word_char(last) and is_word_char(after):
+    if _same_token(last, after):
         return False
     nxt = text[j + 1] if j + 1 < len(text) else ""
-    if after in _APOSTROPHES and is_word_char(last) and is_word_char(nxt):
-        return False  # "can" of "can't"
-    return not (after in ".," and last.isdigit() and nxt.isdigit())
+    if last == "%" or last == "％":
+        return not (after in _RANGE_MARKS and (nxt.isdigit() or nxt in _NUMERALS))
+    return not (nxt and _joined(last, after, nxt))
 
 
 def word_count(text: str) -> float:
-    """Latin-script words plus half a word per CJK character."""
-    cjk = len(_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(_CJK.sub(" ", text)))
-    return words + cjk / 2
+    """Different Latin-script words plus half a word per CJK character (particles such as 的
+    了 吗 count nothing, a bare number half a word)."""
+    cjk = [ch for ch in _CJK.findall(text) if ch not in _PARTICLES]
+    words = {w.lower() for w in _LATIN_WORD.findall(_CJK.sub(" ", text))}
+    numbers = {w for w in words if not any(ch.isalpha() for ch in w)}
+    return len(words) - len(numbers) / 2 + len(cjk) / 2
+
+
+def _folded(text: str) -> str:
+    """NFKC, zero-width characters removed, every apostrophe as ``'``: so that "donʼt",
+    "ｎｏｔ" and "n\u200bot" read as the words they are."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    return text.translate(_APOSTROPHE_FOLD)
 
 
 def has_negation(text: str) -> bool:
-    """A negation in English or Chinese."""
-    return bool(_NEGATION_WORD.search(text) or _NEGATION_ZH.search(text))
+    """A negation, doubt or condition in English or Chinese."""
+    folded = _folded(text)
+    return bool(_NEGATION_WORD.search(folded) or _NEGATION_ZH.search(folded))
 
 
 def skip_problem(skipped: str) -> str | None:
-    """Why an elision may not leave out ``skipped`` (``None`` when it may)."""
-    if has_negation(skipped) or _REVERSING_WORD.search(skipped) or _REVERSING_ZH.search(skipped):
-        return "negation"
-    if any(ch.isdigit() for ch in skipped) or _NUMBER_WORD.search(skipped):
-        return "number"
-    if _NUMBER_ZH.search(skipped):
-        return "number"
-    cjk = len(_CJK.findall(skipped))
-    if cjk > MAX_SKIPPED_CJK or word_count(skipped) - cjk / 2 > MAX_SKIPPED_WORDS:
+    """Why an elision may not leave out ``skipped`` (``None`` when it may): only fillers,
+    repetitions and punctuation may be skipped."""
+    folded = _folded(skipped).lower()
+    if len(_CJK.findall(folded)) > MAX_SKIPPED_CJK:
         return "too_long"
+    for phrase in _FILLER_PHRASES_EN:
+        folded = folded.replace(phrase, " ")
+    folded = _FILLERS_ZH.sub(" ", folded)
+    if _CJK.search(folded):
+        return "not_filler"
+    words = _LATIN_WORD.findall(folded)
+    if len(words) > MAX_SKIPPED_WORDS:
+        return "too_long"
+    if any(any(ch.isdigit() for ch in w) for w in words) or any(ch.isdigit() for ch in folded):
+        return "number"
+    if any(w not in FILLERS_EN for w in words):
+        return "not_filler"
     return None
 
 
@@ -151,30 +213,53 @@ def elision_problem(text: str, spans: tuple[tuple[int, int], ...]) -> str | None
     for (_, end), (start, _) in pairwise(spans):
         if not same_sentence(text, end - 1, start):
             return "crosses_sentence"
-        problem = skip_problem(text[end:start])
+        skipped = text[end:start]
+        problem = skip_problem(skipped)
+        if problem == "not_filler" and _only_repeats(skipped, text[: end], text[start:]):
+            problem = None
         if problem:
             return problem
     return None
 
 
-def negated_lead(text: str, start: int) -> bool:
-    """True when the words just before ``start``, in the same clause of the same sentence,
-    negate what follows ("it's not something that is | a high probability", "非常不 | 自信")."""
+def _only_repeats(skipped: str, before: str, after: str) -> bool:
+    """True when the skipped words, fillers aside, repeat the words right before or right after
+    them ("we, we are" → "we … are"): transcripts stammer, and dropping a repeat changes
+    nothing."""
+    if _CJK.search(_FILLERS_ZH.sub("", skipped)):
+        return False
+    found = (w.lower() for w in _LATIN_WORD.findall(_folded(skipped)))
+    words = [w for w in found if w not in FILLERS_EN]
+    if not words:
+        return True
+    n = len(words)
+    previous = [w.lower() for w in _LATIN_WORD.findall(_folded(before[-200:]))][-n:]
+    following = [w.lower() for w in _LATIN_WORD.findall(_folded(after[:200]))][:n]
+    return words in (previous, following)
+
+
+def negated_lead(text: str, start: int, end: int | None = None) -> bool:
+    """True when the words just before ``start`` in its sentence negate what follows, make it
+    conditional or doubt it ("you can't, like, | produce graphics", "非常不 | 自信", "如果 |
+    Dojo能成功"), or when the quote ending at ``end`` stops short of its sentence's question
+    mark (a question quoted as if it were a statement)."""
     sentence = sentence_of(text, start)
-    floor = sentence[0] if sentence else max(0, start - 80)
+    floor = sentence[0] if sentence else max(0, start - 160)
     lead = text[floor:start]
-    breaks = list(_CLAUSE_BREAK.finditer(lead))
-    if breaks:
-        lead = lead[breaks[-1].end() :]
     cjk_tail = ""
     for ch in reversed(lead):
-        if not _CJK.match(ch):
+        if not (_CJK.match(ch) or ch in "，,、：: "):
             break
         cjk_tail = ch + cjk_tail
-    if _NEGATION_ZH.search(cjk_tail[-LEAD_WINDOW_CJK:]):
+    if _NEGATION_ZH.search(_folded(cjk_tail)[-LEAD_WINDOW_CJK:]):
         return True
-    words = _LATIN_WORD.findall(lead)[-LEAD_WINDOW_WORDS:]
-    return any(has_negation(w) for w in words)
+    words = _LATIN_WORD.findall(_folded(lead))[-LEAD_WINDOW_WORDS:]
+    if any(_NEGATION_WORD.fullmatch(w) or w.lower().endswith("n't") for w in words):
+        return True
+    if end is not None and sentence is not None and end < sentence[1]:
+        tail = text[end : sentence[1]].rstrip()
+        return tail.endswith(("?", "？"))
+    return False
 
 
 def sentence_bounds(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:

@@ -182,7 +182,7 @@ def _check_prepared(
     shown = "".join(passage[s:e] for s, e in spans)
     if word_count(shown) < min_words:
         return Refusal("too_short")
-    if negated_lead(passage, spans[0][0]):
+    if negated_lead(passage, spans[0][0], spans[-1][1]):
         return _widened(passage, spans, widen, "negated")
     return VerifiedQuote(spans=spans, text=DISPLAY_JOIN.join(passage[s:e] for s, e in spans))
 

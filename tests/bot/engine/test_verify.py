@@ -122,9 +122,9 @@ def test_source_ellipsis_may_be_quoted_literally() -> None:
 
 
 def test_ellipsis_joins_pieces_in_order_inside_one_sentence() -> None:
-    v = verify_quote("Dojo is working … doing training jobs", DOJO)
+    v = verify_quote("Dojo is working … it is doing training jobs", DOJO)
     assert v is not None
-    assert v.text == "Dojo is working […] doing training jobs"
+    assert v.text == "Dojo is working […] it is doing training jobs"
     assert len(v.spans) == 2 and not v.widened
     _shown_is_source(v, DOJO)
 
@@ -495,20 +495,30 @@ def test_quotes_start_and_end_on_word_boundaries(candidate: str, passage: str) -
 
 
 def test_a_later_occurrence_on_word_boundaries_is_found() -> None:
-    passage = "It is impossible today, but possible to scale it next year."
+    passage = "The impossible part is done. But possible to scale it next year."
     v = verify_quote("possible to scale it", passage)
     assert v is not None
-    assert passage[v.spans[0][0] - 4 : v.spans[0][0]] == "but "
+    assert passage[v.spans[0][0] - 4 : v.spans[0][0]] == "But "
 
 
 @pytest.mark.parametrize(
     ("candidate", "passage", "shown"),
     [
-        # a real elision inside one sentence
+        # a real elision inside one sentence: fillers and a stammer
         (
-            "we are pursuing … NVIDIA and Dojo",
-            "and we are pursuing the dual path of NVIDIA and Dojo. But",
-            "we are pursuing […] NVIDIA and Dojo",
+            "we are pursuing … the dual path of NVIDIA and Dojo",
+            "and we are pursuing, um, you know, the dual path of NVIDIA and Dojo. But",
+            "we are pursuing […] the dual path of NVIDIA and Dojo",
+        ),
+        (
+            "we are … pursuing the dual path",
+            "and we are, we are pursuing the dual path of NVIDIA and Dojo.",
+            "we are […] pursuing the dual path",
+        ),
+        (
+            "我们公司 … 会继续投资先进封装",
+            "我们公司，嗯，那个，会继续投资先进封装。",
+            "我们公司 […] 会继续投资先进封装",
         ),
         # an apostrophe inside a word is not a quote edge
         ("it's a long shot", "Um, it’s a long shot worth taking", "it’s a long shot"),
@@ -532,7 +542,7 @@ def test_honest_quotes_still_pass(candidate: str, passage: str, shown: str | Non
     ("candidate", "passage"),
     [
         ("a sure thing, at all", "But it’s not like a sure thing, at all."),
-        ("有信心的表现", "我们对此非常不有信心的表现。"),
+        ("有信心完成目标", "我们对此非常不有信心完成目标。"),
         ("自信的表现非常好", "他并不自信的表现非常好。"),
     ],
 )
@@ -541,3 +551,89 @@ def test_negated_fragments_widen_or_are_refused(candidate: str, passage: str) ->
     assert isinstance(v, VerifiedQuote) and v.widened
     assert v.text == passage.rstrip()
     assert check_quote(candidate, passage, widen=False) == Refusal("negated")
+
+
+# --- found by an adversarial review: elisions may skip only fillers and repeats ----------------
+
+SEED_EFFORT = (
+    "Um, something that’s important with training — it’s much like a human: the more effort you "
+    "put into training, the less effort you need in inference."
+)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("the more effort you put into training, the … effort you need in inference", SEED_EFFORT),
+        ("the payoff is … very high", "because the payoff is potentially very high, but"),
+        ("demand is … strong this year", "demand is less strong this year."),
+        ("revenue will … grow next year", "revenue will stop to grow next year."),
+        ("margins … improved", "margins only marginally improved."),
+        ("we will ship … in volume", "we will ship only if yields recover in volume."),
+        ("Dojo will … succeed", "Dojo might possibly succeed."),
+        ("revenue grew … last year", "revenue grew tenfold last year."),
+        ("revenue grew … last year", "revenue grew by a third last year."),
+        (
+            "We expect margins … to expand next year",
+            "We expect margins to shrink; rivals expect theirs to expand next year.",
+        ),
+        ("我们预计明年需求…放缓速度加快", "我们预计明年需求难以放缓速度加快。"),
+        ("我们预计明年需求…放缓速度加快", "我们预计明年需求可能放缓速度加快。"),
+        ("毛利率将维持在…的水平左右", "毛利率将维持在较低的水平左右。"),
+        ("毛利率将维持在…的水平左右", "毛利率将维持在卅的水平左右。"),
+    ],
+)
+def test_elisions_skip_only_fillers(candidate: str, passage: str) -> None:
+    result = check_quote(candidate, passage)
+    assert isinstance(result, Refusal) or result.widened, result
+    if isinstance(result, VerifiedQuote):
+        assert DISPLAY_JOIN not in result.text
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        (
+            "like, produce graphics today",
+            "there’s no graph, you can’t, like, produce graphics today.",
+        ),
+        ("expect supply to improve", "We do not, frankly, expect supply to improve."),
+        (
+            "expect supply to improve",
+            "We don't — and I want to be clear — expect supply to improve.",
+        ),
+        ("think Dojo will work", "Honestly I dont think Dojo will work."),
+        ("think Dojo will work", "Honestly I donʼt think Dojo will work."),
+        ("需求会放缓速度", "我们不认为，明年需求会放缓速度。"),
+        ("Dojo能成功,对nvda的地位还是能撼动的", "如果Dojo能成功,对nvda的地位还是能撼动的"),
+        ("we will beat NVIDIA next year", "Only if Dojo succeeds, we will beat NVIDIA next year."),
+        ("margins recover to 75% this year", "Will margins recover to 75% this year? No."),
+    ],
+)
+def test_negated_conditional_or_questioned_fragments_are_not_shown_alone(
+    candidate: str, passage: str
+) -> None:
+    result = check_quote(candidate, passage)
+    assert isinstance(result, Refusal) or result.widened, result
+    assert isinstance(check_quote(candidate, passage, widen=False), Refusal)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("二十亿美元，同比增长", "营收为一百二十亿美元，同比增长。"),
+        ("毛利率将维持在百分之七", "毛利率将维持在百分之七十五。"),
+        ("3% year over year growth", "revenue fell -3% year over year growth"),
+        ("3% year over year growth", "revenue fell −3% year over year growth"),
+        ("GAAP gross margin was 75%", "non-GAAP gross margin was 75%."),
+        ("the margin of 75", "the margin of 75．5% was a record."),
+        ("毛利率为75%", "毛利率为75%-80%。"),
+    ],
+)
+def test_quotes_never_cut_a_number_or_hyphenated_word(candidate: str, passage: str) -> None:
+    assert isinstance(check_quote(candidate, passage), Refusal)
+
+
+@pytest.mark.parametrize("candidate", ["1 2 3", "ok ok ok", "了的吗呢吧啊"])
+def test_numbers_repeats_and_particles_do_not_make_a_quote(candidate: str) -> None:
+    assert check_quote(candidate, f"x {candidate} y") == Refusal("too_short")
