@@ -38,6 +38,7 @@ def sample_quote(n: int, text: str, url: str = SAMPLE_URL) -> Quote:
         speaker="Elon Musk",
         date="2024-01-24",
         url=url,
+        attribution_kind="quoted_by_poster",
     )
 
 

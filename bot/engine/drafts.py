@@ -142,7 +142,7 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
             company=hit.chunk.company,
             quote_numbers=tuple(numbers.get(i, ())),
             quote_texts=tuple(texts.get(i, ())),
-            second_hand=hit.chunk.attribution != "first_hand",
+            second_hand=hit.chunk.attribution != "first_hand" or hit.chunk.kind == "forum",
         )
         for i, hit in enumerate(hits)
     }

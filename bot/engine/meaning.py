@@ -215,7 +215,7 @@ def elision_problem(text: str, spans: tuple[tuple[int, int], ...]) -> str | None
             return "crosses_sentence"
         skipped = text[end:start]
         problem = skip_problem(skipped)
-        if problem == "not_filler" and _only_repeats(skipped, text[: end], text[start:]):
+        if problem == "not_filler" and _only_repeats(skipped, text[:end], text[start:]):
             problem = None
         if problem:
             return problem

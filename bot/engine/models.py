@@ -80,17 +80,19 @@ class Quote:
     def attribution(self) -> str:
         """Who said it, always something to show: the speaker, or what kind of unnamed voice
         it is (a forum poster without a name, narration or a memo in an article). Words a
-        forum post or article quotes are labelled so: ``Elon Musk, as quoted in a forum post
-        (by alice, 2024-01-24)``, ``Elon Musk, as quoted in an article (2024-01-24)``."""
+        forum post or article quotes are labelled so (the date follows in every citation):
+        ``Elon Musk, as quoted in a forum post (by alice)``, ``Elon Musk, as quoted in an
+        article``; a
+        poster's own words as ``alice (forum post)``, since a forum name proves nothing."""
         if not self.speaker:
             return UNNAMED.get(self.kind, UNNAMED["article"])
         if self.attribution_kind == "quoted_by_poster":
             by = f"by {self.quoted_by}" if self.quoted_by else "author not named"
-            details = ", ".join(p for p in (by, self.date) if p)
-            return f"{self.speaker}, as quoted in a forum post ({details})"
+            return f"{self.speaker}, as quoted in a forum post ({by})"
         if self.attribution_kind == "quoted_by_article":
-            date = f" ({self.date})" if self.date else ""
-            return f"{self.speaker}, as quoted in an article{date}"
+            return f"{self.speaker}, as quoted in an article"
+        if self.kind == "forum":  # a poster's own words: a handle, not necessarily who it says
+            return f"{self.speaker} (forum post)"
         return self.speaker
 
     def link(self) -> str | None:

@@ -1,25 +1,31 @@
 """Checking an LLM's prose: every sentence it writes is held to the standard of a quote.
 
-The model's short answer reaches the user only sentence by sentence, and a sentence is kept only
-when all of these hold (otherwise it is removed and the reason counted):
+The model's short answer reaches the user only sentence by sentence (a line break ends a
+sentence too), and a sentence is kept only when all of these hold (otherwise it is removed and
+the reason counted):
 
-* it carries no link and no mention (``link``, ``mention``); markdown emphasis is stripped;
-* it cites at least one passage with ``[n]`` (``no_citation``), and every passage it cites has a
-  verified quote (``cites_unverified_passage``); the number shown is that quote's number, so a
-  citation can never point at a quote from a different passage;
-* any text it puts in quote marks ("", “”, ‘’, '', «», 「」, 『』; an apostrophe inside a word is
-  not a quote mark; an unclosed mark quotes to the end of the sentence) is verbatim in a passage
-  it cites, under the verifier's rules, never widened (``unverified_quote``);
-* when it says that someone said, claimed, admitted, called… something (EN or ZH), every person
-  it names is the speaker of a passage it cites, and a company said to have said something is
-  the company of a passage it cites (``wrong_speaker``); and when those words are only known as
-  a forum post or article quotes them, the sentence says so ("as quoted in the post", 帖子引用)
-  rather than presenting them as first-hand (``second_hand_as_first_hand``).
+* it carries no link (any scheme, e-mail address or dotted domain) and no mention or markup
+  token (``<...>``, ``@name``) (``link``, ``mention``); markdown is stripped;
+* it ends with a citation ``[n]`` (``no_citation``), and every passage it cites has a verified
+  quote (``cites_unverified_passage``); the number shown is that quote's number, so a citation
+  can never point at a quote from a different passage;
+* a sentence is read in parts, each ending at its citations ("Jensen said A [1], and the CFO
+  added B [2]."); any text a part puts in quote marks (every Unicode quotation mark: "" “” ‘’
+  '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞; an apostrophe inside a word is not a quote mark;
+  an unclosed mark quotes to the end) is verbatim in a passage that part cites, under the
+  verifier's rules, never widened (``unverified_quote``);
+* a part that names a person (or refers back to one with "he"/"she"/他/她) cites only that
+  person's passages, and names one person at most; a company said to have said something
+  ("NVIDIA's CEO said", "英伟达表示") is the company of a passage it cites (``wrong_speaker``);
+* when the person's words are only known as a forum post or article quotes them (or the passage
+  is a forum post), the part says so ("as quoted in a forum post", 帖子引用)
+  (``second_hand_as_first_hand``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,33 +47,61 @@ PROSE_REASONS = (
 
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\]")
 _MARKERS_ONLY = re.compile(r"^[\s.,;:!?。！？；，]*(?:\[[\d\s,，、]+\][\s.,;:!?。！？；，]*)+$")
+_ENDS_CITED = re.compile(r"\][\s.,;:!?。！？；，”’\"'）)」』]*$")
 _LINK = re.compile(
-    r"https?://|www\.|\]\(|<[a-z]+://|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|ai|co|"
-    r"example|xyz|info|cn|gg|me|ly|app|dev)\b",
+    r"[a-z][a-z0-9+.-]*://|\b(?:mailto|javascript|data|file|ftp|tel|sms):|www\.|\]\(|"
+    r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w.])(?:[a-z0-9-]+\.)+(?:[a-z]{2,}|xn--[a-z0-9-]+)(?![\w])|"
+    r"\b\d{1,3}(?:\.\d{1,3}){3}\b",
     re.IGNORECASE,
 )
-_MENTION = re.compile(r"<[@#!][^>]*>|@(?:everyone|here|channel)\b|<!(?:here|channel|everyone)")
-_MARKUP = re.compile(r"\*\*|__|~~|`+|(?<![\w*])\*|\*(?![\w*])|(?<!\w)_|_(?!\w)|^\s*[#>]+\s*", re.M)
+_MENTION = re.compile(r"<[^<>\n]{1,200}>|(?<![\w.])@\w")
+_MARKUP = re.compile(r"\*+|_{2,}|~{2,}|\|+|`+|(?<!\w)_|_(?!\w)|^\s*(?:-#|[#>]+|[-*•]\s)\s*", re.M)
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
-_SECOND_HAND_WORDS = re.compile(
-    r"(?<![\w])(?:quot\w*|post\w*|forum\w*|thread\w*|article\w*|report\w*|memo\w*|"
-    r"transcri\w*|relay\w*|paraphras\w*|cited|cites|citing)(?![\w])"
-    r"|引用|转述|轉述|转引|轉引|帖|论坛|論壇|文章|报道|報導|纪要|紀要|转载|轉載",
+_SECOND_HAND_PHRASE = re.compile(
+    r"\bas (?:he |she |they )?(?:was |were |is |are )?quoted\b|\bquoted (?:in|by)\b|\bquoting\b|"
+    r"\b(?:a|the|one|this|that) (?:forum )?(?:post|poster|thread|article|memo)\b|\bforum\b|"
+    r"帖子|帖|论坛|論壇|引用|转述|轉述|转引|轉引|文章",
     re.IGNORECASE,
 )
-_POSSESSIVE = re.compile(r"^(?:['’]s)?[\s,]*")
+_PRONOUN = re.compile(r"(?<![\w'’])(?:he|she|his|her|him)(?![\w'’])|他|她", re.IGNORECASE)
 
-# Quote marks that open and close a quotation; ' and ’ only when not inside a word (it's).
-_PAIRED = re.compile(
-    r'"(?P<a>[^"]*)(?:"|$)'
-    r"|“(?P<b>[^”]*)(?:”|$)"
-    r"|‘(?P<c>.*?)(?:’(?!\w)|$)"
-    r"|(?<!\w)'(?=\S)(?P<d>.*?)(?:(?<=\S)'(?!\w)|$)"
-    r"|«(?P<e>[^»]*)(?:»|$)"
-    r"|「(?P<f>[^」]*)(?:」|$)"
-    r"|『(?P<g>[^』]*)(?:』|$)",
-    re.S,
+# Quotation marks: (opening mark, the marks that close it). ' ’ ❜ close only outside a word.
+_DOUBLE_QUOTES = (
+    ('"', '"'),
+    ("“", "”"),
+    ("„", "“”"),
+    ("‟", "”"),
+    ("⹂", "“”"),
+    ("❝", "❞"),
+    ("«", "»"),
+    ("‹", "›"),
+    ("「", "」"),
+    ("『", "』"),
+    ("《", "》"),
+    ("〈", "〉"),
+    ("【", "】"),
+    ("〝", "〞〟"),
+    ("﹁", "﹂"),
+    ("﹃", "﹄"),
 )
+_SINGLE_QUOTES = (("‘", "’"), ("‛", "’"), ("❛", "❜"))
+
+
+def _quote_pattern() -> re.Pattern[str]:
+    parts = [
+        f"{re.escape(o)}(?P<q{n}>[^{re.escape(c)}]*)(?:[{re.escape(c)}]|$)"
+        for n, (o, c) in enumerate(_DOUBLE_QUOTES)
+    ]
+    parts += [
+        f"{re.escape(o)}(?P<s{n}>.*?)(?:[{re.escape(c)}](?!\\w)|$)"
+        for n, (o, c) in enumerate(_SINGLE_QUOTES)
+    ]
+    parts.append(r"(?<!\w)'(?=\S)(?P<straight>.*?)(?:(?<=\S)'(?!\w)|$)")
+    return re.compile("|".join(parts), re.S)
+
+
+_PAIRED = _quote_pattern()
 _QUOTE_EDGE = re.compile(r"^[\s,.;:!?，。；：！？…]+|[\s,.;:!?，。；：！？…]+$")
 
 _SPEECH_EN = (
@@ -138,11 +172,26 @@ class People:
             for form in person.forms:
                 if len(form) >= 2:
                     self._keys_by_form.setdefault(form, set()).add(person.key)
+        for form, keys in list(self._keys_by_form.items()):
+            if " " in form or form.isupper():  # full names match in any case ("JENSEN HUANG")
+                self._keys_by_form.setdefault(form.lower(), set()).update(keys)
         latin = sorted((f for f in self._keys_by_form if not has_east_asian(f)), key=len)
         cjk = sorted((f for f in self._keys_by_form if has_east_asian(f)), key=len)
         alternatives = [re.escape(f) for f in reversed(cjk)]
-        alternatives += [rf"(?<![\w'’]){re.escape(f)}(?![\w])" for f in reversed(latin)]
+        for form in reversed(latin):
+            escaped = re.escape(form)
+            if " " in form:
+                escaped = f"(?i:{escaped})"
+            elif form[:1].isupper():
+                escaped = f"(?:{escaped}|{re.escape(form.upper())})"  # "Jensen", "JENSEN"
+            alternatives.append(rf"(?<![\w'’]){escaped}(?![\w])")
         self._pattern = re.compile("|".join(alternatives) or "(?!)")
+
+    def _keys(self, written: str) -> set[str]:
+        for form in (written, written.lower(), written.title()):
+            if form in self._keys_by_form:
+                return self._keys_by_form[form]
+        return {written}
 
     def key(self, speaker: str, company_name: str | None) -> str:
         """One identity per person: the registry's name when the registry knows the speaker."""
@@ -152,7 +201,7 @@ class People:
 
     def mentioned(self, sentence: str) -> list[set[str]]:
         """For each person named in ``sentence``, the identities that name may stand for."""
-        found = [self._keys_by_form[m.group(0)] for m in self._pattern.finditer(sentence)]
+        found = [self._keys(m.group(0)) for m in self._pattern.finditer(sentence)]
         for match in _NAME_BY_VERB.finditer(sentence):
             name = match.group("n1") or match.group("n2")
             if name and not self._pattern.search(name):
@@ -176,9 +225,10 @@ def check_prose(
     their citations renumbered to the quotes verified in the passages they cite."""
     result = ProseCheck(text="")
     kept: list[str] = []
+    previous: list[set[str]] = []
     for sentence in split_sentences(prose):
         result.sentences += 1
-        reason = _problem(sentence, passages, people, registry)
+        reason, previous = _problem(sentence, passages, people, registry, previous)
         if reason:
             result.dropped[reason] += 1
             continue
@@ -189,48 +239,75 @@ def check_prose(
 
 
 def split_sentences(prose: str) -> list[str]:
-    """Sentences of the prose; quoted text is never split, and citation markers that follow a
-    full stop belong to the sentence before them."""
-    text = prose.strip()
-    masked = list(text)
-    for match in _PAIRED.finditer(text):
-        for i in range(match.start() + 1, max(match.start() + 1, match.end() - 1)):
-            if not text[i].isspace():
-                masked[i] = "x"
-    spans = sentence_spans("".join(masked))
+    """Sentences of the prose: a line break always ends one; quoted text is never split, and
+    citation markers that follow a full stop belong to the sentence before them."""
     sentences: list[str] = []
-    for start, end in spans:
-        piece = text[start:end]
-        if sentences and _MARKERS_ONLY.match(piece):
-            sentences[-1] = f"{sentences[-1]} {piece}"
-        else:
-            sentences.append(piece)
+    for line in _clean(prose).split("\n"):
+        text = line.strip()
+        masked = list(text)
+        for match in _PAIRED.finditer(text):
+            for i in range(match.start() + 1, max(match.start() + 1, match.end() - 1)):
+                if not text[i].isspace():
+                    masked[i] = "x"
+        for start, end in sentence_spans("".join(masked)):
+            piece = text[start:end]
+            if sentences and _MARKERS_ONLY.match(piece):
+                sentences[-1] = f"{sentences[-1]} {piece}"
+            else:
+                sentences.append(piece)
     return sentences
 
 
+def _clean(text: str) -> str:
+    """NFKC (full-width letters, digits and marks become plain ones) without invisible
+    characters, so that look-alike spellings of links, mentions and names are seen."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _parts(sentence: str) -> list[tuple[str, list[int]]]:
+    """The sentence cut after each run of citation markers: each part with the passages it
+    cites. Text after the last marker (only punctuation, see ``_ENDS_CITED``) is dropped."""
+    parts: list[tuple[str, list[int]]] = []
+    pos = 0
+    for match in re.finditer(rf"(?:{_MARKER.pattern}\s*)+", sentence):
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(0))]
+        parts.append((sentence[pos : match.start()], numbers))
+        pos = match.end()
+    return parts
+
+
 def _problem(
-    sentence: str, passages: dict[int, CitedPassage], people: People, registry: CompanyRegistry
-) -> str | None:
+    sentence: str,
+    passages: dict[int, CitedPassage],
+    people: People,
+    registry: CompanyRegistry,
+    previous: list[set[str]],
+) -> tuple[str | None, list[set[str]]]:
+    """Why the sentence must go (or None), and the people it named (for "he said" next)."""
     if _LINK.search(sentence):
-        return "link"
+        return "link", previous
     if _MENTION.search(sentence):
-        return "mention"
-    cited = [int(n) for group in _MARKER.findall(sentence) for n in re.findall(r"\d+", group)]
-    if not cited:
-        return "no_citation"
-    if any(n not in passages or not passages[n].quote_numbers for n in cited):
-        return "cites_unverified_passage"
-    sources = [passages[n] for n in dict.fromkeys(cited)]
-    for quoted in quoted_spans(_MARKER.sub(" ", sentence)):
-        if not any(isinstance(_check_span(quoted, p.text), VerifiedQuote) for p in sources):
-            return "unverified_quote"
-    unquoted = _PAIRED.sub(" ", sentence)  # names inside verified quoted words are the speaker's
-    if _SPEECH.search(unquoted):
-        if not _speakers_match(unquoted, sources, people, registry):
-            return "wrong_speaker"
-        if _claims_first_hand(unquoted, sources, people):
-            return "second_hand_as_first_hand"
-    return None
+        return "mention", previous
+    parts = _parts(sentence)
+    if not parts or not _ENDS_CITED.search(sentence):
+        return "no_citation", previous
+    named_last = previous
+    for text, numbers in parts:
+        if any(n not in passages or not passages[n].quote_numbers for n in numbers):
+            return "cites_unverified_passage", previous
+        sources = [passages[n] for n in dict.fromkeys(numbers)]
+        for quoted in quoted_spans(text):
+            if not any(isinstance(_check_span(quoted, p.text), VerifiedQuote) for p in sources):
+                return "unverified_quote", previous
+        unquoted = _PAIRED.sub(" ", text)  # names inside verified quoted words are the speaker's
+        named = people.mentioned(unquoted)
+        if not named and _PRONOUN.search(unquoted):
+            named = named_last
+        reason = _attribution_problem(unquoted, named, sources, people, registry)
+        if reason:
+            return reason, previous
+        named_last = named or named_last
+    return None, named_last
 
 
 def _check_span(quoted: str, passage: str) -> object:
@@ -240,7 +317,7 @@ def _check_span(quoted: str, passage: str) -> object:
 def quoted_spans(sentence: str) -> list[str]:
     """The text inside each pair of quote marks (an unclosed mark quotes to the end)."""
     spans = []
-    for match in _PAIRED.finditer(sentence):
+    for match in _PAIRED.finditer(_clean(sentence)):
         inner = next((g for g in match.groups() if g is not None), "")
         inner = _QUOTE_EDGE.sub("", inner)
         if any(ch.isalnum() for ch in inner):
@@ -248,40 +325,33 @@ def quoted_spans(sentence: str) -> list[str]:
     return spans
 
 
-def _speakers_match(
-    sentence: str, sources: list[CitedPassage], people: People, registry: CompanyRegistry
-) -> bool:
-    cited = {people.key(p.speaker, p.company) for p in sources if p.speaker}
-    for identities in people.mentioned(sentence):
-        if not identities & cited:
-            return False
-    if not people.mentioned(sentence):
+def _attribution_problem(
+    text: str,
+    named: list[set[str]],
+    sources: list[CitedPassage],
+    people: People,
+    registry: CompanyRegistry,
+) -> str | None:
+    """Who the part says spoke against who spoke in the passages it cites."""
+    cited = {_identity(p, people) for p in sources}
+    if named:
+        if len({frozenset(ids) for ids in named}) > 1 or not all(c in named[0] for c in cited):
+            return "wrong_speaker"
+        if any(p.second_hand for p in sources) and not _SECOND_HAND_PHRASE.search(text):
+            return "second_hand_as_first_hand"
+    speech = _SPEECH.search(text)
+    if speech:
         companies = {c.key for p in sources if (c := registry.find(p.company))}
-        for mention in registry.mentions(sentence):
-            after = _POSSESSIVE.sub("", sentence[mention.start + len(mention.form) :][:40])
-            if _SPEECH.match(after) and mention.company.key not in companies:
-                return False
-    return True
+        for mention in registry.mentions(text[: speech.start()]):
+            if mention.company.key not in companies:
+                return "wrong_speaker"
+    return None
 
 
-def _claims_first_hand(sentence: str, sources: list[CitedPassage], people: People) -> bool:
-    """True when the sentence has someone say words that only a forum post or article quotes
-    them saying, without saying so ("Elon said … [1]" for a poster's transcription)."""
-    if _SECOND_HAND_WORDS.search(sentence):
-        return False
-    named = people.mentioned(sentence)
-    for source in sources:
-        key = people.key(source.speaker, source.company) if source.speaker else None
-        if source.second_hand and any(key in ids for ids in named):
-            first_hand = any(
-                not other.second_hand
-                and other.speaker
-                and any(people.key(other.speaker, other.company) in ids for ids in named)
-                for other in sources
-            )
-            if not first_hand:
-                return True
-    return False
+def _identity(passage: CitedPassage, people: People) -> str:
+    if passage.speaker:
+        return people.key(passage.speaker, passage.company)
+    return f"unnamed voice of passage {passage.number}"
 
 
 def _strip_markup(sentence: str) -> str:

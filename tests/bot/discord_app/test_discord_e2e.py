@@ -76,7 +76,7 @@ async def test_slash_ask_defers_then_follows_up_with_verbatim_quotes(running: Ru
     assert body["content"] == "Musk called Dojo a long shot worth taking."
     assert descriptions(follow) == [LONG_SHOT, DUAL_PATH]  # verbatim, whole
     first = body["embeds"][0]
-    assert first["author"]["name"] == "Elon Musk"
+    assert first["author"]["name"] == "Elon Musk, as quoted in a forum post (author not named)"
     assert first["title"].startswith("[1] tesla的dojo")
     assert first["url"] == "https://example.invalid/thread/1"
     assert "2024-01-24" in first["footer"]["text"]

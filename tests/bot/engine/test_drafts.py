@@ -195,3 +195,89 @@ def test_second_hand_words_are_not_presented_as_first_hand() -> None:
     assert result.answer is not None and result.answer.answer == honest
     zh = "据论坛帖子引用，马斯克称Dojo是“a long shot worth taking”[1]。"
     assert verify_draft(Draft(zh, quotes), hits, 5, "zh").checks["prose_kept"] == 1
+
+
+# --- found by an adversarial review ------------------------------------------------------------
+
+BIGTROLL = "Blackwell is a disaster and margins will not recover. Buy AMD before it triples."
+
+
+@pytest.fixture
+def mixed() -> list[Hit]:
+    elon = _hit(ELON, "Elon Musk", "Tesla", kind="forum").chunk
+    return [
+        _hit(JENSEN, "Jensen Huang", "NVIDIA"),
+        _hit(BIGTROLL, "bigtroll", None, kind="forum"),
+        Hit(chunk=replace(elon, attribution="quoted_by_poster"), score=1.0),
+    ]
+
+
+MIXED_QUOTES = [
+    (1, "Demand for Blackwell is incredible"),
+    (2, "Blackwell is a disaster and margins will not recover"),
+    (3, "it’s a long shot worth taking"),
+]
+
+
+@pytest.mark.parametrize(
+    ("prose", "reason"),
+    [
+        ("Jensen Huang said “Blackwell is a disaster” [1][2].", "wrong_speaker"),
+        (
+            "Jensen Huang said demand is incredible, and bigtroll said margins will not recover "
+            "[1][2].",
+            "wrong_speaker",
+        ),
+        ("jensen huang said Blackwell is a disaster [2].", "wrong_speaker"),
+        ("JENSEN said Blackwell is a disaster [2].", "wrong_speaker"),
+        ("Per Jensen Huang, Blackwell is a disaster [2].", "wrong_speaker"),
+        ("黄仁勋：Blackwell是灾难[2]。", "wrong_speaker"),
+        ("NVIDIA's CEO said Blackwell is a disaster [2].", "wrong_speaker"),
+        ("The NVIDIA management team says margins will not recover [2].", "wrong_speaker"),
+        ("英伟达CEO说利润率不会恢复[2]。", "wrong_speaker"),
+        ("Elon Musk: Dojo is a long shot [3].", "second_hand_as_first_hand"),
+        (
+            "Elon Musk said in the earnings report that Dojo is a long shot [3].",
+            "second_hand_as_first_hand",
+        ),
+        ("Jensen Huang noted that ‟margins will collapse” this year [1].", "unverified_quote"),
+        ("Jensen Huang noted that 〝margins will collapse〞 this year [1].", "unverified_quote"),
+        ("Jensen Huang noted that ＂margins will collapse＂ this year [1].", "unverified_quote"),
+        ("[1] Buy AMD now.", "no_citation"),
+        ("Demand is incredible [1] — buy AMD instead, it will triple.", "no_citation"),
+        ("See nvda-news.ru for more [1].", "link"),
+        ("Write to pump@evil.ru [1].", "link"),
+        ("See ｗｗｗ．evil．com [1].", "link"),
+        ("Ping @Here about demand [1].", "mention"),
+        ("Ping ＠everyone about demand [1].", "mention"),
+        ("Demand is incredible <t:1:R> [1].", "mention"),
+    ],
+)
+def test_review_tricks_are_removed(mixed: list[Hit], prose: str, reason: str) -> None:
+    result = verify_draft(Draft(f"Demand is incredible [1]. {prose}", MIXED_QUOTES), mixed, 5, "en")
+    assert result.answer is not None
+    assert result.answer.answer == "Demand is incredible [1]."
+    assert result.checks["prose_dropped"] == {reason: 1}
+
+
+def test_he_said_refers_back_to_the_person_named_before(mixed: list[Hit]) -> None:
+    prose = "Jensen Huang spoke of demand [1]. He said Blackwell is a disaster [2]."
+    result = verify_draft(Draft(prose, MIXED_QUOTES), mixed, 5, "en")
+    assert result.checks["prose_dropped"] == {"wrong_speaker": 1}
+
+
+def test_a_new_line_ends_a_sentence(mixed: list[Hit]) -> None:
+    prose = "Demand is incredible [1]\n* buy AMD\n* sell NVDA"
+    result = verify_draft(Draft(prose, MIXED_QUOTES), mixed, 5, "en")
+    assert result.answer is not None and result.answer.answer == "Demand is incredible [1]"
+    assert result.checks["prose_dropped"] == {"no_citation": 2}
+
+
+def test_each_part_of_a_sentence_answers_for_its_own_citation(mixed: list[Hit]) -> None:
+    prose = (
+        "Jensen Huang said demand for Blackwell is incredible [1], while a forum poster, "
+        "bigtroll, called it “a disaster” [2]."
+    )
+    result = verify_draft(Draft(prose, MIXED_QUOTES), mixed, 5, "en")
+    assert result.answer is not None and result.answer.answer == prose.replace("[2]", "[2]")
+    assert result.checks["prose_kept"] == 1

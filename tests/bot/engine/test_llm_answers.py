@@ -79,7 +79,8 @@ def test_real_quote_is_kept_and_fabricated_prose_removed(
         n = _passage_number(prompt, "long shot worth taking")
         altered = "it’s a sure thing worth taking"
         return draft(
-            f"Musk called Dojo a long shot: “{REAL.upper()}” [{n}]. He also said “{altered}” [9].",
+            f"As the forum post quotes him, Musk called Dojo a long shot: “{REAL.upper()}” [{n}]. "
+            f"He also said “{altered}” [9].",
             [(n, REAL.replace("’", "'").upper()), (9, altered)],
         )
 

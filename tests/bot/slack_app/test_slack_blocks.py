@@ -50,7 +50,7 @@ def test_quote_section_has_citation_then_verbatim_block_quote() -> None:
     text = quote_mrkdwn(block)
     first, quoted = text.split("\n", 1)
     assert first == (
-        "*[1] Elon Musk* · <https://example.invalid/thread/1?page=2&post=7|tesla的dojo是不是要黄了>"
+        "*[1] Elon Musk, as quoted in a forum post (author not named)* · <https://example.invalid/thread/1?page=2&post=7|tesla的dojo是不是要黄了>"
         " · 2024-01-24"
     )
     assert quoted == f">{LONG_SHOT}"
@@ -122,7 +122,9 @@ def test_abstention_shows_the_closest_passages_under_a_heading_and_the_notice() 
 def test_message_text_reads_an_answer_back_for_thread_context() -> None:
     [message] = answer_messages(render_answer(dojo_answer()))
     text = message_text({"blocks": message.blocks, "text": message.text})
-    assert text.startswith("Musk called Dojo a long shot worth taking.\n*[1] Elon Musk*")
+    assert text.startswith(
+        "Musk called Dojo a long shot worth taking.\n*[1] Elon Musk, as quoted in a forum post"
+    )
     assert LONG_SHOT in text and DUAL_PATH in text
     assert message_text({"text": "a &amp; b"}) == "a & b"
 
@@ -136,7 +138,9 @@ def test_notice_is_escaped_plain_text() -> None:
 def test_trimmed_block_keeps_its_number_and_citation() -> None:
     block = replace(QuoteBlock.from_quote(sample_quote(3, LONG_SHOT)), text=LONG_SHOT * 30)
     fitted = fit_section(block)
-    assert quote_mrkdwn(fitted).startswith("*[3] Elon Musk*")
+    assert quote_mrkdwn(fitted).startswith(
+        "*[3] Elon Musk, as quoted in a forum post (author not named)*"
+    )
 
 
 def test_a_call_is_cited_by_company_period_and_date_and_the_search_is_shown() -> None:

@@ -79,7 +79,7 @@ async def test_mention_is_answered_in_a_thread_with_verbatim_cited_quotes(
     assert f">{LONG_SHOT}" in first  # verbatim, as a block quote
     assert f">{DUAL_PATH}" in second
     assert first.startswith(
-        "*[1] Elon Musk* · <https://example.invalid/thread/1?page=2&post=7|tesla的dojo是不是要黄了>"
+        "*[1] Elon Musk, as quoted in a forum post (author not named)* · <https://example.invalid/thread/1?page=2&post=7|tesla的dojo是不是要黄了>"
         " · 2024-01-24"
     )
     buttons = answer.args["blocks"][-1]["elements"]
@@ -217,7 +217,7 @@ async def test_long_answer_is_split_into_messages_by_whole_quotes_within_slack_l
         shown += quote_sections(message)
     assert len(shown) == len(given.quotes)  # every quote once, in order, never cut
     for quote, section in zip(given.quotes, shown, strict=True):
-        assert section.startswith(f"*[{quote.n}] Elon Musk*")
+        assert section.startswith(f"*[{quote.n}] Elon Musk, as quoted in a forum post")
         assert "\n".join(f">{escape(line)}" for line in quote.text.split("\n")) in section
         assert texts.TRIMMED_NOTE not in section
 
