@@ -67,7 +67,7 @@ _NEGATIONS_EN = (
     r"cant|wont|isnt|arent|wasnt|werent|dont|doesnt|didnt|havent|hasnt|hadnt|shouldnt|"
     r"wouldnt|couldnt|mustnt|few|doubt|doubts|doubtful|unable|fail|fails|failed|rarely|"
     r"seldom|unlikely|impossible|refuse|refused|deny|denies|denied|wrong|false|if|unless|"
-    r"whether|suppose|supposing|assuming"
+    r"whether|suppose|supposing|assuming|provided"
 )
 _REVERSING_EN = (
     r"but|however|although|though|yet|except|unless|instead|rather|despite|nevertheless|"
@@ -83,11 +83,26 @@ _NEGATION_WORD = re.compile(rf"(?<![\w'’])(?:{_NEGATIONS_EN})(?![\w'’])|n['�
 _REVERSING_WORD = re.compile(rf"(?<![\w'’])(?:{_REVERSING_EN})(?![\w'’])", re.IGNORECASE)
 _NUMBER_WORD = re.compile(rf"(?<![\w'’])(?:{_NUMBER_WORDS_EN})(?![\w'’])", re.IGNORECASE)
 _NEGATION_ZH = re.compile(
-    "[不没沒未非无無别別莫勿否冇毋甭]|难以|難以|很难|很難|怀疑|懷疑|谁说|誰說|如果|假如|假设|假設|"
-    "若是|倘若|除非|只有|是否|能否"
+    "[不没沒未非无無别別莫勿否冇毋甭若倘]|难以|難以|很难|很難|怀疑|懷疑|谁说|誰說|如果|假如|假设|"
+    "假設|除非|只有|只要|要是|一旦|假使|是否|能否"
 )
 _REVERSING_ZH = re.compile("但|却|卻|然而|虽然|雖然|不过|不過|除非|除了")
 _NUMBER_ZH = re.compile("[〇零一二三四五六七八九十百千万萬亿億两兩半倍%％]")
+_CLOSERS = "\"'”’」』）)]】》"
+_EXEMPT_LEADS = re.compile(
+    r"\bno\.\s*\d|\ba few\b|\bno doubt\b|\bwithout a doubt\b|\bnot only\b", re.IGNORECASE
+)
+_NEGATED_BELIEF = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno longer)\s+(?:\w+\s+){0,2}(?:think|believe|expect|see|"
+    r"anticipate|foresee|assume|say|said)\b|[不沒没]\s*(?:認為|认为|覺得|觉得|預期|预期|相信|預計|预计)",
+    re.IGNORECASE,
+)
+_TRAILING_CONDITION = re.compile(
+    r"^[\s,，]*(?:only if|if|unless|provided|as long as|assuming|in case|"
+    r"如果|除非|只要|只有|假如|若|一旦|要是)",
+    re.IGNORECASE,
+)
+_ZH_QUESTION = re.compile("[吗嗎么麼][\"'”’」』）)\\]]*\\s*$")
 _PARTICLES = frozenset("的了吗嗎呢吧啊呀哦嘛么麼之乎者也")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
 _APOSTROPHE_FOLD = str.maketrans({c: "'" for c in "’ʼ′`‘"})
@@ -239,27 +254,33 @@ def _only_repeats(skipped: str, before: str, after: str) -> bool:
 
 
 def negated_lead(text: str, start: int, end: int | None = None) -> bool:
-    """True when the words just before ``start`` in its sentence negate what follows, make it
-    conditional or doubt it ("you can't, like, | produce graphics", "非常不 | 自信", "如果 |
-    Dojo能成功"), or when the quote ending at ``end`` stops short of its sentence's question
-    mark (a question quoted as if it were a statement)."""
+    """True when the quote ``text[start:end]`` does not say what its sentence says: the words
+    just before it negate, doubt or condition it ("you can't, like, | produce graphics",
+    "非常不 | 自信", "如果 | Dojo能成功"), a negated belief governs it from anywhere earlier in
+    the sentence ("We don't believe, given …, that | demand is slowing"), a condition follows it
+    ("| we will ship in Q4 | only if yields improve"), or the sentence is a question."""
     sentence = sentence_of(text, start)
     floor = sentence[0] if sentence else max(0, start - 160)
-    lead = text[floor:start]
+    lead = _EXEMPT_LEADS.sub(" ", _folded(text[floor:start]))
     cjk_tail = ""
     for ch in reversed(lead):
         if not (_CJK.match(ch) or ch in "，,、：: "):
             break
         cjk_tail = ch + cjk_tail
-    if _NEGATION_ZH.search(_folded(cjk_tail)[-LEAD_WINDOW_CJK:]):
+    if _NEGATION_ZH.search(cjk_tail[-LEAD_WINDOW_CJK:]):
         return True
-    words = _LATIN_WORD.findall(_folded(lead))[-LEAD_WINDOW_WORDS:]
+    words = _LATIN_WORD.findall(lead)[-LEAD_WINDOW_WORDS:]
     if any(_NEGATION_WORD.fullmatch(w) or w.lower().endswith("n't") for w in words):
         return True
-    if end is not None and sentence is not None and end < sentence[1]:
-        tail = text[end : sentence[1]].rstrip()
-        return tail.endswith(("?", "？"))
-    return False
+    if _NEGATED_BELIEF.search(lead):
+        return True
+    if end is None or sentence is None:
+        return False
+    tail = _folded(text[end : sentence[1]])
+    if _TRAILING_CONDITION.match(tail):
+        return True
+    whole = _folded(text[sentence[0] : sentence[1]]).rstrip(_CLOSERS + " ")
+    return whole.endswith(("?", "？")) or bool(_ZH_QUESTION.search(whole))
 
 
 def sentence_bounds(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:

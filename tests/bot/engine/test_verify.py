@@ -608,6 +608,25 @@ def test_elisions_skip_only_fillers(candidate: str, passage: str) -> None:
         ("Dojo能成功,对nvda的地位还是能撼动的", "如果Dojo能成功,对nvda的地位还是能撼动的"),
         ("we will beat NVIDIA next year", "Only if Dojo succeeds, we will beat NVIDIA next year."),
         ("margins recover to 75% this year", "Will margins recover to 75% this year? No."),
+        (
+            "Blackwell demand is slowing down",
+            "We don't believe, given the conversations that we are having with all of our "
+            "largest customers around the world right now, that Blackwell demand is slowing down.",
+        ),
+        (
+            "ASIC 需求會大幅下滑",
+            "我們並不認為在目前這樣充滿挑戰的總體經濟環境下，ASIC 需求會大幅下滑。",
+        ),
+        ("預計 2028 年開始貢獻營收", "若一切順利，預計 2028 年開始貢獻營收。"),
+        (
+            "We will begin shipping Blackwell in Q4",
+            "We will begin shipping Blackwell in Q4 only if the mask change improves yields.",
+        ),
+        (
+            "Blackwell delayed by a full quarter",
+            'Every investor keeps asking us, "Is Blackwell delayed by a full quarter?" And no.',
+        ),
+        ("Blackwell 真的延遲一整季了嗎", "「Blackwell 真的延遲一整季了嗎？」很多投資人都在問。"),
     ],
 )
 def test_negated_conditional_or_questioned_fragments_are_not_shown_alone(
@@ -637,3 +656,20 @@ def test_quotes_never_cut_a_number_or_hyphenated_word(candidate: str, passage: s
 @pytest.mark.parametrize("candidate", ["1 2 3", "ok ok ok", "了的吗呢吧啊"])
 def test_numbers_repeats_and_particles_do_not_make_a_quote(candidate: str) -> None:
     assert check_quote(candidate, f"x {candidate} y") == Refusal("too_short")
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("we will start shipping", "In a few weeks, we will start shipping."),
+        ("the migration of applications", "the No. 1 use case is the migration of applications."),
+        (
+            "Blackwell demand is incredible",
+            "Not only is Hopper strong, Blackwell demand is incredible.",
+        ),
+        ("demand is incredible", "There is no doubt that demand is incredible."),
+    ],
+)
+def test_common_phrases_that_only_look_negative_do_not_widen(candidate: str, passage: str) -> None:
+    result = check_quote(candidate, passage, widen=False)
+    assert isinstance(result, VerifiedQuote) and not result.widened
