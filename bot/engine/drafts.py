@@ -143,6 +143,7 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
             quote_numbers=tuple(numbers.get(i, ())),
             quote_texts=tuple(texts.get(i, ())),
             second_hand=hit.chunk.attribution != "first_hand" or hit.chunk.kind == "forum",
+            context=" ".join(p for p in (hit.chunk.title, hit.chunk.period, hit.chunk.date) if p),
         )
         for i, hit in enumerate(hits)
     }

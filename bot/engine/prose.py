@@ -47,10 +47,12 @@ PROSE_REASONS = (
 
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\]")
 _MARKERS_ONLY = re.compile(r"^[\s.,;:!?。！？；，]*(?:\[[\d\s,，、]+\][\s.,;:!?。！？；，]*)+$")
+_BRACKETS = re.compile(r"[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[】］]")
+_LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")
 _ENDS_CITED = re.compile(r"\][\s.,;:!?。！？；，”’\"'）)」』]*$")
 _LINK = re.compile(
     r"[a-z][a-z0-9+.-]*://|\b(?:mailto|javascript|data|file|ftp|tel|sms):|www\.|\]\(|"
-    r"[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w.])(?:[a-z0-9-]+\.)+(?:[a-z]{2,}|xn--[a-z0-9-]+)(?![\w])|"
+    r"[\w.+-]{1,64}@[\w-]{1,64}\.[\w.-]+|(?<![\w.])(?:[a-z0-9-]+\.)+(?:[a-z]{2,}|xn--[a-z0-9-]+)(?![\w])|"
     r"\b\d{1,3}(?:\.\d{1,3}){3}\b",
     re.IGNORECASE,
 )
@@ -60,11 +62,11 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
 _SECOND_HAND_PHRASE = re.compile(
     r"\bas (?:he |she |they )?(?:was |were |is |are )?quoted\b|\bquoted (?:in|by)\b|\bquoting\b|"
-    r"\b(?:a|the|one|this|that) (?:forum )?(?:post|poster|thread|article|memo)\b|\bforum\b|"
+    r"\b(?:a|the|one|this|that) (?:forum )?(?:post|poster|thread|article|memo)\b|"
     r"帖子|帖|论坛|論壇|引用|转述|轉述|转引|轉引|文章",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"(?<![\w'’])(?:he|she|his|her|him)(?![\w'’])|他|她", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 # Quotation marks: (opening mark, the marks that close it). ' ’ ❜ close only outside a word.
 _DOUBLE_QUOTES = (
@@ -85,7 +87,7 @@ _DOUBLE_QUOTES = (
     ("﹁", "﹂"),
     ("﹃", "﹄"),
 )
-_SINGLE_QUOTES = (("‘", "’"), ("‛", "’"), ("❛", "❜"))
+_SINGLE_QUOTES = (("‘", "’"), ("‛", "’"), ("❛", "❜"), ("＇", "＇"))
 
 
 def _quote_pattern() -> re.Pattern[str]:
@@ -97,7 +99,8 @@ def _quote_pattern() -> re.Pattern[str]:
         f"{re.escape(o)}(?P<s{n}>.*?)(?:[{re.escape(c)}](?!\\w)|$)"
         for n, (o, c) in enumerate(_SINGLE_QUOTES)
     ]
-    parts.append(r"(?<!\w)'(?=\S)(?P<straight>.*?)(?:(?<=\S)'(?!\w)|$)")
+    # not the '26 of "fiscal year '26"
+    parts.append(r"(?<!\w)'(?=\S)(?!\d\d\b)(?P<straight>.*?)(?:(?<=\S)'(?!\w)|$)")
     return re.compile("|".join(parts), re.S)
 
 
@@ -112,16 +115,53 @@ _SPEECH_EN = (
     r"insists|suggested|suggests|predicted|predicts|expects|expected|believes|believed|thinks|"
     r"announced|announces|revealed|reveals|mentioned|mentions|remarked|remarks|asserted|"
     r"asserts|reiterated|reiterates|pointed out|points out|highlighted|highlights|guided|"
-    r"according to|in (?:his|her|their) words|put it|described it|characteri[sz]ed"
+    r"according to|in (?:his|her|their) words|put it|described it|characteri[sz]ed|spoke|"
+    r"speaks|talked|talks|wrote|writes|answered|answers|replied|replies|responded|responds|"
+    r"agreed|agrees|feels|felt|reported|reports|cautioned|cautions|conceded|projected|projects"
 )
 _SPEECH = re.compile(
     rf"(?<![\w'’])(?:{_SPEECH_EN})(?![\w'’])|说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|"
     r"透露|坦言|提到|提及|宣称|宣稱|宣布|预计|預計|预期|預期|形容|回答|直言|声称|聲稱|据.{0,12}?称",
     re.IGNORECASE,
 )
+_NAME = r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
 _NAME_BY_VERB = re.compile(
-    rf"(?P<n1>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){{1,2}})(?:,[^,]{{1,40}},)?\s+(?:{_SPEECH_EN})\b"
-    rf"|\b(?:{_SPEECH_EN})\s+(?P<n2>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){{1,2}})"
+    rf"(?P<n1>{_NAME})(?:,[^,]{{1,40}},)?\s+(?:{_SPEECH_EN})\b"
+    rf"|\b(?:{_SPEECH_EN})\s+(?P<n2>{_NAME})"
+)
+_NOT_NAMES = frozenset(
+    "The This That These Those It They We He She His Her Its Their Our You I A An And But So "
+    "Management Analysts Investors Everyone Nobody Someone Both Each Also Then Later Earlier "
+    "Asked When While As In On At For Per According Meanwhile However Overall Here There".split()
+)
+_SPEECH_CUE = re.compile(
+    rf"^(?:['’]s)?[\s,]*(?:(?:[\w'’]+[\s,]+){{0,3}}(?:{_SPEECH_EN})\b|[:：]|"
+    r"['’]s\s+(?:view|take|words|comments?|remarks?|answer|response)\b)"
+    r"|^[\s,，]*[^\s，。,]{0,6}?(?:说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|透露|坦言|提到|"
+    r"提及|宣称|宣稱|宣布|预计|預計|预期|預期|形容|回答|直言|声称|聲稱|看来|看來)",
+    re.IGNORECASE,
+)
+_COMPANY_CUE = re.compile(
+    rf"(?:['’]s)?\s*(?P<role>(?:CEO|CFO|COO|CTO|chief \w+ officer|management|executives?|team|"
+    r"leadership|首席执行官|首席執行官|首席财务官|首席財務官|执行长|執行長|财务长|財務長|管理层|管理層|"
+    rf"高管)\s*)?,?\s*(?:also\s+|has\s+|had\s+)?(?:{_SPEECH_EN})\b"
+    r"|(?:['’]s)?\s*(?P<zh>[^\s，。,]{0,6}?)(?:说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|"
+    r"透露|坦言|提到|提及|宣称|宣稱|宣布|预计|預計|预期|預期|形容|回答|直言|声称|聲稱)",
+    re.IGNORECASE,
+)
+_CUE_BEFORE = re.compile(
+    rf"(?:\b(?:{_SPEECH_EN}|per|according to)\s+(?:the\s+)?|据|據)\s*$", re.IGNORECASE
+)
+_ROLE = re.compile(
+    r"(?<![\w])(?:CEO|CFO|COO|CTO|chief \w+ officer|analysts?|executives?|management|chairman|"
+    r"president|spokesperson|IR)(?![\w])|首席执行官|首席執行官|首席财务官|首席財務官|执行长|執行長|"
+    r"财务长|財務長|分析师|分析師|管理层|管理層|高管|董事长|董事長|总裁|總裁",
+    re.IGNORECASE,
+)
+_PRONOUN_SPEAKS = re.compile(
+    rf"(?<![\w'’])(?:he|she)\s+(?:\w+\s+){{0,2}}(?:{_SPEECH_EN})\b|[他她](?:还|還|也|又)?"
+    r"(?:说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|提到)",
+    re.IGNORECASE,
 )
 
 
@@ -137,6 +177,7 @@ class CitedPassage:
     quote_numbers: tuple[int, ...]
     quote_texts: tuple[str, ...] = ()
     second_hand: bool = False  # the speaker's words as a forum post or article quotes them
+    context: str = ""  # title, period and date: numbers the prose may take from them
 
 
 @dataclass
@@ -147,6 +188,15 @@ class ProseCheck:
     sentences: int = 0
     kept: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Mentioned:
+    """A person named in the prose: the span of the name and who it may be."""
+
+    start: int
+    end: int
+    identities: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -163,7 +213,9 @@ class People:
         self._registry = registry
         people: list[_Person] = []
         for company in registry.companies:
-            people.extend(_Person(p.name, p.forms()) for p in company.people)
+            people.extend(
+                _Person(p.name, (*p.forms(), *_speaker_forms(p.name)[1:])) for p in company.people
+            )
         for speaker, company_name in speakers:
             key = self.key(speaker, company_name)
             people.append(_Person(key, _speaker_forms(speaker)))
@@ -199,14 +251,22 @@ class People:
         person = self._registry.person(speaker, company)
         return person.name if person is not None else speaker
 
-    def mentioned(self, sentence: str) -> list[set[str]]:
-        """For each person named in ``sentence``, the identities that name may stand for."""
-        found = [self._keys(m.group(0)) for m in self._pattern.finditer(sentence)]
-        for match in _NAME_BY_VERB.finditer(sentence):
+    def mentioned(self, text: str) -> list[Mentioned]:
+        """Each person named in ``text``: where, and the identities the name may stand for.
+        A capitalised name the registry and the passages do not know counts too when it is
+        right next to a speech verb ("Altman said", "Mr. Altman said")."""
+        found = [
+            Mentioned(m.start(), m.end(), frozenset(self._keys(m.group(0))))
+            for m in self._pattern.finditer(text)
+        ]
+        for match in _NAME_BY_VERB.finditer(text):
             name = match.group("n1") or match.group("n2")
-            if name and not self._pattern.search(name):
-                found.append({name})
-        return found
+            if not name or self._pattern.search(name) or self._registry.find(name):
+                continue
+            if name.split()[0] in _NOT_NAMES:
+                continue
+            found.append(Mentioned(match.start(), match.end(), frozenset({name})))
+        return sorted(found, key=lambda m: m.start)
 
 
 def _speaker_forms(speaker: str) -> tuple[str, ...]:
@@ -225,10 +285,10 @@ def check_prose(
     their citations renumbered to the quotes verified in the passages they cite."""
     result = ProseCheck(text="")
     kept: list[str] = []
-    previous: list[set[str]] = []
+    context = _Context()
     for sentence in split_sentences(prose):
         result.sentences += 1
-        reason, previous = _problem(sentence, passages, people, registry, previous)
+        reason, context = _problem(sentence, passages, people, registry, context)
         if reason:
             result.dropped[reason] += 1
             continue
@@ -239,10 +299,11 @@ def check_prose(
 
 
 def split_sentences(prose: str) -> list[str]:
-    """Sentences of the prose: a line break always ends one; quoted text is never split, and
-    citation markers that follow a full stop belong to the sentence before them."""
+    """Sentences of the prose, in its own characters: a line break always ends one; quoted
+    text is never split; citation markers that follow a full stop belong to the sentence before
+    them; a bare list number ("1.") is no sentence."""
     sentences: list[str] = []
-    for line in _clean(prose).split("\n"):
+    for line in _BRACKETS.sub(r"[\1]", prose).split("\n"):
         text = line.strip()
         masked = list(text)
         for match in _PAIRED.finditer(text):
@@ -251,6 +312,8 @@ def split_sentences(prose: str) -> list[str]:
                     masked[i] = "x"
         for start, end in sentence_spans("".join(masked)):
             piece = text[start:end]
+            if _LIST_NUMBER.match(piece):
+                continue
             if sentences and _MARKERS_ONLY.match(piece):
                 sentences[-1] = f"{sentences[-1]} {piece}"
             else:
@@ -276,38 +339,56 @@ def _parts(sentence: str) -> list[tuple[str, list[int]]]:
     return parts
 
 
+@dataclass
+class _Context:
+    """What a part of the prose carries into the next: the person it had speak (for "he
+    said") and whether it said their words are quoted by a post or article."""
+
+    speaker: frozenset[str] | None = None
+    second_hand_said: bool = False
+
+
 def _problem(
     sentence: str,
     passages: dict[int, CitedPassage],
     people: People,
     registry: CompanyRegistry,
-    previous: list[set[str]],
-) -> tuple[str | None, list[set[str]]]:
-    """Why the sentence must go (or None), and the people it named (for "he said" next)."""
-    if _LINK.search(sentence):
-        return "link", previous
-    if _MENTION.search(sentence):
-        return "mention", previous
+    context: _Context,
+) -> tuple[str | None, _Context]:
+    """Why the sentence must go (or None), and what it carries into the next sentence."""
+    clean = _clean(sentence)
+    if _LINK.search(clean):
+        return "link", context
+    if _MENTION.search(clean):
+        return "mention", context
     parts = _parts(sentence)
     if not parts or not _ENDS_CITED.search(sentence):
-        return "no_citation", previous
-    named_last = previous
+        return "no_citation", context
+    carried = context
     for text, numbers in parts:
         if any(n not in passages or not passages[n].quote_numbers for n in numbers):
-            return "cites_unverified_passage", previous
+            return "cites_unverified_passage", context
         sources = [passages[n] for n in dict.fromkeys(numbers)]
         for quoted in quoted_spans(text):
             if not any(isinstance(_check_span(quoted, p.text), VerifiedQuote) for p in sources):
-                return "unverified_quote", previous
-        unquoted = _PAIRED.sub(" ", text)  # names inside verified quoted words are the speaker's
-        named = people.mentioned(unquoted)
-        if not named and _PRONOUN.search(unquoted):
-            named = named_last
-        reason = _attribution_problem(unquoted, named, sources, people, registry)
+                return "unverified_quote", context
+        unquoted = _clean(_PAIRED.sub(" ", text))  # names inside verified quotes are the speaker's
+        if not _numbers_found(unquoted, sources):
+            return "unverified_number", context
+        reason, carried = _attribution_problem(unquoted, sources, people, registry, carried)
         if reason:
-            return reason, previous
-        named_last = named or named_last
-    return None, named_last
+            return reason, context
+    return None, carried
+
+
+def _numbers_found(text: str, sources: list[CitedPassage]) -> bool:
+    """Every number the prose states (outside quote marks) is in a passage it cites."""
+    numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    if not numbers:
+        return True
+    haystack = " ".join(f"{p.text} {p.context}" for p in sources).replace(",", "")
+    found = set(_NUMBER.findall(unicodedata.normalize("NFKC", haystack)))
+    return numbers <= found
 
 
 def _check_span(quoted: str, passage: str) -> object:
@@ -327,25 +408,80 @@ def quoted_spans(sentence: str) -> list[str]:
 
 def _attribution_problem(
     text: str,
-    named: list[set[str]],
     sources: list[CitedPassage],
     people: People,
     registry: CompanyRegistry,
-) -> str | None:
-    """Who the part says spoke against who spoke in the passages it cites."""
+    context: _Context,
+) -> tuple[str | None, _Context]:
+    """Who the part has speak against who spoke in the passages it cites: the person whose name
+    sits next to a speech verb ("Huang said", "said Huang", "according to Huang", "Huang:",
+    "黄仁勋表示") must be the one speaker of the cited passages; a company next to one
+    ("NVIDIA said", "NVIDIA's CFO said", "英伟达表示") must be the cited passages' company and
+    their speakers its people; a bare role ("the CFO said") cannot be checked and is refused.
+    Other names (an addressee, a topic) may appear freely."""
+    speakers = {m.identities for m in people.mentioned(text) if _speaks(text, m.start, m.end)}
+    if not speakers and _PRONOUN_SPEAKS.search(text) and context.speaker is not None:
+        speakers = {context.speaker}
+    second_hand_said = bool(_second_hand_said(text)) or (
+        bool(speakers) and speakers == {context.speaker} and context.second_hand_said
+    )
     cited = {_identity(p, people) for p in sources}
-    if named:
-        if len({frozenset(ids) for ids in named}) > 1 or not all(c in named[0] for c in cited):
-            return "wrong_speaker"
-        if any(p.second_hand for p in sources) and not _SECOND_HAND_PHRASE.search(text):
-            return "second_hand_as_first_hand"
-    speech = _SPEECH.search(text)
-    if speech:
-        companies = {c.key for p in sources if (c := registry.find(p.company))}
-        for mention in registry.mentions(text[: speech.start()]):
-            if mention.company.key not in companies:
-                return "wrong_speaker"
-    return None
+    if len(speakers) > 1:
+        return "wrong_speaker", context
+    if speakers:
+        (speaker,) = speakers
+        if not cited <= speaker:
+            return "wrong_speaker", context
+    cues = [
+        (m, cue)
+        for m in registry.mentions(text)
+        if (cue := _COMPANY_CUE.match(text, m.start + len(m.form)))
+        or _CUE_BEFORE.search(text[: m.start])
+    ]
+    companies = [m for m, _ in cues]
+    for mention, cue in cues:
+        role = cue is not None and (cue.group("role") or _ROLE.search(cue.group("zh") or ""))
+        if not speakers and role:
+            return "wrong_speaker", context  # "NVIDIA's CFO said": which CFO cannot be checked
+        staff = {person.name for person in mention.company.people}
+        for source in sources:
+            own = registry.find(source.company)
+            if own is None or own.key != mention.company.key:
+                return "wrong_speaker", context
+            if source.speaker is None and not source.second_hand:
+                continue  # the company's own unsigned text (a memo of its call)
+            if _identity(source, people) not in staff:
+                return "wrong_speaker", context
+    if (
+        not speakers
+        and not companies
+        and any(_speaks(text, m.start(), m.end()) for m in _ROLE.finditer(text))
+    ):
+        return "wrong_speaker", context
+    says = bool(speakers or companies or _SPEECH.search(text))
+    if says and any(p.second_hand for p in sources) and not second_hand_said:
+        return "second_hand_as_first_hand", context
+    if speakers:
+        return None, _Context(next(iter(speakers)), second_hand_said)
+    named = {m.identities for m in people.mentioned(text)}
+    if len(named) == 1:  # "Huang spoke of demand [1]. He said …": he is Huang
+        return None, _Context(next(iter(named)), second_hand_said)
+    return None, context
+
+
+def _speaks(text: str, start: int, end: int) -> bool:
+    """True when the name at ``text[start:end]`` is next to a speech verb (after it, or
+    after "said"/"per"/"according to"/据 before it)."""
+    return bool(_SPEECH_CUE.match(text[end : end + 60]) or _CUE_BEFORE.search(text[:start]))
+
+
+def _second_hand_said(text: str) -> bool:
+    """The part says the words are quoted by a post or article (and not that they are not)."""
+    for match in _SECOND_HAND_PHRASE.finditer(text):
+        before = text[max(0, match.start() - 12) : match.start()].lower()
+        if not re.search(r"\bnot\b|n't\b|不是|并非|並非", before):
+            return True
+    return False
 
 
 def _identity(passage: CitedPassage, people: People) -> str:
@@ -360,8 +496,12 @@ def _strip_markup(sentence: str) -> str:
 
 def _renumber(sentence: str, passages: dict[int, CitedPassage]) -> str:
     """Each ``[passage]`` becomes the number of the passage's quote that holds the sentence's
-    quoted words (all such quotes), or of its first quote when the sentence quotes nothing."""
+    quoted words (all such quotes), else of the quote sharing most words with the sentence."""
     spans = [normalize(q) for q in quoted_spans(_MARKER.sub(" ", sentence))]
+    words = set(re.findall(r"\w+", sentence.lower()))
+
+    def overlap(text: str) -> int:
+        return len(words & set(re.findall(r"\w+", text.lower())))
 
     def replace(match: re.Match[str]) -> str:
         numbers: list[int] = []
@@ -369,6 +509,8 @@ def _renumber(sentence: str, passages: dict[int, CitedPassage]) -> str:
             passage = passages[int(n)]
             pairs = list(zip(passage.quote_numbers, passage.quote_texts, strict=False))
             holding = [q for q, text in pairs if any(s in normalize(text) for s in spans)]
+            if not holding and pairs:
+                holding = [max(pairs, key=lambda pair: overlap(pair[1]))[0]]
             numbers.extend(holding or passage.quote_numbers[:1])
         return "".join(f"[{q}]" for q in dict.fromkeys(numbers))
 

@@ -4,6 +4,7 @@ server in test_adversarial_llm.py."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -281,3 +282,111 @@ def test_each_part_of_a_sentence_answers_for_its_own_citation(mixed: list[Hit]) 
     result = verify_draft(Draft(prose, MIXED_QUOTES), mixed, 5, "en")
     assert result.answer is not None and result.answer.answer == prose.replace("[2]", "[2]")
     assert result.checks["prose_kept"] == 1
+
+
+# --- second review: honest answers in the styles models write must come through ---------------
+
+KRESS = (
+    "Data center revenue was a record $26.3 billion, up 154% from a year ago. Demand for "
+    "Blackwell is well above supply."
+)
+HUANG = "The demand for Blackwell is incredible. Cloud providers like Microsoft are all in."
+MOORE = "But it seems like Hopper demand is also really strong."
+MEMO = "MediaTek 2026 年目標 ASIC 營收超過 10 億美元，並預期 2027 年將成長至數十億美元。"
+
+
+@pytest.fixture
+def call() -> list[Hit]:
+    elon = _hit(ELON, "Elon Musk", "Tesla", kind="forum").chunk
+    return [
+        _hit(KRESS, "Colette Kress", "NVIDIA"),
+        _hit(HUANG, "Jensen Huang", "NVIDIA"),
+        _hit(MOORE, "Joe Moore", "NVIDIA"),
+        Hit(chunk=replace(elon, attribution="quoted_by_poster"), score=1.0),
+        _hit(MEMO, None, "MediaTek"),
+        _hit(POST_ZH, None, "Tesla", kind="forum"),
+    ]
+
+
+CALL_QUOTES = [
+    (1, "Data center revenue was a record $26.3 billion, up 154% from a year ago"),
+    (2, "The demand for Blackwell is incredible"),
+    (3, "it seems like Hopper demand is also really strong"),
+    (4, "it’s a long shot worth taking"),
+    (5, "MediaTek 2026 年目標 ASIC 營收超過 10 億美元"),
+    (6, "从上次财报会议来看,elon非常不自信"),
+    (1, "Demand for Blackwell is well above supply"),
+]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Colette Kress said data center revenue was a record [1].",
+        "NVIDIA reported record data center revenue of $26.3 billion [1].",
+        "Kress said revenue was “up 154% from a year ago” [1].",
+        "Asked about AMD, Jensen Huang said demand for Blackwell is incredible [2].",
+        "Jensen Huang said demand from cloud providers like Microsoft is strong [2].",
+        "Joe Moore asked Jensen Huang whether Hopper demand is strong [3].",
+        "Kress said demand is well above supply, echoing Jensen Huang [1].",
+        "联发科表示，2026年ASIC营收目标超过10亿美元[5]。",
+        "As quoted in a forum post, Elon Musk called Dojo “a long shot” [4]. "
+        "He also said it is “a long shot worth taking” [4].",
+        "一位网友在帖子中说，马斯克在财报会上非常不自信[6]。",
+        "Kress said demand for Blackwell is well above supply [1].",
+    ],
+)
+def test_honest_styles_come_through(call: list[Hit], prose: str) -> None:
+    result = verify_draft(Draft(prose, CALL_QUOTES), call, 7, "en")
+    assert result.answer is not None
+    assert result.checks["prose_dropped"] == {}, result.checks
+    assert re.sub(r"\[\d+\]", "", result.answer.answer) == re.sub(r"\[\d+\]", "", prose)
+
+
+def test_chinese_punctuation_is_kept_as_written(call: list[Hit]) -> None:
+    prose = "联发科表示，2026年ASIC营收目标超过10亿美元（[5]）。"
+    result = verify_draft(Draft(prose, CALL_QUOTES), call, 7, "zh")
+    assert result.answer is not None and "，" in result.answer.answer
+
+
+def test_an_uncited_sentence_points_at_the_quote_it_shares_words_with(call: list[Hit]) -> None:
+    prose = (
+        "Kress reported record revenue [1]. She added that Blackwell demand is above supply [1]."
+    )
+    result = verify_draft(Draft(prose, CALL_QUOTES), call, 7, "en")
+    assert result.answer is not None
+    numbers = {q.text: q.n for q in result.answer.quotes}
+    supply = numbers["Demand for Blackwell is well above supply"]
+    assert result.answer.answer.endswith(f"above supply [{supply}].")
+
+
+def test_list_numbers_and_cjk_brackets_are_not_dropped_sentences(call: list[Hit]) -> None:
+    prose = "1. Data center revenue was a record [1].\n2. Blackwell demand is incredible【2】."
+    result = verify_draft(Draft(prose, CALL_QUOTES), call, 7, "en")
+    assert result.checks["prose_sentences"] == 2 and result.checks["prose_dropped"] == {}
+
+
+@pytest.mark.parametrize(
+    ("prose", "reason"),
+    [
+        ("NVIDIA said Hopper demand is “also really strong” [3].", "wrong_speaker"),
+        ("特斯拉承认“elon非常不自信”[6]。", "wrong_speaker"),
+        ("NVIDIA's CFO said “the demand for Blackwell is incredible” [2].", "wrong_speaker"),
+        ("The CEO said demand is well above supply [1].", "wrong_speaker"),
+        ("Huang said data center revenue was a record [1].", "wrong_speaker"),
+        ("Mr. Altman said data center revenue was a record [1].", "wrong_speaker"),
+        (
+            "Colette Kress said data center revenue fell 54% to $12 billion [1].",
+            "unverified_number",
+        ),
+        (
+            "Elon Musk said on the call, not in a forum post, that Dojo is “a long shot” [4].",
+            "second_hand_as_first_hand",
+        ),
+        ("Tesla said Dojo is “a long shot” [4].", "second_hand_as_first_hand"),
+    ],
+)
+def test_second_review_bypasses_are_removed(call: list[Hit], prose: str, reason: str) -> None:
+    result = verify_draft(Draft(f"Demand is incredible [2]. {prose}", CALL_QUOTES), call, 7, "en")
+    assert result.answer is not None
+    assert result.checks["prose_dropped"] == {reason: 1}, result.answer.answer
