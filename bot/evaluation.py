@@ -3,7 +3,7 @@
 Question file: one JSON object per line, ``{"id", "question", "lang", "evidence": [{"doc",
 "quote"}]}``; empty evidence means the corpus does not answer and the bot should abstain.
 
-How the figures count (DESIGN.md, "Interfaces"; README, "Measuring quality"):
+How the figures count (docs/evaluation.md; the interface: ../shared/DESIGN.md, "Interfaces"):
 
 * ``recall_at_k`` / ``mrr``: some top-k chunk *of the evidence's document* contains a whole
   evidence quote, both normalised (:func:`contains_exact`). ``*_token_overlap`` figures also
@@ -48,7 +48,6 @@ TOKEN_SHARE = 0.6
 COVER_SHARE = 0.5
 """A shown quote inside an evidence quote must cover this share of its normalised characters."""
 
-ELISION_MARKS = (DISPLAY_JOIN, " … ")
 """How a shown quote joins separate source spans: the verifier's mark, and the older one."""
 
 
@@ -151,12 +150,8 @@ def first_relevant_rank(
 
 def shown_pieces(text: str) -> list[str]:
     """The source spans a shown quote is made of: its text split at the elision mark
-    (:data:`bot.engine.verify.DISPLAY_JOIN`, and the older " … "). A source's own "…" without
-    spaces around stays inside its piece."""
-    pieces = [text]
-    for mark in ELISION_MARKS:
-        pieces = [part for piece in pieces for part in piece.split(mark)]
-    return [piece for piece in pieces if piece.strip()]
+    (:data:`bot.engine.verify.DISPLAY_JOIN`); a source's own "…" stays inside its piece."""
+    return [piece for piece in text.split(DISPLAY_JOIN) if piece.strip()]
 
 
 def quote_shows_evidence(text: str, evidence: Evidence) -> bool:
@@ -385,8 +380,8 @@ def from_asked_period(answer: Answer, periods: set[tuple[str, str]]) -> bool:
 def evaluate(
     engine: ChipquoteEngine, questions: list[EvalQuestion], k: int, console: Console
 ) -> dict[str, Any]:
-    """Metrics over questions for an engine whose index is ready (README, "Measuring quality",
-    defines each figure)."""
+    """Metrics over questions for an engine whose index is ready (docs/evaluation.md defines
+    each figure)."""
     retrieved: dict[str, list[bool]] = {}
     retrieved_loose: dict[str, list[bool]] = {}
     by_type: dict[str, list[bool]] = {}

@@ -18,11 +18,13 @@ from bot.engine.llm import Draft
 from bot.engine.models import Answer, Quote
 from bot.engine.prose import CitedPassage, People, check_prose
 from bot.engine.texts import LEADS, PROSE_DROPPED, UNVERIFIED_DROPPED, pick
-from bot.engine.verify import Refusal, VerifiedQuote, check_quote, find_in_passages
+from bot.engine.verify import REASONS, Refusal, VerifiedQuote, check_quote, find_in_passages
 from index.companies import default_registry
 from index.models import Hit
 
 log = logging.getLogger(__name__)
+QUOTE_DROP_REASONS = (*REASONS, "duplicate", "over_limit")
+"""Every reason ``checks["quotes_dropped"]`` may count."""
 
 
 @dataclass(frozen=True)
@@ -43,21 +45,7 @@ class CheckedDraft:
 def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> CheckedDraft:
     """Keep only the draft's quotes that are verbatim in a retrieved passage and keep their
     meaning, number them, and keep only the prose sentences that pass every prose rule."""
-    passages = [h.chunk.text for h in hits]
-    dropped: Counter[str] = Counter()
-    kept: list[_Kept] = []
-    for passage_n, candidate in draft.quotes:
-        found = _locate(candidate, passage_n, passages)
-        if isinstance(found, Refusal):
-            dropped[found.reason] += 1
-            continue
-        if any(_overlaps(found, other, passages) for other in kept):
-            dropped["duplicate"] += 1
-            continue
-        if len(kept) >= max_quotes:
-            dropped["over_limit"] += 1
-            continue
-        kept.append(found)
+    kept, dropped = _keep_quotes(draft.quotes, [h.chunk.text for h in hits], max_quotes)
     quotes = [
         Quote.from_chunk(n, hits[k.hit_index].chunk, k.verified.text) for n, k in enumerate(kept, 1)
     ]
@@ -99,6 +87,26 @@ def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> C
     return CheckedDraft(answer, checks)
 
 
+def _keep_quotes(
+    proposed: list[tuple[int, str]], passages: list[str], max_quotes: int
+) -> tuple[list[_Kept], Counter[str]]:
+    """The proposed quotes that verify, in order, without repeats, at most ``max_quotes``;
+    and how many were dropped for each reason (:data:`QUOTE_DROP_REASONS`)."""
+    dropped: Counter[str] = Counter()
+    kept: list[_Kept] = []
+    for passage_n, candidate in proposed:
+        found = _locate(candidate, passage_n, passages)
+        if isinstance(found, Refusal):
+            dropped[found.reason] += 1
+        elif any(_overlaps(found, other) for other in kept):
+            dropped["duplicate"] += 1
+        elif len(kept) >= max_quotes:
+            dropped["over_limit"] += 1
+        else:
+            kept.append(found)
+    return kept, dropped
+
+
 def _locate(candidate: str, passage_n: int, passages: list[str]) -> _Kept | Refusal:
     """The quote in the passage it cites, else in the first other passage that holds it."""
     refusal = Refusal("not_verbatim")
@@ -113,7 +121,7 @@ def _locate(candidate: str, passage_n: int, passages: list[str]) -> _Kept | Refu
     return refusal
 
 
-def _overlaps(new: _Kept, old: _Kept, passages: list[str]) -> bool:
+def _overlaps(new: _Kept, old: _Kept) -> bool:
     """The same words twice: one quote's spans inside the other's, in the same passage (or
     the same text in two overlapping chunks)."""
     if new.verified.text == old.verified.text:
@@ -149,4 +157,4 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
     }
 
 
-__all__ = ["CheckedDraft", "verify_draft"]
+__all__ = ["QUOTE_DROP_REASONS", "CheckedDraft", "verify_draft"]

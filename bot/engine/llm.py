@@ -21,7 +21,7 @@ from bot.engine.prompts import render_prompt
 from index.models import Hit
 
 log = logging.getLogger(__name__)
-MAX_ANSWER_CHARS = 4000  # a short answer is asked for; anything longer is cut before checking
+MAX_DRAFT_CHARS = 4000  # a short answer is asked for; anything longer is cut before checking
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
@@ -166,7 +166,7 @@ def parse_draft(reply: str) -> Draft:
         raise LLMError("reply is not valid JSON") from exc
     if not isinstance(data, dict):
         raise LLMError("reply is not a JSON object")
-    answer = str(data.get("answer", "")).strip()[:MAX_ANSWER_CHARS]
+    answer = str(data.get("answer", "")).strip()[:MAX_DRAFT_CHARS]
     if answer.upper().startswith("NO_ANSWER"):
         return Draft(answer="", no_answer=True)
     quotes: list[tuple[int, str]] = []

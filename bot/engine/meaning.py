@@ -16,9 +16,11 @@ prose) also passes these checks, all made on the *source's* characters:
   fillers and repetitions ("um", "you know", "I mean", "sort of", 嗯, 那个, 就是, a repeated
   word) and punctuation. Anything else — a negation, a number, "less", "only if", "may" — could
   change what the quote says, and there are too many such words to list, so it is refused.
-* **Negated or conditional lead**: a span whose sentence negates it, makes it conditional or
-  turns it into a question just before it starts ("you can't, like, *produce graphics*",
-  "非常不*自信*", "如果*Dojo能成功*") does not say what the source says.
+* **Fragments that do not stand alone**: a span is not what its source says when the words
+  just before it in its sentence negate, doubt or condition it ("you can't, like, *produce
+  graphics*", "非常不*自信*", "如果*Dojo能成功*"), when a negated belief governs the sentence
+  ("We don't believe, given …, that *demand is slowing*"), when a condition follows it ("*we
+  will ship in Q4* only if yields improve"), or when its sentence is a question.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import unicodedata
 from functools import lru_cache
 from itertools import pairwise
 
+from bot.engine.normalize import fold_lookalikes
 from index.text import sentence_spans
 
 MIN_WORDS = 3.0
@@ -41,10 +44,9 @@ LEAD_WINDOW_CJK = 8
 
 FILLERS_EN = frozenset(
     "um umm uh uhm uh-huh er erm ah ahh oh hmm mm mhm so well okay ok yeah yes right and "
-    "like basically actually honestly frankly obviously literally anyway i mean you know "
-    "sort of kind of you see let's say".split()
+    "like basically actually honestly frankly obviously literally anyway".split()
 )
-"""Words an elision may skip (with repetitions of the quote's own words and punctuation)."""
+"""Single words an elision may skip (with the phrases below, repetitions and punctuation)."""
 _FILLER_PHRASES_EN = ("i mean", "you know", "sort of", "kind of", "you see", "let's say")
 _FILLERS_ZH = re.compile(
     "嗯|呃|啊|哦|噢|唔|那个|那個|这个|這個|就是说|就是|然后|然後|对吧|對吧|吧|呢|嘛|对|對"
@@ -52,13 +54,13 @@ _FILLERS_ZH = re.compile(
 
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_APOSTROPHES = "'’ʼ′`"
+_APOSTROPHES = "'’ʼ′`‘‛＇"
 _NUMERALS = frozenset(
     "0123456789〇零一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參肆伍陆陸柒捌玖拾佰仟廿卅"
 )
 _DECIMAL_MARKS = ".,．"
-_HYPHENS = "-‐‑"  # inside a word: "non-GAAP", "high-risk"
-_RANGE_MARKS = "-‐‑‒–−~～"  # a sign or a range: "-3%", "75%-80%"
+_HYPHENS = "-‐‑–－﹣"  # inside a word: "non-GAAP", "high-risk"
+_RANGE_MARKS = "-‐‑‒–—−~～－﹣"  # a sign or a range: "-3%", "75%-80%", "－3%"
 
 _NEGATIONS_EN = (
     r"not|no|nor|never|neither|none|nothing|nobody|nowhere|without|hardly|barely|scarcely|"
@@ -69,28 +71,16 @@ _NEGATIONS_EN = (
     r"seldom|unlikely|impossible|refuse|refused|deny|denies|denied|wrong|false|if|unless|"
     r"whether|suppose|supposing|assuming|provided"
 )
-_REVERSING_EN = (
-    r"but|however|although|though|yet|except|unless|instead|rather|despite|nevertheless|"
-    r"nonetheless|whereas|lack|lacks|lacking|fail|fails|failed|unlikely"
-)
-_NUMBER_WORDS_EN = (
-    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
-    r"trillion|trillions|percent|half|double|doubled|triple|tripled|twice|dozen|dozens"
-)
 _NEGATION_WORD = re.compile(rf"(?<![\w'’])(?:{_NEGATIONS_EN})(?![\w'’])|n['’]t\b", re.IGNORECASE)
-_REVERSING_WORD = re.compile(rf"(?<![\w'’])(?:{_REVERSING_EN})(?![\w'’])", re.IGNORECASE)
-_NUMBER_WORD = re.compile(rf"(?<![\w'’])(?:{_NUMBER_WORDS_EN})(?![\w'’])", re.IGNORECASE)
 _NEGATION_ZH = re.compile(
     "[不没沒未非无無别別莫勿否冇毋甭若倘]|难以|難以|很难|很難|怀疑|懷疑|谁说|誰說|如果|假如|假设|"
     "假設|除非|只有|只要|要是|一旦|假使|是否|能否"
 )
-_REVERSING_ZH = re.compile("但|却|卻|然而|虽然|雖然|不过|不過|除非|除了")
-_NUMBER_ZH = re.compile("[〇零一二三四五六七八九十百千万萬亿億两兩半倍%％]")
 _CLOSERS = "\"'”’」』）)]】》"
 _EXEMPT_LEADS = re.compile(
-    r"\bno\.\s*\d|\ba few\b|\bno doubt\b|\bwithout a doubt\b|\bnot only\b", re.IGNORECASE
+    r"\bno\.\s*\d|\ba few\b|\bno doubt\b|\bwithout a doubt\b|\bnot only\b|\bif you look\b|"
+    r"非常|未来|未來|无论|無論|并且|並且|非凡",
+    re.IGNORECASE,
 )
 _NEGATED_BELIEF = re.compile(
     r"(?:\bnot|n't|\bnever|\bno longer)\s+(?:\w+\s+){0,2}(?:think|believe|expect|see|"
@@ -104,8 +94,7 @@ _TRAILING_CONDITION = re.compile(
 )
 _ZH_QUESTION = re.compile("[吗嗎么麼][\"'”’」』）)\\]]*\\s*$")
 _PARTICLES = frozenset("的了吗嗎呢吧啊呀哦嘛么麼之乎者也")
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
-_APOSTROPHE_FOLD = str.maketrans({c: "'" for c in "’ʼ′`‘"})
+_APOSTROPHE_FOLD = str.maketrans({c: "'" for c in _APOSTROPHES})
 
 
 def is_word_char(ch: str) -> bool:
@@ -168,15 +157,7 @@ def word_count(text: str) -> float:
 def _folded(text: str) -> str:
     """NFKC, zero-width characters removed, every apostrophe as ``'``: so that "donʼt",
     "ｎｏｔ" and "n\u200bot" read as the words they are."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    return text.translate(_APOSTROPHE_FOLD)
-
-
-def has_negation(text: str) -> bool:
-    """A negation, doubt or condition in English or Chinese."""
-    folded = _folded(text)
-    return bool(_NEGATION_WORD.search(folded) or _NEGATION_ZH.search(folded))
+    return fold_lookalikes(text).translate(_APOSTROPHE_FOLD)
 
 
 def skip_problem(skipped: str) -> str | None:
@@ -185,14 +166,14 @@ def skip_problem(skipped: str) -> str | None:
     folded = _folded(skipped).lower()
     if len(_CJK.findall(folded)) > MAX_SKIPPED_CJK:
         return "too_long"
+    if len(_LATIN_WORD.findall(folded)) > MAX_SKIPPED_WORDS:
+        return "too_long"
     for phrase in _FILLER_PHRASES_EN:
         folded = folded.replace(phrase, " ")
     folded = _FILLERS_ZH.sub(" ", folded)
     if _CJK.search(folded):
         return "not_filler"
     words = _LATIN_WORD.findall(folded)
-    if len(words) > MAX_SKIPPED_WORDS:
-        return "too_long"
     if any(any(ch.isdigit() for ch in w) for w in words) or any(ch.isdigit() for ch in folded):
         return "number"
     if any(w not in FILLERS_EN for w in words):

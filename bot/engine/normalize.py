@@ -96,7 +96,8 @@ def _fold_run(match: re.Match[str]) -> str:
 
 # Rewrites applied in order to the NFKC'd, folded text. Each pattern is linear-time (no nested
 # or adjacent unbounded quantifiers that could backtrack), so 100 kB inputs stay fast.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]+")
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]+")
+"""Soft hyphens, zero-width characters and direction marks: invisible, so never part of words."""
 _DOTS = re.compile(r"\.{3,}")
 _DASH_RUN = re.compile("-{2,}")
 _SPACE_RUN = re.compile(" {2,}")
@@ -141,6 +142,13 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     return norm.text, list(norm.starts)
 
 
+def fold_lookalikes(text: str) -> str:
+    """NFKC without invisible characters: full-width letters, digits and marks read as the
+    plain ones, so look-alike spellings ("ｎｏｔ", "n\u200bot", "＠everyone") are seen for
+    what they are. For checks only; what is shown keeps its own characters."""
+    return INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
 def normalize(text: str) -> str:
     """Normalised text only, for comparing two strings the way the verifier does."""
     return normalize_full(text).text
@@ -172,7 +180,7 @@ def _normalize(text: str) -> Normalized:
     out = _FOLD_RUN.sub(_fold_run, out)
     # Each pass is skipped when a cheap substring test shows it cannot match.
     if not out.isascii():
-        out, starts, ends = _rewrite(out, starts, ends, _INVISIBLE, "")
+        out, starts, ends = _rewrite(out, starts, ends, INVISIBLE, "")
     if "..." in out:
         out, starts, ends = _rewrite(out, starts, ends, _DOTS, ELLIPSIS)
     if "--" in out:

@@ -14,25 +14,30 @@ the reason counted):
   '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞; an apostrophe inside a word is not a quote mark;
   an unclosed mark quotes to the end) is verbatim in a passage that part cites, under the
   verifier's rules, never widened (``unverified_quote``);
-* a part that names a person (or refers back to one with "he"/"she"/他/她) cites only that
-  person's passages, and names one person at most; a company said to have said something
-  ("NVIDIA's CEO said", "英伟达表示") is the company of a passage it cites (``wrong_speaker``);
-* when the person's words are only known as a forum post or article quotes them (or the passage
-  is a forum post), the part says so ("as quoted in a forum post", 帖子引用)
+* every number a part states outside quote marks is in a passage it cites
+  (``unverified_number``);
+* the person a part has speak — the name next to a speech verb ("Huang said", "said Huang",
+  "according to Huang", "Huang:", "黄仁勋表示"), or "he"/"she"/他/她 referring back — is the
+  speaker of every passage it cites; a company said to speak ("NVIDIA said", "英伟达表示") is
+  the company of the cited passages, speaking through its own people; a bare role ("the CFO
+  said", "NVIDIA's CFO said") cannot be checked and is refused (``wrong_speaker``). Other names
+  (an addressee, a topic) may appear;
+* when the cited words are only known as a forum post or article quotes them, or are a forum
+  poster's own, a part that has someone say them says so ("as quoted in a forum post", 帖子引用)
   (``second_hand_as_first_hand``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from bot.engine.normalize import normalize
+from bot.engine.normalize import fold_lookalikes, normalize
 from bot.engine.verify import VerifiedQuote, check_quote
-from index.companies import CompanyRegistry
+from index.companies import Company, CompanyRegistry
 from index.text import has_east_asian, sentence_spans
 
 PROSE_REASONS = (
@@ -41,6 +46,7 @@ PROSE_REASONS = (
     "no_citation",
     "cites_unverified_passage",
     "unverified_quote",
+    "unverified_number",
     "wrong_speaker",
     "second_hand_as_first_hand",
 )
@@ -58,7 +64,6 @@ _LINK = re.compile(
 )
 _MENTION = re.compile(r"<[^<>\n]{1,200}>|(?<![\w.])@\w")
 _MARKUP = re.compile(r"\*+|_{2,}|~{2,}|\|+|`+|(?<!\w)_|_(?!\w)|^\s*(?:-#|[#>]+|[-*•]\s)\s*", re.M)
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
 _SECOND_HAND_PHRASE = re.compile(
     r"\bas (?:he |she |they )?(?:was |were |is |are )?quoted\b|\bquoted (?:in|by)\b|\bquoting\b|"
@@ -66,7 +71,7 @@ _SECOND_HAND_PHRASE = re.compile(
     r"帖子|帖|论坛|論壇|引用|转述|轉述|转引|轉引|文章",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
 
 # Quotation marks: (opening mark, the marks that close it). ' ’ ❜ close only outside a word.
 _DOUBLE_QUOTES = (
@@ -117,11 +122,14 @@ _SPEECH_EN = (
     r"asserts|reiterated|reiterates|pointed out|points out|highlighted|highlights|guided|"
     r"according to|in (?:his|her|their) words|put it|described it|characteri[sz]ed|spoke|"
     r"speaks|talked|talks|wrote|writes|answered|answers|replied|replies|responded|responds|"
-    r"agreed|agrees|feels|felt|reported|reports|cautioned|cautions|conceded|projected|projects"
+    r"agreed|agrees|feels|felt|reported|reports|cautioned|cautions|projected|projects"
+)
+_SPEECH_ZH = (
+    "说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|透露|坦言|提到|提及|宣称|宣稱|宣布|预计|預計|"
+    "预期|預期|形容|回答|直言|声称|聲稱"
 )
 _SPEECH = re.compile(
-    rf"(?<![\w'’])(?:{_SPEECH_EN})(?![\w'’])|说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|"
-    r"透露|坦言|提到|提及|宣称|宣稱|宣布|预计|預計|预期|預期|形容|回答|直言|声称|聲稱|据.{0,12}?称",
+    rf"(?<![\w'’])(?:{_SPEECH_EN})(?![\w'’])|{_SPEECH_ZH}|据.{{0,12}}?称",
     re.IGNORECASE,
 )
 _NAME = r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}"
@@ -137,20 +145,22 @@ _NOT_NAMES = frozenset(
 _SPEECH_CUE = re.compile(
     rf"^(?:['’]s)?[\s,]*(?:(?:[\w'’]+[\s,]+){{0,3}}(?:{_SPEECH_EN})\b|[:：]|"
     r"['’]s\s+(?:view|take|words|comments?|remarks?|answer|response)\b)"
-    r"|^[\s,，]*[^\s，。,]{0,6}?(?:说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|透露|坦言|提到|"
-    r"提及|宣称|宣稱|宣布|预计|預計|预期|預期|形容|回答|直言|声称|聲稱|看来|看來)",
+    rf"|^[\s,，]*[^\s，。,]{{0,6}}?(?:{_SPEECH_ZH}|看来|看來)",
     re.IGNORECASE,
 )
 _COMPANY_CUE = re.compile(
     rf"(?:['’]s)?\s*(?P<role>(?:CEO|CFO|COO|CTO|chief \w+ officer|management|executives?|team|"
     r"leadership|首席执行官|首席執行官|首席财务官|首席財務官|执行长|執行長|财务长|財務長|管理层|管理層|"
     rf"高管)\s*)?,?\s*(?:also\s+|has\s+|had\s+)?(?:{_SPEECH_EN})\b"
-    r"|(?:['’]s)?\s*(?P<zh>[^\s，。,]{0,6}?)(?:说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|"
-    r"透露|坦言|提到|提及|宣称|宣稱|宣布|预计|預計|预期|預期|形容|回答|直言|声称|聲稱)",
+    rf"|(?:['’]s)?\s*(?P<zh>[^\s，。,]{{0,6}}?)(?:{_SPEECH_ZH})",
     re.IGNORECASE,
 )
+# Verbs whose *following* name is the speaker ("said Huang"); not "told"/"asked", whose
+# following name is the one spoken to.
 _CUE_BEFORE = re.compile(
-    rf"(?:\b(?:{_SPEECH_EN}|per|according to)\s+(?:the\s+)?|据|據)\s*$", re.IGNORECASE
+    r"(?:\b(?:said|says|stated|added|noted|explained|warned|argued|claimed|admitted|per|"
+    r"according to)\s+(?:the\s+)?|据|據)\s*$",
+    re.IGNORECASE,
 )
 _ROLE = re.compile(
     r"(?<![\w])(?:CEO|CFO|COO|CTO|chief \w+ officer|analysts?|executives?|management|chairman|"
@@ -159,8 +169,8 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN_SPEAKS = re.compile(
-    rf"(?<![\w'’])(?:he|she)\s+(?:\w+\s+){{0,2}}(?:{_SPEECH_EN})\b|[他她](?:还|還|也|又)?"
-    r"(?:说|說|表示|称|稱|承认|承認|指出|强调|強調|认为|認為|提到)",
+    rf"(?<![\w'’])(?:he|she)\s+(?:\w+\s+){{0,2}}(?:{_SPEECH_EN})\b"
+    rf"|[他她](?:还|還|也|又)?(?:{_SPEECH_ZH})",
     re.IGNORECASE,
 )
 
@@ -176,7 +186,8 @@ class CitedPassage:
     company: str | None
     quote_numbers: tuple[int, ...]
     quote_texts: tuple[str, ...] = ()
-    second_hand: bool = False  # the speaker's words as a forum post or article quotes them
+    second_hand: bool = False  # words a forum post or article quotes, or a poster's own words:
+    # prose must say where they come from
     context: str = ""  # title, period and date: numbers the prose may take from them
 
 
@@ -322,9 +333,8 @@ def split_sentences(prose: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    """NFKC (full-width letters, digits and marks become plain ones) without invisible
-    characters, so that look-alike spellings of links, mentions and names are seen."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    """The text as the checks read it (see :func:`bot.engine.normalize.fold_lookalikes`)."""
+    return fold_lookalikes(text)
 
 
 def _parts(sentence: str) -> list[tuple[str, list[int]]]:
@@ -382,13 +392,16 @@ def _problem(
 
 
 def _numbers_found(text: str, sources: list[CitedPassage]) -> bool:
-    """Every number the prose states (outside quote marks) is in a passage it cites."""
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    """Every number the prose states (outside quote marks) is in a passage it cites ("75"
+    matches "75.0"; "1,000" matches "1000")."""
+    numbers = _values(text)
     if not numbers:
         return True
-    haystack = " ".join(f"{p.text} {p.context}" for p in sources).replace(",", "")
-    found = set(_NUMBER.findall(unicodedata.normalize("NFKC", haystack)))
-    return numbers <= found
+    return numbers <= _values(" ".join(f"{p.text} {p.context}" for p in sources))
+
+
+def _values(text: str) -> set[Decimal]:
+    return {Decimal(n.replace(",", "")).normalize() for n in _NUMBER.findall(_clean(text))}
 
 
 def _check_span(quoted: str, passage: str) -> object:
@@ -413,51 +426,21 @@ def _attribution_problem(
     registry: CompanyRegistry,
     context: _Context,
 ) -> tuple[str | None, _Context]:
-    """Who the part has speak against who spoke in the passages it cites: the person whose name
-    sits next to a speech verb ("Huang said", "said Huang", "according to Huang", "Huang:",
-    "黄仁勋表示") must be the one speaker of the cited passages; a company next to one
-    ("NVIDIA said", "NVIDIA's CFO said", "英伟达表示") must be the cited passages' company and
-    their speakers its people; a bare role ("the CFO said") cannot be checked and is refused.
-    Other names (an addressee, a topic) may appear freely."""
+    """Who the part has speak against who spoke in the passages it cites (see the module
+    docstring), and who it leaves speaking for a "he said" in the next part."""
     speakers = {m.identities for m in people.mentioned(text) if _speaks(text, m.start, m.end)}
     if not speakers and _PRONOUN_SPEAKS.search(text) and context.speaker is not None:
         speakers = {context.speaker}
-    second_hand_said = bool(_second_hand_said(text)) or (
+    if _person_problem(speakers, sources, people):
+        return "wrong_speaker", context
+    companies = _speaking_companies(text, registry)
+    if _company_problem(companies, bool(speakers), sources, people, registry):
+        return "wrong_speaker", context
+    if not speakers and not companies and _role_speaks(text):
+        return "wrong_speaker", context
+    second_hand_said = _second_hand_said(text) or (
         bool(speakers) and speakers == {context.speaker} and context.second_hand_said
     )
-    cited = {_identity(p, people) for p in sources}
-    if len(speakers) > 1:
-        return "wrong_speaker", context
-    if speakers:
-        (speaker,) = speakers
-        if not cited <= speaker:
-            return "wrong_speaker", context
-    cues = [
-        (m, cue)
-        for m in registry.mentions(text)
-        if (cue := _COMPANY_CUE.match(text, m.start + len(m.form)))
-        or _CUE_BEFORE.search(text[: m.start])
-    ]
-    companies = [m for m, _ in cues]
-    for mention, cue in cues:
-        role = cue is not None and (cue.group("role") or _ROLE.search(cue.group("zh") or ""))
-        if not speakers and role:
-            return "wrong_speaker", context  # "NVIDIA's CFO said": which CFO cannot be checked
-        staff = {person.name for person in mention.company.people}
-        for source in sources:
-            own = registry.find(source.company)
-            if own is None or own.key != mention.company.key:
-                return "wrong_speaker", context
-            if source.speaker is None and not source.second_hand:
-                continue  # the company's own unsigned text (a memo of its call)
-            if _identity(source, people) not in staff:
-                return "wrong_speaker", context
-    if (
-        not speakers
-        and not companies
-        and any(_speaks(text, m.start(), m.end()) for m in _ROLE.finditer(text))
-    ):
-        return "wrong_speaker", context
     says = bool(speakers or companies or _SPEECH.search(text))
     if says and any(p.second_hand for p in sources) and not second_hand_said:
         return "second_hand_as_first_hand", context
@@ -467,6 +450,60 @@ def _attribution_problem(
     if len(named) == 1:  # "Huang spoke of demand [1]. He said …": he is Huang
         return None, _Context(next(iter(named)), second_hand_said)
     return None, context
+
+
+def _person_problem(
+    speakers: set[frozenset[str]], sources: list[CitedPassage], people: People
+) -> bool:
+    """More than one person speaks, or the one who does is not who the cited passages are."""
+    if not speakers:
+        return False
+    if len(speakers) > 1:
+        return True
+    (speaker,) = speakers
+    return not {_identity(p, people) for p in sources} <= speaker
+
+
+def _speaking_companies(
+    text: str, registry: CompanyRegistry
+) -> list[tuple[Company, re.Match[str] | None]]:
+    """Companies the part has speak, with the cue after them (None for "according to X")."""
+    out = []
+    for mention in registry.mentions(text):
+        cue = _COMPANY_CUE.match(text, mention.start + len(mention.form))
+        if cue or _CUE_BEFORE.search(text[: mention.start]):
+            out.append((mention.company, cue))
+    return out
+
+
+def _company_problem(
+    companies: list[tuple[Company, re.Match[str] | None]],
+    person_named: bool,
+    sources: list[CitedPassage],
+    people: People,
+    registry: CompanyRegistry,
+) -> bool:
+    """A speaking company that is not the cited passages' company speaking through its own
+    people (or its own unsigned text), or one speaking through an unnamed role."""
+    for company, cue in companies:
+        role = cue is not None and (cue.group("role") or _ROLE.search(cue.group("zh") or ""))
+        if role and not person_named:
+            return True  # "NVIDIA's CFO said": which CFO cannot be checked
+        staff = {person.name for person in company.people}
+        for source in sources:
+            own = registry.find(source.company)
+            if own is None or own.key != company.key:
+                return True
+            if source.speaker is None and not source.second_hand:
+                continue  # the company's own unsigned text (a memo of its call)
+            if _identity(source, people) not in staff:
+                return True
+    return False
+
+
+def _role_speaks(text: str) -> bool:
+    """An unnamed role is next to a speech verb ("The CEO said", "据分析师称")."""
+    return any(_speaks(text, m.start(), m.end()) for m in _ROLE.finditer(text))
 
 
 def _speaks(text: str, start: int, end: int) -> bool:

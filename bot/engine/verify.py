@@ -16,15 +16,16 @@ Rules, and why (the meaning rules themselves live in :mod:`bot.engine.meaning`):
   in the source ("think of Dojo as … a long shot") matches literally.
 * Otherwise an ellipsis in the candidate means "words left out": the candidate is split there and
   each piece must occur in the passage, in order, without overlapping, each piece at least
-  :data:`MIN_PIECE_WORDS` words. The skipped words must lie inside one sentence, be few, and hold
-  no negation, reversing word or number. When they do not, the quote is widened to the whole
+  :data:`MIN_PIECE_WORDS` words. The skipped words must lie inside one sentence and be only
+  fillers or stammered repeats. When they are not, the quote is widened to the whole
   sentence(s) holding its pieces if that is short (:data:`MAX_WIDENED_CHARS`), else refused.
   Elisions are shown with :data:`DISPLAY_JOIN` (" […] "), which cannot be mistaken for a
   source's own "…".
 * Every span starts and ends on a word boundary of the source ("possible" is not in
   "impossible"), and the quote holds at least three words or six CJK characters.
-* A span whose own sentence negates it just before it starts ("not like *a sure thing*") is
-  widened to its sentence, or refused when ``widen`` is off (prose) or the sentence is long.
+* A fragment that does not stand alone (negated, doubted or conditioned by its sentence, or cut
+  from a question) is widened to its sentence, or refused when ``widen`` is off (prose) or the
+  sentence is long.
 * A match must also start and end on source-character boundaries (not inside the two letters
   NFKC makes of "ﬁ"), so that normalising the returned span gives back exactly the matched text.
 

@@ -17,7 +17,6 @@ from bot.engine.factory import build_engine
 from bot.engine.models import Answer, Quote
 from bot.engine.verify import DISPLAY_JOIN
 from bot.evaluation import (
-    ELISION_MARKS,
     DocumentTexts,
     EvalQuestion,
     Evidence,
@@ -122,15 +121,12 @@ def test_shown_quote_inside_the_evidence_needs_half_of_it() -> None:
 
 def test_each_elided_piece_counts_on_its_own() -> None:
     ev = Evidence(SEED, WORKING)
-    for mark in ELISION_MARKS:
-        shown = f"Something else entirely.{mark}{WORKING}"
-        assert shown_pieces(shown) == ["Something else entirely.", WORKING]
-        assert quote_shows_evidence(shown, ev)
-    # a source's own ellipsis (no spaces around it) stays inside its piece
-    assert shown_pieces("there really needs to be…there’s no graph") == [
-        "there really needs to be…there’s no graph"
-    ]
-    assert DISPLAY_JOIN in ELISION_MARKS
+    shown = f"Something else entirely.{DISPLAY_JOIN}{WORKING}"
+    assert shown_pieces(shown) == ["Something else entirely.", WORKING]
+    assert quote_shows_evidence(shown, ev)
+    # a source's own ellipsis stays inside its piece
+    for own in ("there really needs to be…there’s no graph", "think of Dojo as … a long shot"):
+        assert shown_pieces(own) == [own]
 
 
 def test_answer_hit_exact_and_token_overlap() -> None:

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.engine.drafts import verify_draft
+from bot.engine.drafts import QUOTE_DROP_REASONS, verify_draft
 from bot.engine.llm import Draft
-from bot.engine.prose import quoted_spans, split_sentences
+from bot.engine.prose import PROSE_REASONS, quoted_spans, split_sentences
 from index.models import Chunk, Hit
 
 ELON = (
@@ -390,3 +390,34 @@ def test_second_review_bypasses_are_removed(call: list[Hit], prose: str, reason:
     result = verify_draft(Draft(f"Demand is incredible [2]. {prose}", CALL_QUOTES), call, 7, "en")
     assert result.answer is not None
     assert result.checks["prose_dropped"] == {reason: 1}, result.answer.answer
+
+
+def test_equal_numbers_written_differently_match(call: list[Hit]) -> None:
+    prose = "Kress said revenue grew 154.0% [1]."
+    result = verify_draft(Draft(prose, CALL_QUOTES), call, 7, "en")
+    assert result.checks["prose_dropped"] == {}
+
+
+def test_the_person_told_is_not_the_speaker(call: list[Hit]) -> None:
+    prose = "Colette Kress told Joe Moore that demand for Blackwell is well above supply [1]."
+    result = verify_draft(Draft(prose, CALL_QUOTES), call, 7, "en")
+    assert result.checks["prose_dropped"] == {}
+
+
+def test_every_reason_counted_is_a_listed_reason(call: list[Hit]) -> None:
+    tricks = " ".join(
+        [
+            "Dojo is dead.",
+            "See evil.example [1].",
+            "Huang said revenue fell 54% [1].",
+            "Kress called it “a disaster” [1].",
+            "Ping <@1> [2].",
+            "Elon Musk said Dojo is a long shot [4].",
+            "Moore said it [7].",
+        ]
+    )
+    quotes = [*CALL_QUOTES, (1, "training"), (1, "Data center … record"), (9, "made up words here")]
+    checks = verify_draft(Draft(tricks, quotes), call, 3, "en").checks
+    assert set(checks["prose_dropped"]) <= set(PROSE_REASONS)
+    assert set(checks["quotes_dropped"]) <= set(QUOTE_DROP_REASONS)
+    assert len(checks["prose_dropped"]) >= 5 and len(checks["quotes_dropped"]) >= 2

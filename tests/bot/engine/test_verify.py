@@ -673,3 +673,55 @@ def test_numbers_repeats_and_particles_do_not_make_a_quote(candidate: str) -> No
 def test_common_phrases_that_only_look_negative_do_not_widen(candidate: str, passage: str) -> None:
     result = check_quote(candidate, passage, widen=False)
     assert isinstance(result, VerifiedQuote) and not result.widened
+
+
+# --- third review: look-alike marks, filler phrases, Chinese words that only look negative ---
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("Frankly we can", "Frankly we can‘t ship Dojo this year."),
+        ("Frankly we can", "Frankly we can＇t ship Dojo this year."),
+        (
+            "3% year over year, the company said",
+            "Margin moved －3% year over year, the company said.",
+        ),
+        ("3%，公司表示符合预期", "毛利率同比变化－3%，公司表示符合预期。"),
+        ("GAAP basis margins grew", "On a non–GAAP basis margins grew."),
+    ],
+)
+def test_look_alike_apostrophes_and_minus_signs_are_boundaries_too(
+    candidate: str, passage: str
+) -> None:
+    assert isinstance(check_quote(candidate, passage), Refusal)
+
+
+def test_filler_phrases_are_not_single_word_fillers() -> None:
+    passage = "We see customers say the H100 is too expensive for inference."
+    result = check_quote("We see customers … the H100 is too expensive for inference", passage)
+    assert isinstance(result, Refusal) or result.widened
+
+
+def test_a_long_run_of_fillers_is_still_a_long_skip() -> None:
+    passage = "We will ship Dojo, " + "you know, " * 15 + "next year."
+    result = check_quote("We will ship Dojo … next year", passage, widen=False)
+    assert isinstance(result, Refusal)
+
+
+def test_invisible_direction_marks_do_not_break_a_quote() -> None:
+    passage = "Dojo is\u200e working hard on training jobs."
+    assert verify_quote("Dojo is working hard on training jobs", passage) is not None
+
+
+@pytest.mark.parametrize(
+    ("candidate", "passage"),
+    [
+        ("三年数据中心收入会持续增长", "英伟达表示未来三年数据中心收入会持续增长。"),
+        ("自信地表示需求强劲", "他非常自信地表示需求强劲。"),
+        ("需求都会保持强劲增长", "无论宏观环境如何，需求都会保持强劲增长。"),
+    ],
+)
+def test_chinese_words_that_only_look_negative_do_not_widen(candidate: str, passage: str) -> None:
+    result = check_quote(candidate, passage, widen=False)
+    assert isinstance(result, VerifiedQuote), result
