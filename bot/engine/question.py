@@ -1,4 +1,5 @@
-"""Checking a question before any work: empty, too long, no words, control characters."""
+"""Checking a question before any work: empty, too long, no words, control characters and lone
+surrogates (which cannot be encoded and would crash whatever writes the question out)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def clean_question(raw: object, max_chars: int) -> str:
             f"That question is too long ({len(raw):,} characters); the limit is {max_chars:,}."
         )
     text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\u200d" else ch
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") and ch not in "\u200d" else ch
         for ch in raw
     )
     text = re.sub(r"\s+", " ", text).strip()

@@ -3,6 +3,8 @@ the extractive composer and the verifier."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.engine.engine import ChipquoteEngine
@@ -64,6 +66,14 @@ def test_bad_questions_get_clear_messages(
 def test_control_characters_are_ignored(sample_engine: ChipquoteEngine) -> None:
     answer = sample_engine.answer("Is\x00 Dojo\x1b doing training\u200b jobs?")
     assert any("training jobs" in q.text for q in answer.quotes)
+
+
+def test_lone_surrogates_are_dropped_not_fatal(sample_engine: ChipquoteEngine) -> None:
+    answer = sample_engine.answer("Is Dojo \ud800doing training jobs\udfff?")
+    assert any("training jobs" in q.text for q in answer.quotes)
+    json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # nothing unencodable left
+    with pytest.raises(InvalidQuestion):
+        sample_engine.answer("\ud800\udc00\ud83d")
 
 
 def test_prompt_injection_is_just_an_unanswerable_question(sample_engine: ChipquoteEngine) -> None:
