@@ -331,7 +331,7 @@ def local_source_files(spec: SourceSpec) -> list[tuple[Path, Path]]:
     base = root if root.is_dir() else root.parent
     return [
         (base, p)
-        for p in iter_source_files(root)
+        for p in iter_source_files(root, follow_links=spec.follow_links)
         if not (root.is_dir() and _is_folder_documentation(p))
         and (not spec.include or any(fnmatch(p.name, pat) for pat in spec.include))
     ]
@@ -347,10 +347,25 @@ def load_source_file(
 ) -> list[Document]:
     """One file of a source to its documents, exactly as a reindex loads it (the source's
     metadata defaults, the same doc ids); raises LoaderError for a bad file."""
+    linked_out = not spec.is_url and Path(spec.location).is_dir() and not _inside(path, root)
+    if linked_out and not spec.follow_links:
+        raise LoaderError(
+            "skipped: it links outside the source folder (set follow_links: true on the source "
+            "in sources.yaml to index such links)"
+        )
     overrides = dict(spec.defaults) | {"doc_key": source_doc_key(spec, root, path)}
     if spec.is_url:
         overrides.setdefault("url", spec.location)
     return load_file(path, source_id=spec.source_id, overrides=overrides, max_bytes=max_bytes)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path``, links resolved, lies in ``root`` (links resolved too)."""
+    try:
+        target, home = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return target == home or target.is_relative_to(home)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -28,6 +28,7 @@ class SourceSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     origin: str = "config"  # config | added | bundled
     include: tuple[str, ...] = ()  # file-name patterns within a folder ("NVDA_*.txt")
+    follow_links: bool = False  # index files that links in the folder point to elsewhere
 
     @property
     def is_url(self) -> bool:
@@ -47,9 +48,10 @@ def slug(text: str) -> str:
 
 
 def load_sources_file(path: Path) -> list[SourceSpec]:
-    """Parse sources.yaml: ``sources: [{id, path | url, include?, company?, kind?, ...}]``.
-    Relative paths are relative to the file's folder; ``include`` keeps only the folder's
-    files whose names match one of its patterns (``NVDA_*.txt``)."""
+    """Parse sources.yaml: ``sources: [{id, path | url, include?, follow_links?, company?,
+    kind?, ...}]``. Relative paths are relative to the file's folder; ``include`` keeps only the
+    folder's files whose names match one of its patterns (``NVDA_*.txt``); ``follow_links:
+    true`` indexes files that links in the folder point to outside it (off by default)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -68,7 +70,8 @@ def load_sources_file(path: Path) -> list[SourceSpec]:
         defaults = {k: item[k] for k in META_KEYS if item.get(k) is not None}
         include = item.get("include") or ()
         patterns = (include,) if isinstance(include, str) else tuple(str(p) for p in include)
-        specs.append(SourceSpec(source_id, location, defaults, "config", patterns))
+        follow = item.get("follow_links") is True
+        specs.append(SourceSpec(source_id, location, defaults, "config", patterns, follow))
     _check_unique(specs)
     return specs
 

@@ -48,13 +48,18 @@ SUPPORTED_SUFFIXES: frozenset[str] = (
 )
 
 
-def iter_source_files(root: Path, *, max_files: int = 10000) -> Iterator[Path]:
+def iter_source_files(
+    root: Path, *, max_files: int = 10000, follow_links: bool = False
+) -> Iterator[Path]:
     """Files under ``root`` that :func:`load_file` supports, sorted; ``root`` if it is a file.
 
-    Hidden files/folders and ``*.meta.json`` sidecars are skipped; symlinked folders are
-    followed at most once each, so link loops end.
+    Hidden files/folders and ``*.meta.json`` sidecars are skipped; links leading outside
+    ``root`` are skipped unless ``follow_links``; folders are visited at most once each, so
+    link loops end.
     """
-    return _iter_files(Path(root), max_files=max_files, suffixes=SUPPORTED_SUFFIXES)
+    return _iter_files(
+        Path(root), max_files=max_files, suffixes=SUPPORTED_SUFFIXES, follow_links=follow_links
+    )
 
 
 def load_file(

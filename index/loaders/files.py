@@ -26,13 +26,21 @@ def is_sidecar(path: Path) -> bool:
 
 
 def iter_source_files(
-    root: Path, *, max_files: int = 10000, suffixes: frozenset[str] | None = None
+    root: Path,
+    *,
+    max_files: int = 10000,
+    suffixes: frozenset[str] | None = None,
+    follow_links: bool = False,
 ) -> Iterator[Path]:
     """Yield loadable files under ``root`` in sorted order (``root`` itself if it is a file).
 
-    Hidden entries and sidecars are skipped; symlinked folders are followed once each (resolved
-    paths are remembered, so a link back to an ancestor cannot loop). With ``suffixes``, only
-    files with those suffixes are yielded. Stops after ``max_files`` with a warning.
+    Hidden entries and sidecars are skipped. A linked folder outside ``root`` is not entered
+    unless ``follow_links`` (a per-source opt-in): a link in a watched folder must not publish
+    files from elsewhere on the machine (a linked *file* is yielded, and refused by
+    :func:`index.reindex.load_source_file`, so the report names it). Folders are visited once each
+    (resolved paths are remembered, so a link back to an ancestor cannot loop). With
+    ``suffixes``, only files with those suffixes are yielded. Stops after ``max_files`` with a
+    warning.
     """
     root = Path(root)
     if root.is_file():
@@ -40,8 +48,24 @@ def iter_source_files(
         return
     if not root.is_dir():
         return
+    try:
+        home = root.resolve()
+    except (OSError, RuntimeError):
+        return
     seen: set[Path] = set()
     count = 0
+
+    def outside(entry: Path) -> bool:
+        if follow_links:
+            return False
+        try:
+            target = entry.resolve()
+        except (OSError, RuntimeError):
+            return True
+        if target == home or target.is_relative_to(home):
+            return False
+        log.warning("skipped %s: it links outside the source folder %s", entry, root)
+        return True
 
     def walk(folder: Path) -> Iterator[Path]:
         nonlocal count
@@ -62,7 +86,8 @@ def iter_source_files(
                 continue
             try:
                 if entry.is_dir():
-                    yield from walk(entry)
+                    if not outside(entry):
+                        yield from walk(entry)
                     continue
                 if not entry.is_file():
                     continue  # broken link, socket, FIFO

@@ -42,7 +42,7 @@ def _hostile_folder(folder: Path) -> dict[str, Path]:
     )
     bad["empty"].write_bytes(b"")
     bad["huge"].write_text(GOOD * 2000, encoding="utf-8")  # ~160 kB > the limit set below
-    # a file whose read fails in the kernel (EIO), since root can read a chmod-000 file
+    # a link to a file outside the folder (here one whose read would fail in the kernel)
     bad["io"].symlink_to("/proc/self/mem")
     os.mkfifo(folder / "pipe.txt")  # reading a FIFO would block forever
     (folder / "folder.txt").mkdir()  # a directory named like a file is walked, not read
@@ -72,7 +72,7 @@ def test_hostile_files_are_reported_per_file_and_good_files_indexed(tmp_path: Pa
     assert "invalid UTF-8" in reasons["broken_utf8.txt"]
     assert "empty" in reasons["empty.txt"]
     assert "too large" in reasons["huge.txt"]
-    assert "Input/output error" in reasons["unreadable.txt"]
+    assert "links outside the source folder" in reasons["unreadable.txt"]
     assert sorted(report.added) == ["calls:good.txt", "calls:latin1.txt"]
     assert report.switched
     assert "Blackwell" in quoted(engine.answer("What did Jensen Huang say about Blackwell?"))
@@ -105,3 +105,42 @@ def test_unreadable_file_is_reported_as_permission_denied(tmp_path: Path) -> Non
         ("locked.txt", "permission denied")
     ]
     assert report.added == ["c:good.txt"]
+
+
+def test_links_out_of_a_source_folder_are_not_indexed(tmp_path: Path) -> None:
+    outside = tmp_path / "ops"
+    secret = write_transcript(
+        outside / "runbook.txt",
+        "Ops Team",
+        ("The deploy token is cq-secret-4242, rotate monthly.",),
+    )
+    write_transcript(
+        outside / "more" / "notes.txt",
+        "Ops Team",
+        ("The staging token for the lab is cq-secret-9999 and rotated too.",),
+    )
+    corpus = tmp_path / "corpus"
+    write_transcript(
+        corpus / "call.txt",
+        "Jensen Huang",
+        ("Blackwell demand keeps exceeding supply this year across every cloud provider.",),
+    )
+    (corpus / "runbook.txt").symlink_to(secret)
+    (corpus / "ops").symlink_to(outside / "more", target_is_directory=True)
+    (corpus / "inside.txt").symlink_to(corpus / "call.txt")  # a link inside the folder is fine
+    sources = write_sources(tmp_path / "s.yaml", {"calls": corpus})
+    engine = make_engine(tmp_path / "home", sources)
+    report = engine.reindex()
+
+    assert sorted(report.added) == ["calls:call.txt", "calls:inside.txt"]
+    reasons = {Path(f.path).name: f.reason for f in report.failed}
+    assert "links outside the source folder" in reasons["runbook.txt"]
+    texts = " ".join(c.text for c in engine.serving_index().chunks)
+    assert "cq-secret" not in texts
+    assert "cq-secret" not in quoted(engine.answer("What is the deploy token?"))
+
+    # an operator may opt in per source
+    sources.write_text(sources.read_text() + "    follow_links: true\n", encoding="utf-8")
+    opted = make_engine(tmp_path / "home2", sources)
+    opted.reindex()
+    assert "cq-secret-4242" in " ".join(c.text for c in opted.serving_index().chunks)

@@ -87,3 +87,18 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(files_module.Path, "open", deny)
     with pytest.raises(LoaderError, match="permission denied"):
         load_file(path, source_id="s")
+
+
+def test_linked_folders_outside_the_root_are_not_entered(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    (root / "inner").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "a.txt").write_text("a", encoding="utf-8")
+    (elsewhere / "secret.txt").write_text("s", encoding="utf-8")
+    os.symlink(elsewhere, root / "out")
+    os.symlink(root / "inner", root / "in")
+    (root / "inner" / "b.txt").write_text("b", encoding="utf-8")
+    found = [p.relative_to(root).as_posix() for p in iter_source_files(root)]
+    assert found == ["a.txt", "in/b.txt"]
+    followed = [p.relative_to(root).as_posix() for p in iter_source_files(root, follow_links=True)]
+    assert "out/secret.txt" in followed
