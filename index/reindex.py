@@ -28,6 +28,7 @@ from index.locking import ReindexLock
 from index.models import Chunk, Document, DocumentFailure, ProgressEvent, ReindexReport
 from index.sources import SourceRegistry, SourceSpec
 from index.store import ChromaStore, StoredDocument
+from index.urls import public_url
 
 log = logging.getLogger(__name__)
 Progress = Callable[[ProgressEvent], None]
@@ -338,8 +339,9 @@ def local_source_files(spec: SourceSpec) -> list[tuple[Path, Path]]:
 
 
 def source_doc_key(spec: SourceSpec, root: Path, path: Path) -> str:
-    """The doc-id part after ``source_id:`` for a file of ``spec`` (before any ``#record``)."""
-    return spec.location if spec.is_url else _relative(path, root)
+    """The doc-id part after ``source_id:`` for a file of ``spec`` (before any ``#record``);
+    a URL without its credentials or signed query string."""
+    return public_url(spec.location) if spec.is_url else _relative(path, root)
 
 
 def load_source_file(
@@ -355,7 +357,7 @@ def load_source_file(
         )
     overrides = dict(spec.defaults) | {"doc_key": source_doc_key(spec, root, path)}
     if spec.is_url:
-        overrides.setdefault("url", spec.location)
+        overrides.setdefault("url", public_url(spec.location))
     return load_file(path, source_id=spec.source_id, overrides=overrides, max_bytes=max_bytes)
 
 

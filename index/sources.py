@@ -14,6 +14,7 @@ import yaml
 from index.errors import SourceError
 from index.loaders.metadata import META_KEYS
 from index.store import ChromaStore
+from index.urls import public_url
 
 _ID = re.compile(r"[^a-z0-9._-]+")
 
@@ -123,7 +124,7 @@ class SourceRegistry:
         existing = next((s for s in self.all() if s.location == location), None)
         if existing:
             return existing
-        wanted = source_id or slug(location)
+        wanted = source_id or slug(public_url(location))
         taken = {s.source_id for s in self.all()}
         candidate, n = wanted, 2
         while candidate in taken:

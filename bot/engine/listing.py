@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from index.models import DocumentFailure, DocumentInfo, SourceInfo
 from index.sources import SourceRegistry
 from index.store import ChromaStore
+from index.urls import public_url
 
 
 def list_sources(store: ChromaStore, registry: SourceRegistry) -> list[SourceInfo]:
@@ -19,7 +20,7 @@ def list_sources(store: ChromaStore, registry: SourceRegistry) -> list[SourceInf
         last = status.get("last_indexed")
         infos[spec.source_id] = SourceInfo(
             source_id=spec.source_id,
-            location=spec.location,
+            location=public_url(spec.location) if spec.is_url else spec.location,
             errors=[DocumentFailure(e["path"], e["reason"]) for e in status.get("errors", [])],
             last_indexed=datetime.fromtimestamp(last, UTC).isoformat(timespec="seconds")
             if last

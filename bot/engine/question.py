@@ -8,6 +8,7 @@ import unicodedata
 
 from bot.errors import InvalidQuestion
 
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, formats, lone surrogates, separators
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]", re.UNICODE)
 _OTHER_SCRIPTS = re.compile(
     r"[\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u3040-\u30ff\uac00-\ud7af]"
@@ -23,7 +24,9 @@ def clean_question(raw: object, max_chars: int) -> str:
             f"That question is too long ({len(raw):,} characters); the limit is {max_chars:,}."
         )
     text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") and ch not in "\u200d" else ch
+        " "
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") and ch not in "\u200d"
+        else ch
         for ch in raw
     )
     text = re.sub(r"\s+", " ", text).strip()

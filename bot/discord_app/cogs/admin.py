@@ -23,6 +23,7 @@ from bot.discord_app.client import ChipquoteBot
 from bot.discord_app.embeds import MESSAGE_CHARS, clip
 from bot.discord_app.permissions import is_admin, log_refusal
 from bot.errors import ChipquoteError
+from index.urls import public_url
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class AdminCog(commands.Cog):
                 await file.save(path)
                 location = str(path)
             assert location is not None
-            log.info("source %s added by %s", location, interaction.user.id)
+            log.info("source %s added by %s", public_url(location), interaction.user.id)
             await add_source_and_index(
                 self.bot.engine,
                 location,

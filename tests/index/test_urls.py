@@ -1,0 +1,94 @@
+"""Source URLs are downloaded whole but shown without credentials or signed query strings:
+unit rules, then a real reindex of a URL source served on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from reindex_support import make_engine
+
+from bot.engine.listing import list_sources
+from index.urls import public_url
+
+SECRET_BITS = ("s3cr3t", "sig-abc", "tok-xyz", "hunter2")
+PAGE = (
+    "<html><head><title>Dojo call notes</title></head><body><article><p>Elon Musk: Dojo is a "
+    "long shot worth taking, because the payoff is potentially very high for the program.</p>"
+    "</article></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://user:s3cr3t@host.example/x?X-Amz-Signature=sig-abc&X-Amz-Credential=k&p=2#c",
+            "https://host.example/x?p=2#c",
+        ),
+        ("https://example.com/a?token=tok-xyz&page=3", "https://example.com/a?page=3"),
+        ("https://example.com/a?sig=1&api_key=2&password=hunter2", "https://example.com/a"),
+        ("http://[::1]:8080/x?q=1", "http://[::1]:8080/x?q=1"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_public_url_drops_credentials_and_signatures(url: str, shown: str) -> None:
+    assert public_url(url) == shown
+
+
+class _Page(BaseHTTPRequestHandler):
+    seen_auth: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Page.seen_auth.append(self.headers.get("Authorization", ""))
+        body = PAGE.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_signed_url_source_never_shows_its_secrets(
+    server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"http://reader:hunter2@{server}/notes?X-Amz-Signature=sig-abc&token=tok-xyz&page=1"
+    (tmp_path / "s.yaml").write_text("sources: []\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "home", tmp_path / "s.yaml")
+    source_id = engine.add_source(url)
+    report = engine.reindex()
+    assert report.added, report.summary()
+    assert _Page.seen_auth and _Page.seen_auth[-1].startswith("Basic ")  # downloaded with them
+
+    chunks = engine.serving_index().chunks
+    listing = list_sources(engine.store, engine.registry)
+    answer = engine.answer("Is Dojo a long shot worth taking?")
+    shown = " ".join(
+        [
+            source_id,
+            report.summary(),
+            *(f"{c.doc_id} {c.url} {c.title}" for c in chunks),
+            *(f"{s.source_id} {s.location}" for s in listing),
+            str(answer.to_json()),
+            caplog.text,
+        ]
+    )
+    assert f"http://{server}/notes?page=1" in shown
+    for secret in SECRET_BITS:
+        assert secret not in shown
