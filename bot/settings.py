@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     chipquote_max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
     )
+    chipquote_max_file_mb: float = Field(
+        20.0,
+        gt=0,
+        description="Largest source file, in MB: the one limit for chat uploads, downloads and "
+        "files read by a reindex.",
+    )
     chipquote_abstain_threshold: float = Field(
         0.33,
         description="Lowest relevance (0-1, calibrated on the dev set) below which the bot "
@@ -118,6 +124,11 @@ class Settings(BaseSettings):
         if value:
             parse_interval(value)
         return value
+
+    @property
+    def max_file_bytes(self) -> int:
+        """:attr:`chipquote_max_file_mb` in bytes."""
+        return int(self.chipquote_max_file_mb * 1_000_000)
 
     @property
     def llm_enabled(self) -> bool:

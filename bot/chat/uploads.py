@@ -15,7 +15,6 @@ from bot import errors
 from bot.chat import texts
 from bot.settings import Settings
 
-MAX_UPLOAD_BYTES = 25_000_000
 ALLOWED_SUFFIXES: tuple[str, ...] = (
     ".txt",
     ".md",
@@ -30,9 +29,10 @@ ALLOWED_SUFFIXES: tuple[str, ...] = (
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
-def check_upload(name: str, size: int, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+def check_upload(name: str, size: int, max_bytes: int) -> None:
     """Raise :class:`bot.errors.SourceError` (message ready for the user) for an oversized or
-    unsupported file."""
+    unsupported file; ``max_bytes`` is the same limit the indexer applies
+    (:attr:`bot.settings.Settings.max_file_bytes`), so nothing accepted here fails later."""
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise errors.SourceError(texts.upload_unsupported(name, ALLOWED_SUFFIXES))

@@ -73,7 +73,9 @@ def build_engine(
     store = build_store(settings)
     embedder = build_embedder(settings, embed_cache)
     registry = SourceRegistry(store, configured_sources(settings))
-    reindexer = Reindexer(store, embedder, registry, settings.ensure_home())
+    reindexer = Reindexer(
+        store, embedder, registry, settings.ensure_home(), max_file_bytes=settings.max_file_bytes
+    )
     searcher = HybridSearcher(store, embedder)
     return ChipquoteEngine(
         settings, store, embedder, registry, reindexer, searcher, build_llm(settings)

@@ -106,7 +106,7 @@ class AdminCog(commands.Cog):
             return
         if file is not None:
             try:
-                check_upload(file.filename, file.size)
+                check_upload(file.filename, file.size, self.bot.settings.max_file_bytes)
             except ChipquoteError as err:
                 await interaction.response.send_message(err.user_message, ephemeral=True)
                 return

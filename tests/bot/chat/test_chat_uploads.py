@@ -10,13 +10,13 @@ from bot.settings import Settings
 
 
 def test_supported_small_files_pass() -> None:
-    check_upload("call.VTT", 1000)
-    check_upload("thread.html", 1000)
+    check_upload("call.VTT", 1000, 20_000_000)
+    check_upload("thread.html", 1000, 20_000_000)
 
 
 def test_unsupported_type_is_refused_with_the_allowed_list() -> None:
     with pytest.raises(errors.SourceError, match=r"\.pdf"):
-        check_upload("virus.exe", 10)
+        check_upload("virus.exe", 10, 20_000_000)
 
 
 def test_oversized_file_is_refused_with_the_limit() -> None:

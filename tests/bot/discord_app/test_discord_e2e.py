@@ -300,6 +300,19 @@ async def test_addsource_unsupported_file_is_refused_clearly(running: Running) -
     assert running.engine.added == []
 
 
+async def test_addsource_larger_than_the_indexer_accepts_is_refused_at_upload(
+    running: Running,
+) -> None:
+    fake = running.discord
+    running.bot.settings.chipquote_max_file_mb = 0.001  # the limit a reindex applies too
+    mark = fake.mark()
+    await fake.slash(SERVER_ADMIN, "addsource", attachment=("call.txt", b"x" * 2000))
+    reply = await fake.wait_for("POST", CALLBACK, since=mark)
+    assert reply.json["data"]["flags"] == 64
+    assert "the limit is" in reply.json["data"]["content"]
+    assert running.engine.added == []
+
+
 async def test_rate_limit_hit_gets_a_polite_ephemeral_message(running: Running) -> None:
     fake = running.discord
     running.limiter.limit = 1
