@@ -204,9 +204,9 @@ class ChromaStore:
                         type(exc).__name__,
                         exc,
                     )
+                # members see this: the host and port stay in the log above
                 raise IndexUnavailable(
-                    f"The index server at {self.host}:{self.port} is unreachable; "
-                    "try again shortly."
+                    "The index server is unreachable; try again shortly."
                 ) from exc
             raise
         if self._down_since is not None:
