@@ -11,9 +11,10 @@ messages. Where the bot may not post (a channel it was not invited to, a DM betw
 people) it answers through the command's ``response_url`` instead, in the channel.
 
 Admin commands are refused (ephemeral, and logged) for anyone but configured or workspace
-admins. ``/chipquote-reindex`` posts one message and edits it with throttled progress, then the
-report; the reindex runs in a worker thread so questions keep being answered meanwhile. Where
-the bot cannot post in the channel, that message goes to the admin's DM with the app.
+admins. ``/chipquote-reindex`` posts one message in the admin's DM with the app (the report
+names failed files and their paths, which members must not see) and edits it with throttled
+progress, then the report; the reindex runs in a worker thread so questions keep being answered
+meanwhile.
 """
 
 from __future__ import annotations
@@ -168,9 +169,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user = command["user_id"]
         log.info("reindex of %s requested by %s", source or "all sources", user)
         try:
-            channel, ts = await post_visible(
-                client, command["channel_id"], user, texts.REINDEX_STARTED
-            )
+            # the report names files, paths and URLs that failed: only the admin sees it
+            channel, ts = await post_visible(client, user, user, texts.REINDEX_STARTED)
         except Exception:
             log.exception("%s could not post its progress message", REINDEX)
             await respond(text=texts.APOLOGY, response_type="ephemeral")

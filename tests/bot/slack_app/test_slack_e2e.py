@@ -278,8 +278,10 @@ async def test_admin_reindex_shows_progress_by_editing_one_message(
     started = slack_api.calls_of("chat.postMessage")
     assert len(started) == 1 and started[0].args["text"] == texts.REINDEX_STARTED
     updates = slack_api.calls_of("chat.update")
+    # privately, in the admin's DM with the app: the report may name paths and URLs
+    assert started[0].args["channel"] == ADMIN
     assert {(u.args["channel"], u.args["ts"]) for u in updates} == {
-        (CHANNEL, started[0].response["ts"])
+        ("D" + ADMIN[1:], started[0].response["ts"])
     }
     assert any(u.args["text"].startswith("Reindexing (embed)") for u in updates[:-1])
     assert updates[-1] is done and "1 added" in done.args["text"]
