@@ -55,13 +55,13 @@ def quote_embed(block: QuoteBlock) -> discord.Embed:
     # Discord rejects the whole message if an embed URL is not http(s) (e.g. a local path).
     web_link = block.link if block.link and block.link.startswith(("http://", "https://")) else None
     embed = discord.Embed(
-        title=clip(f"[{block.n}] {block.title}", EMBED_TITLE_CHARS),
-        description=block.text,
+        title=clip(f"[{block.n}] {plain_text(block.title)}", EMBED_TITLE_CHARS),
+        description=plain_text(block.text),  # shown as written: no markdown, masked links
         url=web_link,
         colour=QUOTE_COLOUR,
     )
     if block.speaker:
-        embed.set_author(name=clip(block.speaker, EMBED_AUTHOR_CHARS))
+        embed.set_author(name=clip(block.speaker, EMBED_AUTHOR_CHARS))  # author: no markdown
     footer = [p for p in (block.date, f"at {block.timestamp}" if block.timestamp else None) if p]
     if block.trimmed:
         footer.append(texts.TRIMMED_NOTE)
@@ -86,9 +86,9 @@ def lead_text(rendered: RenderedAnswer) -> str:
     """Message content for the first message: the lead (escaped), plus the engine's notice."""
     lead = plain_text(rendered.lead) if rendered.lead else "…"
     if rendered.searching:
-        lead = f"-# Searching: {rendered.searching}\n{lead}"
+        lead = f"-# Searching: {plain_text(rendered.searching)}\n{lead}"
     if rendered.notice:
-        lead = f"{lead}\n-# {rendered.notice}"
+        lead = f"{lead}\n-# {plain_text(rendered.notice)}"
     return clip(lead, MESSAGE_CHARS)
 
 

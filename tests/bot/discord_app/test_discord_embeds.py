@@ -69,3 +69,14 @@ def test_no_quotes_still_sends_the_lead_with_notice() -> None:
         RenderedAnswer(answer_id="a", lead="Nothing found.", quotes=(), notice="extractive mode")
     )
     assert message.content == "Nothing found.\n-# extractive mode" and message.embeds == []
+
+
+def test_quote_markdown_and_masked_links_are_shown_as_written() -> None:
+    text = "See [nvidia.com](https://evil.example/phish) — **huge** news ```x``` <@123> @everyone"
+    embed = quote_embed(block(1, text, speaker="poster"))
+    assert embed.description is not None
+    assert "\\[nvidia.com](https://evil.example/phish)" in embed.description  # not a link
+    assert "\\*\\*huge\\*\\*" in embed.description and "\\`\\`\\`" in embed.description
+    assert "<\u200b@123>" in embed.description and "@\u200beveryone" in embed.description
+    title = quote_embed(QuoteBlock(n=1, text="x", title="**[t](https://evil.example)**")).title
+    assert title is not None and "\\[t](https://evil.example)" in title
