@@ -53,3 +53,7 @@ class ReindexBusy(ChipquoteError):
 
 class SourceError(ChipquoteError):
     """A source could not be added (bad URL, unreadable file, unsupported format)."""
+
+
+class SourceGone(SourceError):
+    """A local source's file or folder no longer exists: its documents are removed."""

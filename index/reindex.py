@@ -21,7 +21,7 @@ from pathlib import Path
 
 from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_text
 from index.embeddings import Embedder
-from index.errors import SourceError
+from index.errors import SourceError, SourceGone
 from index.fetch import download
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.locking import ReindexLock
@@ -43,6 +43,7 @@ class ScanResult:
     documents: list[Document] = field(default_factory=list)
     failures: list[DocumentFailure] = field(default_factory=list)
     failed_sources: set[str] = field(default_factory=set)
+    gone: list[str] = field(default_factory=list)  # local sources whose file or folder is gone
     failed_doc_ids: set[str] = field(default_factory=set)
     failures_by_source: dict[str, list[DocumentFailure]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # metadata conflicts found while loading
@@ -130,6 +131,9 @@ class Reindexer:
         scan = self._scan(sources, emit)
         report.failed = scan.failures
         report.notes.extend(f"metadata conflict, {note}" for note in scan.notes)
+        report.notes.extend(
+            f"removed: source gone ({gone}); its documents were removed" for gone in scan.gone
+        )
         old_docs: dict[str, StoredDocument] = (
             self.store.documents(current.collection) if current else {}
         )
@@ -201,6 +205,9 @@ class Reindexer:
         for spec in sources:
             try:
                 files.extend((spec, root, path) for root, path in self._files(spec))
+            except SourceGone as exc:
+                # a folder or file deleted on purpose must stop answering: its documents go
+                scan.gone.append(str(exc))
             except (SourceError, OSError) as exc:
                 scan.failed_sources.add(spec.source_id)
                 scan.fail(spec.source_id, DocumentFailure(spec.location, str(exc)))
@@ -325,10 +332,10 @@ def _is_folder_documentation(path: Path) -> bool:
 def local_source_files(spec: SourceSpec) -> list[tuple[Path, Path]]:
     """``(root, file)`` for every file of a local source that a reindex reads: supported
     types, not hidden, not the folder's README/MANIFEST, matching the source's ``include``
-    patterns. ``root`` is what doc ids are relative to. Raises SourceError when it is gone."""
+    patterns. ``root`` is what doc ids are relative to. Raises SourceGone when it is gone."""
     root = Path(spec.location)
     if not root.exists():
-        raise SourceError(f"source {spec.source_id}: {root} does not exist")
+        raise SourceGone(f"source {spec.source_id}: {root} does not exist")
     base = root if root.is_dir() else root.parent
     return [
         (base, p)

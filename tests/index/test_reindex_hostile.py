@@ -144,3 +144,29 @@ def test_links_out_of_a_source_folder_are_not_indexed(tmp_path: Path) -> None:
     opted = make_engine(tmp_path / "home2", sources)
     opted.reindex()
     assert "cq-secret-4242" in " ".join(c.text for c in opted.serving_index().chunks)
+
+
+def test_a_deleted_source_folder_stops_answering(tmp_path: Path) -> None:
+    gone, kept = tmp_path / "gone", tmp_path / "kept"
+    write_transcript(
+        gone / "call.txt", "Lisa Su", ("The MI300 ramp exceeded our expectations in every region.",)
+    )
+    write_transcript(
+        kept / "call.txt",
+        "Jensen Huang",
+        ("Blackwell demand keeps exceeding supply this year at every cloud provider.",),
+    )
+    engine = make_engine(
+        tmp_path / "home", write_sources(tmp_path / "s.yaml", {"amd": gone, "nvda": kept})
+    )
+    first = engine.reindex()
+    assert sorted(first.added) == ["amd:call.txt", "nvda:call.txt"]
+
+    for path in gone.iterdir():
+        path.unlink()
+    gone.rmdir()
+    report = engine.reindex()
+    assert report.removed == ["amd:call.txt"] and report.switched
+    assert any(n.startswith("removed: source gone") and str(gone) in n for n in report.notes)
+    assert {c.source_id for c in engine.serving_index().chunks} == {"nvda"}
+    assert "MI300" not in quoted(engine.answer("What did Lisa Su say about the MI300 ramp?"))
