@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.fetch import UrlPolicy
+
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "index" / "sample_corpus"
 
 
@@ -81,6 +83,16 @@ class Settings(BaseSettings):
     chipquote_max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
     )
+    chipquote_url_allow: list[str] = Field(
+        default_factory=list,
+        description="If set, URL sources only from these host names and their subdomains "
+        "(JSON list).",
+    )
+    chipquote_url_allow_private: bool = Field(
+        False,
+        description="Allow URL sources on loopback, private and link-local addresses (intranet "
+        "deployments, tests); off, they are refused.",
+    )
     chipquote_max_file_mb: float = Field(
         20.0,
         gt=0,
@@ -124,6 +136,12 @@ class Settings(BaseSettings):
         if value:
             parse_interval(value)
         return value
+
+    @property
+    def url_policy(self) -> UrlPolicy:
+        """Which URL sources may be downloaded (see :class:`index.fetch.UrlPolicy`)."""
+        hosts = tuple(h.strip().lower().rstrip(".") for h in self.chipquote_url_allow if h.strip())
+        return UrlPolicy(allow_hosts=hosts, allow_private=self.chipquote_url_allow_private)
 
     @property
     def max_file_bytes(self) -> int:

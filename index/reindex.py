@@ -22,7 +22,7 @@ from pathlib import Path
 from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_text
 from index.embeddings import Embedder
 from index.errors import SourceError, SourceGone
-from index.fetch import download
+from index.fetch import UrlPolicy, download
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.locking import ReindexLock
 from index.models import Chunk, Document, DocumentFailure, ProgressEvent, ReindexReport
@@ -66,8 +66,10 @@ class Reindexer:
         home: Path,
         policy: ChunkingPolicy | None = None,
         max_file_bytes: int = 20_000_000,
+        url_policy: UrlPolicy | None = None,
     ) -> None:
         self.store = store
+        self.url_policy = url_policy or UrlPolicy()
         self.embedder = embedder
         self.registry = registry
         self.home = home
@@ -235,7 +237,9 @@ class Reindexer:
     def _files(self, spec: SourceSpec) -> Iterable[tuple[Path, Path]]:
         if spec.is_url:
             folder = self.home / "downloads" / spec.source_id
-            path = download(spec.location, folder, max_bytes=self.max_file_bytes)
+            path = download(
+                spec.location, folder, max_bytes=self.max_file_bytes, policy=self.url_policy
+            )
             return [(path.parent, path)]
         return local_source_files(spec)
 

@@ -74,7 +74,12 @@ def build_engine(
     embedder = build_embedder(settings, embed_cache)
     registry = SourceRegistry(store, configured_sources(settings))
     reindexer = Reindexer(
-        store, embedder, registry, settings.ensure_home(), max_file_bytes=settings.max_file_bytes
+        store,
+        embedder,
+        registry,
+        settings.ensure_home(),
+        max_file_bytes=settings.max_file_bytes,
+        url_policy=settings.url_policy,
     )
     searcher = HybridSearcher(store, embedder)
     return ChipquoteEngine(

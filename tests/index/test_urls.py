@@ -13,6 +13,7 @@ import pytest
 from reindex_support import make_engine
 
 from bot.engine.listing import list_sources
+from index.fetch import UrlPolicy
 from index.urls import public_url
 
 SECRET_BITS = ("s3cr3t", "sig-abc", "tok-xyz", "hunter2")
@@ -71,6 +72,7 @@ def test_a_signed_url_source_never_shows_its_secrets(
     url = f"http://reader:hunter2@{server}/notes?X-Amz-Signature=sig-abc&token=tok-xyz&page=1"
     (tmp_path / "s.yaml").write_text("sources: []\n", encoding="utf-8")
     engine = make_engine(tmp_path / "home", tmp_path / "s.yaml")
+    engine.reindexer.url_policy = UrlPolicy(allow_private=True)  # the test server is on loopback
     source_id = engine.add_source(url)
     report = engine.reindex()
     assert report.added, report.summary()
