@@ -6,11 +6,13 @@ itself a transcript (speaker turns), the transcript parser attributes it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
 from index.loaders.dates import normalise_date
+from index.loaders.errors import LoaderError
 from index.loaders.html_forum import find_posts, posts_to_parsed, read_post
 from index.loaders.html_text import render
 from index.loaders.spans import Parsed
@@ -58,8 +60,35 @@ def page_meta(tree: LexborHTMLParser, *, forum: bool) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v}
 
 
+MAX_NESTING = 1000
+"""Deepest element nesting accepted. Real pages stay under a few dozen levels; pages nested tens
+of thousands deep make the parser and the tree walk take minutes (a parser bomb)."""
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})\b[^<>]{0,2000}?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def nesting_depth(text: str, limit: int = MAX_NESTING) -> int:
+    """The deepest element nesting of ``text`` (counting open tags not yet closed), stopping
+    as soon as ``limit`` is passed; a fast scan that runs before any parser."""
+    depth = deepest = 0
+    for match in _TAG.finditer(text):
+        closing, name, self_closing = match.groups()
+        if name.lower() in _VOID or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
 def parse_html(text: str, *, base_url: str | None = None, forum_hint: bool = False) -> Parsed:
-    """Forum thread (two or more posts, or one with ``forum_hint``) or article text."""
+    """Forum thread (two or more posts, or one with ``forum_hint``) or article text. Pages
+    nested deeper than :data:`MAX_NESTING` are refused before parsing."""
+    if nesting_depth(text) > MAX_NESTING:
+        raise LoaderError(f"HTML nested more than {MAX_NESTING} levels deep (a parser bomb?)")
     tree = LexborHTMLParser(text)
     meta_base = page_meta(tree, forum=True)
     base = base_url or meta_base.get("url") or _meta_content(tree, "base[href]")

@@ -18,6 +18,11 @@ from index.loaders.spans import Parsed, TextBuilder
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
+MAX_PAGES = 3000
+MAX_CHARS = 5_000_000
+"""Most text taken from one PDF (a 1,000-page filing has about 3 million characters): a few
+kilobytes of compressed streams can expand to tens of millions (a decompression bomb)."""
+
 
 def parse_pdf(data: bytes) -> Parsed:
     """Text and per-page segments of a PDF, plus its title.
@@ -31,8 +36,14 @@ def parse_pdf(data: bytes) -> Parsed:
         if reader.is_encrypted:
             raise LoaderError("encrypted PDF")
         builder = TextBuilder()
+        if len(reader.pages) > MAX_PAGES:
+            raise LoaderError(f"PDF has {len(reader.pages):,} pages; the limit is {MAX_PAGES:,}")
         for number, page in enumerate(reader.pages, start=1):
             text = normalise_newlines(page.extract_text() or "")
+            if len(builder) + len(text) > MAX_CHARS:
+                raise LoaderError(
+                    f"PDF text is larger than {MAX_CHARS:,} characters (a decompression bomb?)"
+                )
             if not text.strip():
                 continue
             builder.separate()

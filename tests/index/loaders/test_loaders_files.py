@@ -102,3 +102,20 @@ def test_linked_folders_outside_the_root_are_not_entered(tmp_path: Path) -> None
     assert found == ["a.txt", "in/b.txt"]
     followed = [p.relative_to(root).as_posix() for p in iter_source_files(root, follow_links=True)]
     assert "out/secret.txt" in followed
+
+
+def test_html_nested_too_deep_is_refused_before_parsing(tmp_path: Path) -> None:
+    bomb = tmp_path / "deep.html"
+    bomb.write_text("<div>" * 200_000 + "text" + "</div>" * 200_000, encoding="utf-8")
+    with pytest.raises(LoaderError, match="nested more than"):
+        load_file(bomb, source_id="s")
+    fine = tmp_path / "fine.html"
+    fine.write_text(
+        "<html><body>"
+        + "<div>" * 50
+        + "<p>Blackwell demand is strong this year for us.</p>"
+        + "</div>" * 50
+        + "<br><img src=x></body></html>",
+        encoding="utf-8",
+    )
+    assert "Blackwell" in load_file(fine, source_id="s")[0].text

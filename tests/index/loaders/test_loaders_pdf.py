@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
 from loader_checks import assert_invariants
 
 from index.loaders import LoaderError, load_file
+from index.loaders import pdf as pdf_loader
 
 
 def make_pdf(pages: list[str], title: str | None = None) -> bytes:
@@ -74,3 +76,35 @@ def test_pdf_without_text_or_broken_is_a_loader_error(tmp_path: Path) -> None:
     fake.write_bytes(b"hello")
     with pytest.raises(LoaderError, match="not a PDF"):
         load_file(fake, source_id="s")
+
+
+def test_a_compressed_text_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few kilobytes that expand to more text than the cap (lowered here to keep it quick)."""
+    monkeypatch.setattr(pdf_loader, "MAX_CHARS", 100_000)
+    content = b"BT /F1 12 Tf 72 720 Td (" + b"A " * 150_000 + b") Tj ET"
+    packed = zlib.compress(content, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(bytes(out))
+    assert path.stat().st_size < 5_000  # a few kilobytes on disk
+    with pytest.raises(LoaderError, match="decompression bomb"):
+        load_file(path, source_id="s")
