@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     chipquote_max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
     )
+    chipquote_max_in_flight: int = Field(
+        4,
+        ge=1,
+        description="Questions answered at once by one bot process (across Discord and Slack); "
+        "more get a polite 'busy, try again' reply.",
+    )
     chipquote_url_allow: list[str] = Field(
         default_factory=list,
         description="If set, URL sources only from these host names and their subdomains "

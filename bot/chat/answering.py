@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from bot.chat import texts
 from bot.engine.api import Engine
@@ -19,8 +20,41 @@ from bot.errors import ChipquoteError
 log = logging.getLogger(__name__)
 
 
-async def answer_or_message(engine: Engine, question: str, context: AskContext) -> Answer | str:
-    """The engine's answer, or the text to show instead when it fails."""
+class InFlight:
+    """How many questions this process is answering right now, across every front door and
+    event loop: past the limit a question gets a polite "busy" reply instead of queueing
+    behind the others on a small machine."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def try_enter(self, limit: int) -> bool:
+        """Take a slot if fewer than ``limit`` are taken."""
+        with self._lock:
+            if self._count >= limit:
+                return False
+            self._count += 1
+            return True
+
+    def leave(self) -> None:
+        """Give a slot back."""
+        with self._lock:
+            self._count -= 1
+
+
+IN_FLIGHT = InFlight()
+"""The one counter every front door in this process shares."""
+
+
+async def answer_or_message(
+    engine: Engine, question: str, context: AskContext, *, max_in_flight: int = 4
+) -> Answer | str:
+    """The engine's answer, or the text to show instead when it fails or the process is
+    already answering ``max_in_flight`` questions."""
+    if not IN_FLIGHT.try_enter(max_in_flight):
+        log.warning("busy: %d questions already in flight", max_in_flight)
+        return texts.BUSY
     try:
         return await asyncio.to_thread(engine.answer, question, context)
     except ChipquoteError as err:
@@ -29,3 +63,5 @@ async def answer_or_message(engine: Engine, question: str, context: AskContext) 
     except Exception:
         log.exception("engine failed while answering")
         return texts.APOLOGY
+    finally:
+        IN_FLIGHT.leave()

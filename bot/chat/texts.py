@@ -12,6 +12,7 @@ import math
 # --- answering -------------------------------------------------------------------------------
 
 APOLOGY = "Sorry, something went wrong while answering that. Please try again in a moment."
+BUSY = "I'm answering a lot of questions right now; please try again in a moment."
 EMPTY_QUESTION = "Please ask a question, e.g. `What did Elon Musk say about Dojo?`"
 CLOSEST_HEADING = "The sources don't answer that directly. The closest passages:"
 TRIMMED_NOTE = "Quote shortened to fit; the link has the full text."

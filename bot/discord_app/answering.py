@@ -36,7 +36,9 @@ _CHAT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 async def ask_engine(bot: ChipquoteBot, question: str, context: AskContext) -> Answer | str:
     """The engine's answer, or the text to show instead (see :mod:`bot.chat.answering`)."""
-    return await answer_or_message(bot.engine, question, context)
+    return await answer_or_message(
+        bot.engine, question, context, max_in_flight=bot.settings.chipquote_max_in_flight
+    )
 
 
 async def post_answer(bot: ChipquoteBot, send: Send, answer: Answer, question: str) -> None:

@@ -79,7 +79,12 @@ def check_question(deps: SlackDeps, text: str, team_id: str | None, user_id: str
 
 async def ask_engine(deps: SlackDeps, question: str, earlier: list[ThreadMessage]) -> Answer | str:
     """The engine's answer, or the text to show instead (see :mod:`bot.chat.answering`)."""
-    return await answer_or_message(deps.engine, question, build_context(earlier))
+    return await answer_or_message(
+        deps.engine,
+        question,
+        build_context(earlier),
+        max_in_flight=deps.settings.chipquote_max_in_flight,
+    )
 
 
 async def post_messages(

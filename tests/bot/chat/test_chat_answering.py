@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
 
 from bot.chat import texts
 from bot.chat.answering import answer_or_message
-from bot.engine.models import AskContext
+from bot.engine.models import Answer, AskContext
 from bot.errors import IndexUnavailable
 from tests.chat_fakes import FakeEngine, dojo_answer
 
@@ -30,3 +31,27 @@ async def test_unexpected_errors_become_an_apology(caplog: pytest.LogCaptureFixt
     engine = FakeEngine(replies=[RuntimeError("secret internals")])
     assert await answer_or_message(engine, "q", AskContext()) == texts.APOLOGY
     assert "engine failed while answering" in caplog.text
+
+
+class _SlowEngine(FakeEngine):
+    """Holds each answer until released, so questions pile up in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+        self.release.wait(10)
+        return super().answer(question, context)
+
+
+async def test_past_the_in_flight_limit_a_question_gets_a_busy_reply() -> None:
+    engine = _SlowEngine()
+    first = asyncio.create_task(answer_or_message(engine, "q1", AskContext(), max_in_flight=2))
+    second = asyncio.create_task(answer_or_message(engine, "q2", AskContext(), max_in_flight=2))
+    await asyncio.sleep(0.2)
+    assert await answer_or_message(engine, "q3", AskContext(), max_in_flight=2) == texts.BUSY
+    engine.release.set()
+    assert not isinstance(await first, str) and not isinstance(await second, str)
+    # slots are given back: the next question is answered again
+    assert not isinstance(await answer_or_message(engine, "q4", AskContext(), max_in_flight=2), str)
