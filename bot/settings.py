@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     discord_guild_ids: list[int] = Field(
         default_factory=list, description="Guilds for instant slash-command sync (JSON list)."
     )
+    discord_admin_guild_ids: list[int] = Field(
+        default_factory=list,
+        description="Servers whose admins may run admin commands (JSON list); default "
+        "DISCORD_GUILD_IDS; with neither, admin commands are off in chat.",
+    )
     discord_admin_role_ids: list[int] = Field(
         default_factory=list, description="Role IDs allowed admin commands (besides Manage Server)."
     )

@@ -1,4 +1,7 @@
-"""Who may run admin commands: Manage Server, or a role listed in ``DISCORD_ADMIN_ROLE_IDS``.
+"""Who may run admin commands: Manage Server, or a role listed in ``DISCORD_ADMIN_ROLE_IDS``, in
+one of the operator's own servers (``DISCORD_ADMIN_GUILD_IDS``, else ``DISCORD_GUILD_IDS``). The
+index is shared by every server the bot is in, so a server admin elsewhere must not add sources
+to it or reindex it; with no server configured, admin commands are off in chat (the CLI stays).
 
 Checked in code rather than with Discord's ``default_member_permissions`` so that configured
 roles work without each server re-tuning integration permissions, and so every refused attempt
@@ -16,9 +19,17 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def admin_guilds(settings: Settings) -> set[int]:
+    """The servers whose admins administer the bot."""
+    return set(settings.discord_admin_guild_ids or settings.discord_guild_ids)
+
+
 def is_admin(interaction: discord.Interaction, settings: Settings) -> bool:
-    """True for a guild member with Manage Server in this channel or an admin role."""
+    """True for a member with Manage Server in this channel or an admin role, in one of the
+    operator's servers."""
     if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        return False
+    if interaction.guild.id not in admin_guilds(settings):
         return False
     if interaction.permissions.manage_guild:
         return True

@@ -25,6 +25,7 @@ from fake_discord import (
     BOT_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
+    GUILD_ID,
     Person,
     Recorded,
 )
@@ -288,6 +289,20 @@ async def test_addsource_file_is_saved_under_uploads_and_indexed(running: Runnin
     assert saved.startswith(str(uploads)) and saved.endswith("q4_call.txt")
     assert Path(saved).read_text(encoding="utf-8") == "Elon Musk: Dojo."
     assert running.engine.reindexed == [["upload-1"]]
+
+
+async def test_a_server_admin_of_another_server_is_not_our_admin(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = running.discord
+    running.bot.settings.discord_admin_guild_ids = [GUILD_ID + 1]  # not the one this is in
+    caplog.set_level(logging.WARNING, logger="bot.discord_app")
+    mark = fake.mark()
+    await fake.slash(SERVER_ADMIN, "reindex")
+    reply = await fake.wait_for("POST", CALLBACK, since=mark)
+    assert reply.json["data"]["content"] == texts.NOT_ADMIN
+    assert running.engine.reindexed == []
+    assert "refused admin command /reindex" in caplog.text
 
 
 async def test_addsource_unsupported_file_is_refused_clearly(running: Running) -> None:

@@ -57,7 +57,9 @@ async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
     await bot.close()
 
 
-def interaction(*, guild: bool, manage: bool, roles: tuple[int, ...] = ()) -> Any:
+def interaction(
+    *, guild: bool, manage: bool, roles: tuple[int, ...] = (), guild_id: int = 1
+) -> Any:
     fake_roles = [SimpleNamespace(id=r) for r in roles]
 
     class M(discord.Member):  # a Member (is_admin checks the type) with just roles
@@ -67,18 +69,28 @@ def interaction(*, guild: bool, manage: bool, roles: tuple[int, ...] = ()) -> An
 
     user = M.__new__(M)
     return SimpleNamespace(
-        guild=object() if guild else None,
+        guild=SimpleNamespace(id=guild_id) if guild else None,
         user=user,
         permissions=discord.Permissions(manage_guild=manage),
     )
 
 
 def test_admin_is_manage_server_or_a_configured_role(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, discord_admin_role_ids=[42])
+    settings = make_settings(tmp_path, discord_admin_role_ids=[42], discord_guild_ids=[1])
     assert is_admin(interaction(guild=True, manage=True), settings)
     assert is_admin(interaction(guild=True, manage=False, roles=(42,)), settings)
     assert not is_admin(interaction(guild=True, manage=False, roles=(7,)), settings)
     assert not is_admin(interaction(guild=False, manage=True), settings)
+
+
+def test_admins_of_other_servers_are_not_admins(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, discord_guild_ids=[1])
+    assert not is_admin(interaction(guild=True, manage=True, guild_id=2), settings)
+    only = make_settings(tmp_path, discord_guild_ids=[1, 2], discord_admin_guild_ids=[2])
+    assert is_admin(interaction(guild=True, manage=True, guild_id=2), only)
+    assert not is_admin(interaction(guild=True, manage=True, guild_id=1), only)
+    # no server configured at all: admin commands are off in chat (the CLI remains)
+    assert not is_admin(interaction(guild=True, manage=True), make_settings(tmp_path))
 
 
 async def test_run_discord_needs_a_token(tmp_path: Path) -> None:
