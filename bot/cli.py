@@ -142,14 +142,27 @@ def serve() -> None:
 
 
 @app.command()
-def sources() -> None:
-    """List sources and their indexed documents."""
+def sources(
+    action: Annotated[
+        str | None, typer.Argument(help="'remove' to unregister an added source.")
+    ] = None,
+    source_id: Annotated[str | None, typer.Argument(help="The source id to remove.")] = None,
+) -> None:
+    """List sources and their indexed documents; `sources remove ID` unregisters an added
+    source and reindexes, so its documents stop answering."""
     from bot.engine.factory import build_engine
     from bot.progress import print_sources
 
     settings = _setup()
     try:
-        print_sources(build_engine(settings).sources(), out)
+        engine = build_engine(settings)
+        if action is None:
+            print_sources(engine.sources(), out)
+            return
+        if action != "remove" or not source_id:
+            raise ChipquoteError("Usage: chipquote sources [remove SOURCE_ID]")
+        report = engine.remove_source(source_id)
+        out.print(f"removed source {source_id}: {report.summary()}")
     except ChipquoteError as exc:
         raise _fail(exc) from exc
 

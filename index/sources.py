@@ -134,6 +134,22 @@ class SourceRegistry:
         self.store.put_meta(f"source:{spec.source_id}", record)
         return spec
 
+    def remove(self, source_id: str) -> SourceSpec:
+        """Unregister a source added with ``chipquote index``/``/addsource``; its documents go
+        at the next reindex. A source from ``sources.yaml`` or the bundled sample is refused
+        (edit the file instead), as is an unknown id."""
+        spec = self.get(source_id)
+        if spec is None:
+            known = ", ".join(s.source_id for s in self.all()) or "none"
+            raise SourceError(f"no source {source_id!r} (sources: {known})")
+        if spec.origin != "added":
+            raise SourceError(
+                f"source {source_id!r} comes from sources.yaml (or is the bundled sample); "
+                "remove it there and reindex"
+            )
+        self.store.delete_meta(f"source:{source_id}")
+        return spec
+
     def status(self, source_id: str) -> dict[str, Any]:
         """Last reindex time and errors of a source."""
         return self.store.get_meta(f"status:{source_id}") or {}

@@ -341,6 +341,13 @@ class ChipquoteEngine:
         """Register a file, folder or URL; it is indexed by the next reindex."""
         return self.registry.add(str(location), source_id).source_id
 
+    def remove_source(
+        self, source_id: str, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
+        """Unregister an added source and reindex, so its documents stop answering at once."""
+        self.registry.remove(source_id)
+        return self.reindex(None, progress)
+
 
 def _scoped_people(scope: Scope) -> frozenset[str]:
     """Names of the people of the companies a question is scoped to."""

@@ -114,6 +114,29 @@ def test_index_path_reports_bad_files(home: Path, embed_cache: Path, tmp_path: P
     assert any(q["speaker"] == "Lisa Su" for q in data["quotes"])
 
 
+def test_sources_remove_makes_an_added_source_stop_answering(
+    tmp_path: Path, embed_cache: Path
+) -> None:
+    home = tmp_path / "home"
+    folder = tmp_path / "amd"
+    folder.mkdir()
+    (folder / "call.txt").write_text(
+        "Lisa Su: We are ramping MI300 across many customers "
+        "and expect strong data center growth this year.\n"
+    )
+    assert run(["index", str(folder)], home, embed_cache).returncode == 0
+    listing = run(["sources"], home, embed_cache)
+    assert "amd" in listing.stdout
+    refused = run(["sources", "remove", "sample"], home, embed_cache)
+    assert refused.returncode == 1 and "sources.yaml" in refused.stdout + refused.stderr
+    removed = run(["sources", "remove", "amd"], home, embed_cache)
+    assert removed.returncode == 0, removed.stderr
+    assert "removed source amd" in removed.stdout and "1 removed" in removed.stdout
+    answer = run(["ask", "What did Lisa Su say about MI300?", "--json"], home, embed_cache)
+    data = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert not any("MI300" in q["text"] for q in data["quotes"] + data["closest"])
+
+
 def test_eval_on_the_development_set(tmp_path: Path, embed_cache: Path) -> None:
     require_shared()
     result = run(
