@@ -264,7 +264,8 @@ def test_chroma_outage_is_reported_and_the_same_engine_recovers(
             asker.answer(NEW_QUESTION)
         assert time.monotonic() - started < 5, "an outage must fail fast, not hang"
         assert raised.value.retryable
-        assert f"127.0.0.1:{topology.server.port}" in raised.value.user_message
+        # members read this: the internal host and port are in the log only
+        assert str(topology.server.port) not in raised.value.user_message
 
         done = topology.cli(topology.root / "ask-home", "ask", "--json", NEW_QUESTION)
         assert done.returncode == 1
