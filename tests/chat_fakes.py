@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.engine.api import ProgressCallback
 from bot.engine.models import Answer, AskContext, Quote
+from bot.errors import SourceError
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
 SAMPLE_DOC = "000_dd2f60ee431230bd.txt"
@@ -64,6 +65,7 @@ class FakeEngine:
     threads: list[str] = field(default_factory=list)
     reindexed: list[list[str] | None] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     reindex_steps: int = 6
     reindex_pause: float = 0.03
     default: Callable[[], Answer] = dojo_answer
@@ -104,3 +106,11 @@ class FakeEngine:
     def add_source(self, location: str | Path, *, source_id: str | None = None) -> str:
         self.added.append(str(location))
         return "upload-1"
+
+    def remove_source(
+        self, source_id: str, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
+        if source_id == "sample":
+            raise SourceError("source 'sample' comes from sources.yaml; remove it there")
+        self.removed.append(source_id)
+        return ReindexReport(removed=[f"{source_id}:call.txt"], switched=True)

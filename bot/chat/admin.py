@@ -149,6 +149,26 @@ async def run_reindex(
     """Run ``engine.reindex`` in a thread, editing progress via ``edit`` (throttled) and the
     formatted report at the end. Engine errors (e.g. ``ReindexBusy``) propagate after progress
     edits stop, so the caller can show ``err.user_message``."""
+    return await _with_progress(
+        lambda progress: engine.reindex(source_ids, progress), edit, min_interval_s
+    )
+
+
+async def remove_source_and_reindex(
+    engine: Engine, source_id: str, edit: Edit, *, min_interval_s: float = 2.0
+) -> ReindexReport:
+    """Unregister an added source and reindex with progress, ending with the report (its
+    documents listed as removed). ``SourceError`` propagates with a user-ready message."""
+    return await _with_progress(
+        lambda progress: engine.remove_source(source_id, progress), edit, min_interval_s
+    )
+
+
+async def _with_progress(
+    work: Callable[[Callable[[ProgressEvent], None]], ReindexReport],
+    edit: Edit,
+    min_interval_s: float,
+) -> ReindexReport:
     loop = asyncio.get_running_loop()
     editor = _ThrottledEditor(edit, min_interval_s)
 
@@ -157,7 +177,7 @@ async def run_reindex(
 
     editor.start()
     try:
-        report = await asyncio.to_thread(engine.reindex, source_ids, progress)
+        report = await asyncio.to_thread(work, progress)
     except BaseException:
         await editor.stop()
         raise

@@ -41,3 +41,10 @@ class Engine(Protocol):
         """Register a file, folder or URL as a source (not yet indexed); returns its id.
         Raises :class:`bot.errors.SourceError` when it cannot be used."""
         ...
+
+    def remove_source(
+        self, source_id: str, progress: ProgressCallback | None = None
+    ) -> ReindexReport:
+        """Unregister an added source and reindex, so its documents stop answering. Raises
+        :class:`bot.errors.SourceError` for an unknown id or a ``sources.yaml`` source."""
+        ...

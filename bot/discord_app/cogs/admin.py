@@ -17,7 +17,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat import texts
-from bot.chat.admin import Edit, add_source_and_index, format_sources, run_reindex
+from bot.chat.admin import (
+    Edit,
+    add_source_and_index,
+    format_sources,
+    remove_source_and_reindex,
+    run_reindex,
+)
 from bot.chat.uploads import check_upload, upload_path
 from bot.discord_app.client import ChipquoteBot
 from bot.discord_app.embeds import MESSAGE_CHARS, clip
@@ -82,6 +88,26 @@ class AdminCog(commands.Cog):
             await run_reindex(
                 self.bot.engine,
                 [source] if source else None,
+                self._editor(interaction),
+                min_interval_s=self.bot.progress_interval_s,
+            )
+        except Exception as err:
+            await self._report_error(interaction, err)
+
+    @app_commands.command(
+        name="removesource", description="Admins: remove an added source and its documents"
+    )
+    @app_commands.describe(source="A source id from /sources")
+    async def removesource(self, interaction: discord.Interaction, source: str) -> None:
+        if not await self._allowed(interaction, "removesource"):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        log.info("removal of source %s requested by %s", source, interaction.user.id)
+        try:
+            await interaction.edit_original_response(content=texts.REINDEX_STARTED)
+            await remove_source_and_reindex(
+                self.bot.engine,
+                source,
                 self._editor(interaction),
                 min_interval_s=self.bot.progress_interval_s,
             )

@@ -305,6 +305,35 @@ async def test_a_server_admin_of_another_server_is_not_our_admin(
     assert "refused admin command /reindex" in caplog.text
 
 
+async def test_removesource_unregisters_and_reports_what_was_removed(running: Running) -> None:
+    fake = running.discord
+    mark = fake.mark()
+    removal = await fake.slash(SERVER_ADMIN, "removesource", source="upload-1")
+    done = await fake.wait_for(
+        "PATCH",
+        rf"/webhooks/{APP_ID}/{removal['token']}/messages/@original",
+        since=mark,
+        where=lambda r: r.json["content"].startswith("Reindex finished"),
+    )
+    assert running.engine.removed == ["upload-1"]
+    assert "1 removed" in done.json["content"]
+
+    mark = fake.mark()
+    refused = await fake.slash(SERVER_ADMIN, "removesource", source="sample")
+    said = await fake.wait_for(
+        "PATCH",
+        rf"/webhooks/{APP_ID}/{refused['token']}/messages/@original",
+        since=mark,
+        where=lambda r: "sources.yaml" in r.json["content"],
+    )
+    assert "remove it there" in said.json["content"]
+    mark = fake.mark()
+    await fake.slash(BOB, "removesource", source="upload-1")
+    reply = await fake.wait_for("POST", CALLBACK, since=mark)
+    assert reply.json["data"]["content"] == texts.NOT_ADMIN
+    assert running.engine.removed == ["upload-1"]
+
+
 async def test_addsource_unsupported_file_is_refused_clearly(running: Running) -> None:
     fake = running.discord
     mark = fake.mark()

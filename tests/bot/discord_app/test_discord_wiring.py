@@ -44,7 +44,7 @@ async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
     bot = create_bot(FakeEngine(), make_settings(tmp_path), sync_commands=False)
     await bot.setup_hook()
     commands = {c.name: c for c in bot.tree.get_commands()}
-    assert set(commands) == {"ask", "sources", "reindex", "addsource"}
+    assert set(commands) == {"ask", "sources", "reindex", "addsource", "removesource"}
     ask = commands["ask"]
     assert isinstance(ask, discord.app_commands.Command)
     assert [(p.name, p.required) for p in ask.parameters] == [
