@@ -24,6 +24,7 @@ from index.embeddings import Embedder
 from index.errors import SourceError, SourceGone
 from index.fetch import UrlPolicy, download
 from index.loaders import LoaderError, iter_source_files, load_file
+from index.loaders.files import is_inside
 from index.locking import ReindexLock
 from index.models import Chunk, Document, DocumentFailure, ProgressEvent, ReindexReport
 from index.sources import SourceRegistry, SourceSpec
@@ -360,7 +361,7 @@ def load_source_file(
 ) -> list[Document]:
     """One file of a source to its documents, exactly as a reindex loads it (the source's
     metadata defaults, the same doc ids); raises LoaderError for a bad file."""
-    linked_out = not spec.is_url and Path(spec.location).is_dir() and not _inside(path, root)
+    linked_out = not spec.is_url and Path(spec.location).is_dir() and not is_inside(path, root)
     if linked_out and not spec.follow_links:
         raise LoaderError(
             "skipped: it links outside the source folder (set follow_links: true on the source "
@@ -370,15 +371,6 @@ def load_source_file(
     if spec.is_url:
         overrides.setdefault("url", public_url(spec.location))
     return load_file(path, source_id=spec.source_id, overrides=overrides, max_bytes=max_bytes)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    """True when ``path``, links resolved, lies in ``root`` (links resolved too)."""
-    try:
-        target, home = path.resolve(), root.resolve()
-    except (OSError, RuntimeError):
-        return False
-    return target == home or target.is_relative_to(home)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -25,6 +25,16 @@ def is_sidecar(path: Path) -> bool:
     return path.name.endswith(SIDECAR_SUFFIX)
 
 
+def is_inside(path: Path, root: Path) -> bool:
+    """True when ``path``, links resolved, lies in ``root`` (links resolved too); False when
+    either cannot be resolved."""
+    try:
+        target, home = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return target == home or target.is_relative_to(home)
+
+
 def iter_source_files(
     root: Path,
     *,
@@ -56,13 +66,7 @@ def iter_source_files(
     count = 0
 
     def outside(entry: Path) -> bool:
-        if follow_links:
-            return False
-        try:
-            target = entry.resolve()
-        except (OSError, RuntimeError):
-            return True
-        if target == home or target.is_relative_to(home):
+        if follow_links or is_inside(entry, home):
             return False
         log.warning("skipped %s: it links outside the source folder %s", entry, root)
         return True
@@ -148,4 +152,4 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-__all__ = ["describe_os_error", "is_sidecar", "iter_source_files", "read_limited"]
+__all__ = ["describe_os_error", "is_inside", "is_sidecar", "iter_source_files", "read_limited"]
