@@ -31,6 +31,11 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     if title:
         objects.append(f"<< /Title ({title}) >>".encode())
         info_id = len(objects)
+    return assemble_pdf(objects, info_id)
+
+
+def assemble_pdf(objects: list[bytes], info_id: int | None = None) -> bytes:
+    """A PDF file of numbered ``objects`` (object 1 the catalog), with its xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -91,20 +96,8 @@ def test_a_compressed_text_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.M
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
     path = tmp_path / "bomb.pdf"
-    path.write_bytes(bytes(out))
+    path.write_bytes(assemble_pdf(objects))
     assert path.stat().st_size < 5_000  # a few kilobytes on disk
     with pytest.raises(LoaderError, match="decompression bomb"):
         load_file(path, source_id="s")
