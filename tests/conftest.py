@@ -13,6 +13,8 @@ from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
 from bot.settings import Settings
 from index.sources import SourceSpec
+from tests.bot.engine.fake_openai import FakeOpenAI
+from tests.llm_adversary import Adversary
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -91,3 +93,17 @@ def dev_engine(
     engine.registry.configured = [SourceSpec("corpus", str(SHARED_CORPUS), {}, "config")]
     engine.reindex()
     yield engine
+
+
+@pytest.fixture
+def adversary() -> Adversary:
+    """A misbehaving model's replies (see :mod:`tests.llm_adversary`)."""
+    return Adversary()
+
+
+@pytest.fixture
+def bending_llm(adversary: Adversary) -> Iterator[FakeOpenAI]:
+    """A local OpenAI-compatible server answering with :func:`adversary`'s replies."""
+    server = FakeOpenAI(default=adversary).start()
+    yield server
+    server.stop()

@@ -19,7 +19,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from pydantic import SecretStr
+
+from bot.settings import Settings
 
 _PASSAGE = re.compile(
     r"^\[(\d+)\] \((.*?)\)\n(.*?)(?=\n\n\[\d+\] \(|\n\nQuestion:|\Z)", re.M | re.S
@@ -38,6 +43,18 @@ _NUMBER = re.compile(
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]+")
 NEGATIONS = re.compile(r"\b(?:not|no|never|nor|neither|without)\b|n[’']t\b|[不没沒未非无無]", re.I)
 LINKISH = ("http", "](", "<@", "@everyone", "www.")
+
+
+def with_llm(settings: Settings, base_url: str, home: Path) -> Settings:
+    """``settings`` answering over the index in ``home`` with the LLM at ``base_url``."""
+    return settings.model_copy(
+        update={
+            "chipquote_home": home,
+            "openai_base_url": base_url,
+            "openai_api_key": SecretStr("sk-test"),
+            "chipquote_llm_retries": 0,
+        }
+    )
 
 
 @dataclass(frozen=True)

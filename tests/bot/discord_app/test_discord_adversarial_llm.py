@@ -4,35 +4,21 @@ reaches the channel keeps every quote-meaning rule, and the honest part of the r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from discord_support import ALICE, SAMPLE, connected_bot
 from fake_discord import APP_ID, FakeDiscord
-from pydantic import SecretStr
 
 from bot.chat.ratelimit import RateLimiter
 from bot.engine.factory import build_engine
 from bot.settings import Settings
 from tests.bot.engine.fake_openai import FakeOpenAI
-from tests.llm_adversary import Adversary, assert_keeps_meaning
+from tests.llm_adversary import Adversary, assert_keeps_meaning, with_llm
 
 pytestmark = pytest.mark.slow
 _UNESCAPE = re.compile(r"\\([\\*_`~|>\[\]#-])")
-
-
-@pytest.fixture
-def adversary() -> Adversary:
-    return Adversary()
-
-
-@pytest.fixture
-def llm(adversary: Adversary) -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI(default=adversary).start()
-    yield server
-    server.stop()
 
 
 def _as_answer(message: dict[str, Any]) -> dict[str, Any]:
@@ -52,17 +38,10 @@ async def test_bending_model_through_discord(
     settings: Settings,
     sample_engine_home: Path,
     embed_cache: Path,
-    llm: FakeOpenAI,
+    bending_llm: FakeOpenAI,
     adversary: Adversary,
 ) -> None:
-    llm_settings = settings.model_copy(
-        update={
-            "chipquote_home": sample_engine_home,
-            "openai_base_url": llm.base_url,
-            "openai_api_key": SecretStr("sk-test"),
-            "chipquote_llm_retries": 0,
-        }
-    )
+    llm_settings = with_llm(settings, bending_llm.base_url, sample_engine_home)
     engine = build_engine(llm_settings, embed_cache=embed_cache)
     async with connected_bot(fake_discord, engine, llm_settings, RateLimiter(5)):
         mark = fake_discord.mark()

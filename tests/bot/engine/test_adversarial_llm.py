@@ -8,14 +8,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_openai import FakeOpenAI
 
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
+from tests.bot.engine.fake_openai import FakeOpenAI
 from tests.conftest import SHARED_CORPUS, make_settings
 from tests.llm_adversary import Adversary, assert_keeps_meaning
 
@@ -31,22 +30,10 @@ def _documents(folder: Path) -> list[str]:
     ]
 
 
-@pytest.fixture
-def adversary() -> Adversary:
-    return Adversary()
-
-
-@pytest.fixture
-def llm(adversary: Adversary) -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI(default=adversary).start()
-    yield server
-    server.stop()
-
-
-def _engine(home: Path, llm: FakeOpenAI, embed_cache: Path, stream: bool) -> ChipquoteEngine:
+def _engine(home: Path, server: FakeOpenAI, embed_cache: Path, stream: bool) -> ChipquoteEngine:
     settings = make_settings(
         home,
-        openai_base_url=llm.base_url,
+        openai_base_url=server.base_url,
         openai_api_key="sk-test",
         chipquote_llm_timeout_s=5,
         chipquote_llm_retries=0,
@@ -73,15 +60,15 @@ def _check(engine: ChipquoteEngine, question: str, adversary: Adversary, docs: l
 @pytest.mark.parametrize("question", ["Is Dojo a long shot?", "tesla的dojo是不是要黄了"])
 def test_sample_corpus_against_a_bending_model(
     sample_engine_home: Path,
-    llm: FakeOpenAI,
+    bending_llm: FakeOpenAI,
     adversary: Adversary,
     embed_cache: Path,
     stream: bool,
     question: str,
 ) -> None:
-    engine = _engine(sample_engine_home, llm, embed_cache, stream)
+    engine = _engine(sample_engine_home, bending_llm, embed_cache, stream)
     _check(engine, question, adversary, _documents(SAMPLE))
-    assert all(bool(r.get("stream")) is stream for r in llm.requests)
+    assert all(bool(r.get("stream")) is stream for r in bending_llm.requests)
 
 
 @pytest.mark.parametrize(
@@ -94,20 +81,20 @@ def test_sample_corpus_against_a_bending_model(
 )
 def test_earnings_calls_against_a_bending_model(
     dev_engine: ChipquoteEngine,
-    llm: FakeOpenAI,
+    bending_llm: FakeOpenAI,
     adversary: Adversary,
     embed_cache: Path,
     question: str,
 ) -> None:
-    engine = _engine(dev_engine.settings.chipquote_home, llm, embed_cache, stream=True)
+    engine = _engine(dev_engine.settings.chipquote_home, bending_llm, embed_cache, stream=True)
     _check(engine, question, adversary, _documents(SHARED_CORPUS))
 
 
 def test_a_stream_cut_off_falls_back_to_whole_extractive_quotes(
-    sample_engine_home: Path, llm: FakeOpenAI, embed_cache: Path
+    sample_engine_home: Path, bending_llm: FakeOpenAI, embed_cache: Path
 ) -> None:
-    llm.cut_stream = True
-    engine = _engine(sample_engine_home, llm, embed_cache, stream=True)
+    bending_llm.cut_stream = True
+    engine = _engine(sample_engine_home, bending_llm, embed_cache, stream=True)
     answer = engine.answer("Is Dojo a long shot?")
     assert answer.mode == "extractive" and answer.quotes
     assert answer.notice and "unavailable" in answer.notice
@@ -115,13 +102,13 @@ def test_a_stream_cut_off_falls_back_to_whole_extractive_quotes(
 
 
 def test_ask_json_against_a_bending_model(
-    sample_engine_home: Path, llm: FakeOpenAI, adversary: Adversary, embed_cache: Path
+    sample_engine_home: Path, bending_llm: FakeOpenAI, adversary: Adversary, embed_cache: Path
 ) -> None:
     env = dict(
         os.environ,
         CHIPQUOTE_HOME=str(sample_engine_home),
         CHIPQUOTE_EMBED_CACHE=str(embed_cache),
-        OPENAI_BASE_URL=llm.base_url,
+        OPENAI_BASE_URL=bending_llm.base_url,
         OPENAI_API_KEY="sk-test",
         CHIPQUOTE_LLM_RETRIES="0",
     )

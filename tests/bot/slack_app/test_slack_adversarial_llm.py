@@ -4,13 +4,11 @@ thread keeps every quote-meaning rule, and the honest part of the reply survives
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_slack_api import FakeSlackApi
-from pydantic import SecretStr
 from slack_support import ALICE, SAMPLE_TEXT, running_slack
 
 from bot.chat.ratelimit import RateLimiter
@@ -18,21 +16,9 @@ from bot.engine.factory import build_engine
 from bot.settings import Settings
 from bot.slack_app.mrkdwn import unescape
 from tests.bot.engine.fake_openai import FakeOpenAI
-from tests.llm_adversary import Adversary, assert_keeps_meaning
+from tests.llm_adversary import Adversary, assert_keeps_meaning, with_llm
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def adversary() -> Adversary:
-    return Adversary()
-
-
-@pytest.fixture
-def llm(adversary: Adversary) -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI(default=adversary).start()
-    yield server
-    server.stop()
 
 
 def _as_answer(blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -57,17 +43,10 @@ async def test_bending_model_through_slack(
     settings: Settings,
     sample_engine_home: Path,
     embed_cache: Path,
-    llm: FakeOpenAI,
+    bending_llm: FakeOpenAI,
     adversary: Adversary,
 ) -> None:
-    llm_settings = settings.model_copy(
-        update={
-            "chipquote_home": sample_engine_home,
-            "openai_base_url": llm.base_url,
-            "openai_api_key": SecretStr("sk-test"),
-            "chipquote_llm_retries": 0,
-        }
-    )
+    llm_settings = with_llm(settings, bending_llm.base_url, sample_engine_home)
     engine = build_engine(llm_settings, embed_cache=embed_cache)
     async with running_slack(slack_api, engine, llm_settings, RateLimiter(5)) as slack:
         asked = await slack.mention(ALICE, "Is Tesla's Dojo a long shot?")
