@@ -428,7 +428,8 @@ def _attribution_problem(
 ) -> tuple[str | None, _Context]:
     """Who the part has speak against who spoke in the passages it cites (see the module
     docstring), and who it leaves speaking for a "he said" in the next part."""
-    speakers = {m.identities for m in people.mentioned(text) if _speaks(text, m.start, m.end)}
+    mentions = people.mentioned(text)
+    speakers = {m.identities for m in mentions if _speaks(text, m.start, m.end)}
     if not speakers and _PRONOUN_SPEAKS.search(text) and context.speaker is not None:
         speakers = {context.speaker}
     if _person_problem(speakers, sources, people):
@@ -446,7 +447,7 @@ def _attribution_problem(
         return "second_hand_as_first_hand", context
     if speakers:
         return None, _Context(next(iter(speakers)), second_hand_said)
-    named = {m.identities for m in people.mentioned(text)}
+    named = {m.identities for m in mentions}
     if len(named) == 1:  # "Huang spoke of demand [1]. He said …": he is Huang
         return None, _Context(next(iter(named)), second_hand_said)
     return None, context
