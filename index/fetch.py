@@ -1,5 +1,6 @@
-"""Download URL sources at index time (never at question time): public hosts only, redirects
-re-checked hop by hop, a size cap and an overall deadline."""
+"""Download URL sources at index time (never at question time): public hosts only, connected
+to at the address that was checked, redirects re-checked hop by hop, a size cap and an overall
+deadline."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import logging
 import re
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urljoin, urlparse, urlsplit
 
 import httpx
@@ -46,6 +50,7 @@ class UrlPolicy:
 
 
 MAX_REDIRECTS = 3
+COULD_NOT_DOWNLOAD = "could not download that URL"
 
 
 def download(
@@ -58,32 +63,41 @@ def download(
 ) -> Path:
     """Fetch ``url`` into ``target_dir`` (one file per URL, replaced atomically) and return it.
 
-    Every hop (at most :data:`MAX_REDIRECTS` redirects, followed by hand) is checked against
-    ``policy`` before it is requested; the whole download must finish within ``2 × timeout_s``
-    however slowly the server trickles bytes. Raises :class:`SourceError` with a readable
-    reason on any failure (never naming credentials or signed query parameters)."""
+    Every hop (at most :data:`MAX_REDIRECTS` redirects, followed by hand) is resolved once,
+    checked against ``policy``, and then connected to at exactly the addresses that were
+    checked (the host name travels in the ``Host`` header and TLS SNI, so certificates are
+    still verified against it): a name that resolves to a public address for the check and to
+    127.0.0.1 a moment later cannot reach the machine. Proxies from the environment are not
+    used, for the same reason. The whole download must finish within ``2 × timeout_s``
+    however slowly the server trickles bytes.
+
+    Raises :class:`SourceError`. Its message is :data:`COULD_NOT_DOWNLOAD` for anything that
+    depends on the network (refused address, connection error, HTTP status, timeout), so the
+    text shown in chat cannot be used to probe the network; the detail goes to the log. Only
+    what the URL itself decides (scheme, allow-list, size) is named. Nothing shown or logged
+    carries credentials or signed query parameters."""
     policy = policy or UrlPolicy()
-    shown = public_url(url)  # errors and file names never carry credentials or signatures
+    shown = public_url(url)
     deadline = time.monotonic() + 2 * timeout_s
     target_dir.mkdir(parents=True, exist_ok=True)
     current = url
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
+        with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
             for _ in range(MAX_REDIRECTS + 1):
-                check_url(current, policy)
-                with client.stream("GET", current) as response:
+                addresses = check_url(current, policy)
+                with _pinned_stream(client, current, addresses) as response:
                     if response.is_redirect and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
                         continue
                     if response.status_code >= 400:
-                        raise SourceError(f"{shown} answered HTTP {response.status_code}")
+                        _refuse(shown, f"answered HTTP {response.status_code}")
                     body = _read(response, shown, max_bytes, deadline)
                     content_type = response.headers.get("content-type", "").split(";")[0].strip()
                     break
             else:
-                raise SourceError(f"{shown} redirects more than {MAX_REDIRECTS} times")
+                _refuse(shown, f"redirects more than {MAX_REDIRECTS} times")
     except httpx.HTTPError as exc:
-        raise SourceError(f"cannot download {shown}: {type(exc).__name__}") from exc
+        _refuse(shown, type(exc).__name__, exc)
     path = target_dir / _file_name(url, content_type)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(bytes(body))
@@ -91,44 +105,84 @@ def download(
     return path
 
 
+def _refuse(shown: str, detail: str, cause: BaseException | None = None) -> NoReturn:
+    """Log why ``shown`` could not be downloaded and raise the generic :class:`SourceError`."""
+    log.warning("URL source %s: %s", shown, detail)
+    raise SourceError(COULD_NOT_DOWNLOAD) from cause
+
+
+@contextmanager
+def _pinned_stream(
+    client: httpx.Client, url: str, addresses: list[str]
+) -> Iterator[httpx.Response]:
+    """Stream ``GET url`` from the first of ``addresses`` that accepts a connection."""
+    failure: httpx.ConnectError | None = None
+    for address in addresses:
+        try:
+            response = client.send(pinned_request(client, url, address), stream=True)
+        except httpx.ConnectError as exc:
+            failure = exc
+            continue
+        try:
+            yield response
+        finally:
+            response.close()
+        return
+    raise failure or httpx.ConnectError("no address to connect to")
+
+
+def pinned_request(client: httpx.Client, url: str, address: str) -> httpx.Request:
+    """A ``GET`` for ``url`` that connects to ``address`` (an IP the host resolved to) while
+    the server still sees, and TLS still verifies, the URL's own host name."""
+    target = httpx.URL(url)
+    return client.build_request(
+        "GET",
+        target.copy_with(host=address),
+        headers={"Host": target.netloc.decode("ascii")},
+        extensions={"sni_hostname": target.host},
+    )
+
+
 def _read(response: httpx.Response, shown: str, max_bytes: int, deadline: float) -> bytearray:
     declared = int(response.headers.get("content-length") or 0)
+    too_large = f"{COULD_NOT_DOWNLOAD}: larger than the {max_bytes // 1_000_000} MB limit"
     if declared > max_bytes:
-        raise SourceError(f"{shown} is too large ({declared} bytes > {max_bytes})")
+        raise SourceError(too_large)
     body = bytearray()
     for part in response.iter_bytes():
         body.extend(part)
         if len(body) > max_bytes:
-            raise SourceError(f"{shown} is too large (> {max_bytes} bytes)")
+            raise SourceError(too_large)
         if time.monotonic() > deadline:
-            raise SourceError(f"{shown} took too long to download")
+            _refuse(shown, "took too long to download")
     return body
 
 
-def check_url(url: str, policy: UrlPolicy) -> None:
-    """Refuse (:class:`SourceError`) a URL that is not http(s), not on the allow-list, or whose
-    host resolves to any non-public address."""
+def check_url(url: str, policy: UrlPolicy) -> list[str]:
+    """Resolve the URL's host once and return its addresses, the only ones a download may
+    connect to. Refuse (:class:`SourceError`) a URL that is not http(s), not on the
+    allow-list, or whose host resolves to any non-public address."""
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".").lower()
     if parts.scheme not in ("http", "https") or not host:
-        raise SourceError(f"not an http(s) URL: {public_url(url)}")
+        raise SourceError(f"{COULD_NOT_DOWNLOAD}: only http(s) URLs can be sources")
     allowed = policy.allow_hosts
     if allowed and not any(host == h or host.endswith("." + h) for h in allowed):
-        raise SourceError(f"{host} is not in CHIPQUOTE_URL_ALLOW")
-    if policy.allow_private:
-        return
-    for address in _addresses(host, parts.port or (443 if parts.scheme == "https" else 80)):
-        if not _public(address):
-            log.warning("refused URL source %s: %s resolves to %s", public_url(url), host, address)
-            raise SourceError(f"{host} is not a public address; URL sources must be public")
+        raise SourceError(f"{COULD_NOT_DOWNLOAD}: {host} is not in CHIPQUOTE_URL_ALLOW")
+    addresses = _addresses(url, host, parts.port or (443 if parts.scheme == "https" else 80))
+    if not policy.allow_private:
+        for address in addresses:
+            if not _public(address):
+                _refuse(public_url(url), f"{host} resolves to {address}, not a public address")
+    return addresses
 
 
-def _addresses(host: str, port: int) -> list[str]:
+def _addresses(url: str, host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise SourceError(f"cannot resolve {host}") from exc
-    return sorted({str(info[4][0]) for info in infos})
+        _refuse(public_url(url), f"cannot resolve {host}: {exc}", exc)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _public(address: str) -> bool:

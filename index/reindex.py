@@ -23,6 +23,7 @@ from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_
 from index.embeddings import Embedder
 from index.errors import SourceError, SourceGone
 from index.fetch import UrlPolicy, download
+from index.limits import FileLimits
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.loaders.files import is_inside
 from index.locking import ReindexLock
@@ -66,16 +67,16 @@ class Reindexer:
         registry: SourceRegistry,
         home: Path,
         policy: ChunkingPolicy | None = None,
-        max_file_bytes: int = 20_000_000,
+        limits: FileLimits | None = None,
         url_policy: UrlPolicy | None = None,
     ) -> None:
         self.store = store
+        self.limits = limits or FileLimits()
         self.url_policy = url_policy or UrlPolicy()
         self.embedder = embedder
         self.registry = registry
         self.home = home
         self.policy = policy or ChunkingPolicy()
-        self.max_file_bytes = max_file_bytes
 
     def lock(self) -> ReindexLock:
         """The cross-process reindex lock for this store."""
@@ -151,7 +152,17 @@ class Reindexer:
                 keep_ids.append(doc_id)
                 continue
             chunks = chunk_document(doc, self.policy)
-            if not chunks:
+            if len(chunks) > self.limits.max_chunks:
+                del new_docs[doc_id]
+                scan.failed_doc_ids.add(doc_id)  # refused now: what was indexed before stays
+                scan.fail(
+                    doc.source_id,
+                    DocumentFailure(
+                        doc.path or doc_id,
+                        f"{len(chunks):,} passages; the limit is {self.limits.max_chunks:,}",
+                    ),
+                )
+            elif not chunks:
                 # A version only knows documents through their chunks: one without any would
                 # look new to every reindex and force a pointless new version each time.
                 del new_docs[doc_id]
@@ -213,12 +224,12 @@ class Reindexer:
                 scan.gone.append(str(exc))
             except (SourceError, OSError) as exc:
                 scan.failed_sources.add(spec.source_id)
-                scan.fail(spec.source_id, DocumentFailure(spec.location, str(exc)))
+                scan.fail(spec.source_id, DocumentFailure(_shown_location(spec), str(exc)))
         for n, (spec, root, path) in enumerate(files, 1):
             emit(ProgressEvent("scan", n - 1, len(files), path.name, len(scan.failures)))
             doc_key = source_doc_key(spec, root, path)
             try:
-                docs = load_source_file(spec, root, path, max_bytes=self.max_file_bytes)
+                docs = load_source_file(spec, root, path, limits=self.limits)
             except LoaderError as exc:
                 scan.fail(spec.source_id, DocumentFailure(str(path), str(exc)))
                 scan.failed_doc_ids.add(f"{spec.source_id}:{doc_key}")
@@ -239,7 +250,7 @@ class Reindexer:
         if spec.is_url:
             folder = self.home / "downloads" / spec.source_id
             path = download(
-                spec.location, folder, max_bytes=self.max_file_bytes, policy=self.url_policy
+                spec.location, folder, max_bytes=self.limits.max_bytes, policy=self.url_policy
             )
             return [(path.parent, path)]
         return local_source_files(spec)
@@ -334,6 +345,11 @@ def _is_folder_documentation(path: Path) -> bool:
     return path.stem.lower().startswith(_FOLDER_DOCS)
 
 
+def _shown_location(spec: SourceSpec) -> str:
+    """Where a source is, as reports may show it (a URL without credentials or signatures)."""
+    return public_url(spec.location) if spec.is_url else spec.location
+
+
 def local_source_files(spec: SourceSpec) -> list[tuple[Path, Path]]:
     """``(root, file)`` for every file of a local source that a reindex reads: supported
     types, not hidden, not the folder's README/MANIFEST, matching the source's ``include``
@@ -357,7 +373,7 @@ def source_doc_key(spec: SourceSpec, root: Path, path: Path) -> str:
 
 
 def load_source_file(
-    spec: SourceSpec, root: Path, path: Path, *, max_bytes: int = 20_000_000
+    spec: SourceSpec, root: Path, path: Path, *, limits: FileLimits | None = None
 ) -> list[Document]:
     """One file of a source to its documents, exactly as a reindex loads it (the source's
     metadata defaults, the same doc ids); raises LoaderError for a bad file."""
@@ -370,7 +386,7 @@ def load_source_file(
     overrides = dict(spec.defaults) | {"doc_key": source_doc_key(spec, root, path)}
     if spec.is_url:
         overrides.setdefault("url", public_url(spec.location))
-    return load_file(path, source_id=spec.source_id, overrides=overrides, max_bytes=max_bytes)
+    return load_file(path, source_id=spec.source_id, overrides=overrides, limits=limits)
 
 
 def _relative(path: Path, root: Path) -> str:

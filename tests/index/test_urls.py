@@ -46,6 +46,9 @@ class _Page(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         _Page.seen_auth.append(self.headers.get("Authorization", ""))
+        if self.path.startswith("/gone"):
+            self.send_error(404)
+            return
         body = PAGE.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -92,5 +95,24 @@ def test_a_signed_url_source_never_shows_its_secrets(
         ]
     )
     assert f"http://{server}/notes?page=1" in shown
+    for secret in SECRET_BITS:
+        assert secret not in shown
+
+
+def test_a_failing_signed_url_source_never_shows_its_secrets(
+    server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"http://reader:hunter2@{server}/gone?X-Amz-Signature=sig-abc&token=tok-xyz"
+    (tmp_path / "s.yaml").write_text("sources: []\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "home", tmp_path / "s.yaml")
+    engine.reindexer.url_policy = UrlPolicy(allow_private=True)
+    engine.add_source(url)
+    report = engine.reindex()
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (f"http://{server}/gone", "could not download that URL")
+    ]
+    listing = list_sources(engine.store, engine.registry)
+    shown = " ".join([str(report.failed), str(listing), caplog.text])
+    assert "answered HTTP 404" in caplog.text  # the operator still learns why
     for secret in SECRET_BITS:
         assert secret not in shown

@@ -1,9 +1,13 @@
 """The whole path with the real engine over the bundled sample corpus: an admin reindexes from
-Discord, then a member asks in Chinese and gets Elon Musk's own words back."""
+Discord, then a member asks in Chinese and gets Elon Musk's own words back; an admin's
+``/addsource url:`` cannot make the bot read a service on its own machine."""
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from discord_support import ALICE, SAMPLE, SERVER_ADMIN, connected_bot
@@ -54,3 +58,69 @@ async def test_real_engine_answers_dojo_question_with_musk_quote(
     assert musk, follow.json
     for piece in musk[0]["description"].split("…"):
         assert piece.strip() in source  # verbatim (the verifier may join pieces with …)
+
+
+class _Runbook(BaseHTTPRequestHandler):
+    """An internal service the bot's machine can reach: it must never be asked."""
+
+    asked: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Runbook.asked.append(self.path)
+        body = b"<html><body><p>Ops runbook: the admin password is cq-internal-777.</p></body>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_addsource_cannot_reach_inside_the_machine(
+    fake_discord: FakeDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    factory = pytest.importorskip("bot.engine.factory")
+    monkeypatch.chdir(tmp_path)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Runbook)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    engine = factory.build_engine(settings)
+    fake = fake_discord
+    urls = [
+        f"http://127.0.0.1:{port}/runbook",
+        f"http://localhost:{port}/runbook",  # a name that resolves to it
+        f"http://[::ffff:127.0.0.1]:{port}/runbook",
+        "http://169.254.169.254/latest/meta-data/",
+    ]
+    reports = []
+    try:
+        async with connected_bot(fake, engine, settings, RateLimiter(30)):
+            for url in urls:
+                mark = fake.mark()
+                added = await fake.slash(SERVER_ADMIN, "addsource", url=url)
+                done = await fake.wait_for(
+                    "PATCH",
+                    rf"/webhooks/{APP_ID}/{added['token']}/messages/@original",
+                    since=mark,
+                    where=lambda r: "Reindex finished" in r.json["content"],
+                    timeout=60,
+                )
+                reports.append(done.json["content"])
+            mark = fake.mark()
+            ask = await fake.slash(ALICE, "ask", question="What is the ops runbook admin password?")
+            answer = await fake.wait_for(
+                "POST", rf"/webhooks/{APP_ID}/{ask['token']}", since=mark, timeout=60
+            )
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert _Runbook.asked == []  # refused before any request: no reading, no port scanning
+    for report in reports:
+        assert "could not download that URL" in report
+        assert "ConnectError" not in report and "HTTP" not in report.replace("http", "")
+    assert "cq-internal" not in str(answer.json)
