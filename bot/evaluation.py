@@ -36,6 +36,7 @@ from bot.engine.verify import DISPLAY_JOIN
 from bot.errors import ChipquoteError
 from bot.settings import Settings
 from index.errors import SourceError
+from index.limits import FileLimits
 from index.loaders import LoaderError
 from index.models import Hit
 from index.reindex import load_source_file, local_source_files, source_doc_key
@@ -190,9 +191,9 @@ class DocumentTexts:
     lazily, once, only for the documents asked about. URL sources, missing files and files that
     no longer load give None: such a quote cannot be checked."""
 
-    def __init__(self, sources: Sequence[SourceSpec], max_bytes: int = 20_000_000) -> None:
+    def __init__(self, sources: Sequence[SourceSpec], limits: FileLimits | None = None) -> None:
         self._specs = {s.source_id: s for s in sources if not s.is_url}
-        self._max_bytes = max_bytes
+        self._limits = limits
         self._texts: dict[str, str] = {}
         self._files: dict[str, list[tuple[Path, Path]]] = {}
         self._loaded: set[Path] = set()
@@ -231,7 +232,7 @@ class DocumentTexts:
             return
         self._loaded.add(path)
         try:
-            docs = load_source_file(spec, root, path, max_bytes=self._max_bytes)
+            docs = load_source_file(spec, root, path, limits=self._limits)
         except (LoaderError, OSError):
             return
         for doc in docs:
@@ -240,7 +241,7 @@ class DocumentTexts:
 
 def document_texts(engine: ChipquoteEngine) -> DocumentTexts:
     """The loader for the engine's configured (and added) sources."""
-    return DocumentTexts(engine.registry.all(), engine.reindexer.max_file_bytes)
+    return DocumentTexts(engine.registry.all(), engine.reindexer.limits)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.fetch import UrlPolicy
+from index.limits import FileLimits
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "index" / "sample_corpus"
 
@@ -105,6 +106,24 @@ class Settings(BaseSettings):
         description="Largest source file, in MB: the one limit for chat uploads, downloads and "
         "files read by a reindex.",
     )
+    chipquote_max_doc_chars: int = Field(
+        5_000_000,
+        gt=0,
+        description="Most text one source file may yield, in characters (PDF decompression "
+        "bombs); a file over it is refused with that reason.",
+    )
+    chipquote_max_pdf_pages: int = Field(
+        3000, gt=0, description="Most pages in one PDF source file."
+    )
+    chipquote_max_html_depth: int = Field(
+        1000,
+        gt=0,
+        description="Deepest element nesting in one HTML source file, checked before parsing "
+        "(parser bombs).",
+    )
+    chipquote_max_doc_chunks: int = Field(
+        10_000, gt=0, description="Most passages one document may be split into."
+    )
     chipquote_abstain_threshold: float = Field(
         0.33,
         description="Lowest relevance (0-1, calibrated on the dev set) below which the bot "
@@ -158,6 +177,17 @@ class Settings(BaseSettings):
     def max_file_bytes(self) -> int:
         """:attr:`chipquote_max_file_mb` in bytes."""
         return int(self.chipquote_max_file_mb * 1_000_000)
+
+    @property
+    def file_limits(self) -> FileLimits:
+        """What one source file may cost a reindex (see :class:`index.limits.FileLimits`)."""
+        return FileLimits(
+            max_bytes=self.max_file_bytes,
+            max_chars=self.chipquote_max_doc_chars,
+            max_pages=self.chipquote_max_pdf_pages,
+            max_html_depth=self.chipquote_max_html_depth,
+            max_chunks=self.chipquote_max_doc_chunks,
+        )
 
     @property
     def llm_enabled(self) -> bool:

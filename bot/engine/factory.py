@@ -78,7 +78,7 @@ def build_engine(
         embedder,
         registry,
         settings.ensure_home(),
-        max_file_bytes=settings.max_file_bytes,
+        limits=settings.file_limits,
         url_policy=settings.url_policy,
     )
     searcher = HybridSearcher(store, embedder)

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from index.limits import FileLimits
 from index.loaders.encoding import decode_bytes
 from index.loaders.errors import LoaderError
 from index.loaders.files import describe_os_error, read_limited
@@ -67,16 +68,18 @@ def load_file(
     *,
     source_id: str,
     overrides: dict[str, Any] | None = None,
-    max_bytes: int = 20_000_000,
+    limits: FileLimits | None = None,
 ) -> list[Document]:
-    """Load one file into documents; raises :class:`LoaderError` (only) for a bad file.
+    """Load one file into documents; raises :class:`LoaderError` (only) for a bad file,
+    including one over any of ``limits`` (size, text, PDF pages, HTML depth).
 
     ``overrides`` may also hold ``doc_key`` (the id part after ``source_id:``) or ``root``
     (the source folder, so the doc id uses the path relative to it).
     """
     path = Path(path)
+    limits = limits or FileLimits()
     try:
-        return _load(path, source_id=source_id, overrides=overrides or {}, max_bytes=max_bytes)
+        docs = _load(path, source_id=source_id, overrides=overrides or {}, limits=limits)
     except LoaderError:
         raise
     except OSError as err:
@@ -86,21 +89,25 @@ def load_file(
     except Exception as err:  # a parser library failing on hostile input is a bad file too
         log.debug("loader failed on %s", path, exc_info=True)
         raise LoaderError(f"could not parse file: {type(err).__name__}: {err}"[:300]) from err
+    if sum(len(d.text) for d in docs) > limits.max_chars:
+        raise LoaderError(f"text is longer than the {limits.max_chars:,}-character limit")
+    return docs
 
 
 def _load(
-    path: Path, *, source_id: str, overrides: Mapping[str, Any], max_bytes: int
+    path: Path, *, source_id: str, overrides: Mapping[str, Any], limits: FileLimits
 ) -> list[Document]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoaderError(f"unsupported file type '{suffix or path.name}'")
-    data = read_limited(path, max_bytes)
+    data = read_limited(path, limits.max_bytes)
     sidecar = read_sidecar(path)
     key = doc_key(path, overrides)
     hint = merge(overrides, sidecar)
 
     if suffix == ".pdf":
-        return [_doc(parse_pdf(data), path, source_id, key, hint, "article")]
+        parsed_pdf = parse_pdf(data, max_pages=limits.max_pages, max_chars=limits.max_chars)
+        return [_doc(parsed_pdf, path, source_id, key, hint, "article")]
 
     text = decode_bytes(data)
     if suffix in {".json", ".jsonl", ".ndjson"}:
@@ -114,7 +121,12 @@ def _load(
     if suffix == ".srt":
         return [_doc(cues_to_parsed(read_srt(text)), path, source_id, key, hint, "transcript")]
     if suffix in _HTML:
-        parsed = parse_html(text, base_url=hint.get("url"), forum_hint=hint.get("kind") == "forum")
+        parsed = parse_html(
+            text,
+            base_url=hint.get("url"),
+            forum_hint=hint.get("kind") == "forum",
+            max_depth=limits.max_html_depth,
+        )
         if not parsed.text.strip():
             raise LoaderError("file is empty (no readable text in the page)")
         return [_doc(parsed, path, source_id, key, hint, "article")]

@@ -11,6 +11,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from index.limits import FileLimits
 from index.loaders.dates import normalise_date
 from index.loaders.errors import LoaderError
 from index.loaders.html_forum import find_posts, posts_to_parsed, read_post
@@ -60,9 +61,9 @@ def page_meta(tree: LexborHTMLParser, *, forum: bool) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v}
 
 
-MAX_NESTING = 1000
-"""Deepest element nesting accepted. Real pages stay under a few dozen levels; pages nested tens
-of thousands deep make the parser and the tree walk take minutes (a parser bomb)."""
+MAX_NESTING = FileLimits().max_html_depth
+"""Deepest element nesting accepted by default. Real pages stay under a few dozen levels; pages
+nested tens of thousands deep make the parser and the tree walk take minutes (a parser bomb)."""
 
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})\b[^<>]{0,2000}?(/?)>")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
@@ -84,11 +85,17 @@ def nesting_depth(text: str, limit: int = MAX_NESTING) -> int:
     return deepest
 
 
-def parse_html(text: str, *, base_url: str | None = None, forum_hint: bool = False) -> Parsed:
+def parse_html(
+    text: str,
+    *,
+    base_url: str | None = None,
+    forum_hint: bool = False,
+    max_depth: int = MAX_NESTING,
+) -> Parsed:
     """Forum thread (two or more posts, or one with ``forum_hint``) or article text. Pages
-    nested deeper than :data:`MAX_NESTING` are refused before parsing."""
-    if nesting_depth(text) > MAX_NESTING:
-        raise LoaderError(f"HTML nested more than {MAX_NESTING} levels deep (a parser bomb?)")
+    nested deeper than ``max_depth`` are refused before parsing."""
+    if nesting_depth(text, max_depth) > max_depth:
+        raise LoaderError(f"HTML nested more than {max_depth:,} levels deep (a parser bomb?)")
     tree = LexborHTMLParser(text)
     meta_base = page_meta(tree, forum=True)
     base = base_url or meta_base.get("url") or _meta_content(tree, "base[href]")

@@ -12,22 +12,25 @@ import logging
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from index.limits import FileLimits
 from index.loaders.encoding import normalise_newlines
 from index.loaders.errors import LoaderError
 from index.loaders.spans import Parsed, TextBuilder
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-MAX_PAGES = 3000
-MAX_CHARS = 5_000_000
-"""Most text taken from one PDF (a 1,000-page filing has about 3 million characters): a few
-kilobytes of compressed streams can expand to tens of millions (a decompression bomb)."""
+_DEFAULTS = FileLimits()
 
 
-def parse_pdf(data: bytes) -> Parsed:
+def parse_pdf(
+    data: bytes, *, max_pages: int = _DEFAULTS.max_pages, max_chars: int = _DEFAULTS.max_chars
+) -> Parsed:
     """Text and per-page segments of a PDF, plus its title.
 
-    The PDF's creation date is not the document's date, so it is not used.
+    More than ``max_pages`` pages, or text growing past ``max_chars`` (a few kilobytes of
+    compressed streams can expand to tens of millions of characters: a decompression bomb),
+    is refused as soon as it is seen. The PDF's creation date is not the document's date, so
+    it is not used.
     """
     if b"%PDF-" not in data[:1024]:
         raise LoaderError("not a PDF (no %PDF header)")
@@ -36,13 +39,13 @@ def parse_pdf(data: bytes) -> Parsed:
         if reader.is_encrypted:
             raise LoaderError("encrypted PDF")
         builder = TextBuilder()
-        if len(reader.pages) > MAX_PAGES:
-            raise LoaderError(f"PDF has {len(reader.pages):,} pages; the limit is {MAX_PAGES:,}")
+        if len(reader.pages) > max_pages:
+            raise LoaderError(f"PDF has {len(reader.pages):,} pages; the limit is {max_pages:,}")
         for number, page in enumerate(reader.pages, start=1):
             text = normalise_newlines(page.extract_text() or "")
-            if len(builder) + len(text) > MAX_CHARS:
+            if len(builder) + len(text) > max_chars:
                 raise LoaderError(
-                    f"PDF text is larger than {MAX_CHARS:,} characters (a decompression bomb?)"
+                    f"PDF text is larger than {max_chars:,} characters (a decompression bomb?)"
                 )
             if not text.strip():
                 continue

@@ -48,3 +48,15 @@ def test_env_vars_configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.chipquote_home == tmp_path and settings.discord_guild_ids == [1, 2]
     assert settings.chroma_host == "127.0.0.1" and not settings.llm_enabled
+
+
+def test_file_limits_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHIPQUOTE_MAX_FILE_MB", "2.5")
+    monkeypatch.setenv("CHIPQUOTE_MAX_PDF_PAGES", "7")
+    monkeypatch.setenv("CHIPQUOTE_MAX_HTML_DEPTH", "40")
+    limits = Settings(_env_file=None).file_limits  # type: ignore[call-arg]
+    assert (limits.max_bytes, limits.max_pages, limits.max_html_depth) == (2_500_000, 7, 40)
+    assert limits.max_chars == 5_000_000 and limits.max_chunks == 10_000  # the defaults
+    monkeypatch.setenv("CHIPQUOTE_MAX_DOC_CHUNKS", "0")
+    with pytest.raises(ValueError, match="greater than 0"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

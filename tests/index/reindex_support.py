@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
@@ -70,22 +71,26 @@ def write_sources(path: Path, folders: dict[str, Path]) -> Path:
     return path
 
 
-def make_settings(home: Path, sources: Path, model: str = "use-m3") -> Settings:
-    """Settings over a private home and sources.yaml (no .env, no ambient sources.yaml)."""
+def make_settings(home: Path, sources: Path, model: str = "use-m3", **more: Any) -> Settings:
+    """Settings over a private home and sources.yaml (no .env, no ambient sources.yaml);
+    ``more`` sets other fields (e.g. ``chipquote_max_doc_chunks=3``)."""
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
         chipquote_home=home,
         chipquote_sources=sources,
         chipquote_embed_model=model,
         chipquote_log_level="WARNING",
+        **more,
     )
 
 
-def make_engine(home: Path, sources: Path, model: str = "use-m3") -> ChipquoteEngine:
+def make_engine(
+    home: Path, sources: Path, model: str = "use-m3", **settings: Any
+) -> ChipquoteEngine:
     """The real engine (factory path); its embedding cache is the one a ``chipquote``
-    subprocess over the same home uses."""
+    subprocess over the same home uses. ``settings`` as for :func:`make_settings`."""
     return build_engine(
-        make_settings(home, sources, model), embed_cache=home / "embed_cache.sqlite3"
+        make_settings(home, sources, model, **settings), embed_cache=home / "embed_cache.sqlite3"
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from reindex_support import make_engine, quoted, write_sources, write_transcript
 
+from index.limits import FileLimits
 from index.models import ProgressEvent, ReindexReport
 
 GOOD = "Jensen Huang: Blackwell is in full production and demand keeps exceeding supply.\n"
@@ -54,7 +55,7 @@ def test_hostile_files_are_reported_per_file_and_good_files_indexed(tmp_path: Pa
     engine = make_engine(
         tmp_path / "home", write_sources(tmp_path / "s.yaml", {"calls": tmp_path / "corpus"})
     )
-    engine.reindexer.max_file_bytes = 50_000
+    engine.reindexer.limits = FileLimits(max_bytes=50_000)
     result: list[object] = []
     events: list[ProgressEvent] = []
     worker = threading.Thread(
@@ -170,3 +171,37 @@ def test_a_deleted_source_folder_stops_answering(tmp_path: Path) -> None:
     assert any(n.startswith("removed: source gone") and str(gone) in n for n in report.notes)
     assert {c.source_id for c in engine.serving_index().chunks} == {"nvda"}
     assert "MI300" not in quoted(engine.answer("What did Lisa Su say about the MI300 ramp?"))
+
+
+def test_per_file_limits_come_from_settings_and_keep_what_was_indexed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    call = ("Blackwell demand keeps exceeding supply this year across every cloud provider.",)
+    write_transcript(corpus / "call.txt", "Jensen Huang", call)
+    grows = write_transcript(
+        corpus / "grows.txt", "Lisa Su", ("The MI300 ramp has been the fastest in our history.",)
+    )
+    sources = write_sources(tmp_path / "s.yaml", {"c": corpus})
+    assert make_engine(tmp_path / "home", sources).reindex().added == ["c:call.txt", "c:grows.txt"]
+
+    # the file grows into far more passages than allowed, and hostile files arrive
+    turns = [
+        f"Paragraph {n} says the MI300 ramp needs more packaging capacity, and " * 6
+        for n in range(12)
+    ]
+    write_transcript(grows, "Lisa Su", turns)
+    (corpus / "deep.html").write_text("<div>" * 80 + "<p>Deep words here.</p>" + "</div>" * 80)
+    write_transcript(corpus / "long.txt", "Lisa Su", ["A long answer about chips. " * 400])
+    engine = make_engine(
+        tmp_path / "home",
+        sources,
+        chipquote_max_doc_chunks=3,
+        chipquote_max_html_depth=50,
+        chipquote_max_doc_chars=5_000,
+    )
+    report = engine.reindex()
+    reasons = {Path(f.path).name: f.reason for f in report.failed}
+    assert reasons["grows.txt"].endswith("passages; the limit is 3")
+    assert reasons["deep.html"] == "HTML nested more than 50 levels deep (a parser bomb?)"
+    assert reasons["long.txt"] == "text is longer than the 5,000-character limit"
+    assert report.removed == []  # the refused file's earlier version keeps answering
+    assert "fastest in our history" in quoted(engine.answer("What did Lisa Su say about MI300?"))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from index.limits import FileLimits
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.loaders import files as files_module
 
@@ -49,7 +50,7 @@ def test_size_limit_is_checked_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_text("x" * 5000, encoding="utf-8")
     with pytest.raises(LoaderError, match=r"file too large \(5 kB > 1 kB limit\)"):
-        load_file(path, source_id="s", max_bytes=1000)
+        load_file(path, source_id="s", limits=FileLimits(max_bytes=1000))
 
 
 def test_missing_directory_and_unsupported_inputs(tmp_path: Path) -> None:

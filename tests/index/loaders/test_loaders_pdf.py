@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from loader_checks import assert_invariants
 
+from index.limits import FileLimits
 from index.loaders import LoaderError, load_file
-from index.loaders import pdf as pdf_loader
 
 
 def make_pdf(pages: list[str], title: str | None = None) -> bytes:
@@ -83,9 +83,8 @@ def test_pdf_without_text_or_broken_is_a_loader_error(tmp_path: Path) -> None:
         load_file(fake, source_id="s")
 
 
-def test_a_compressed_text_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_compressed_text_bomb_is_refused(tmp_path: Path) -> None:
     """A few kilobytes that expand to more text than the cap (lowered here to keep it quick)."""
-    monkeypatch.setattr(pdf_loader, "MAX_CHARS", 100_000)
     content = b"BT /F1 12 Tf 72 720 Td (" + b"A " * 150_000 + b") Tj ET"
     packed = zlib.compress(content, 9)
     objects = [
@@ -100,4 +99,12 @@ def test_a_compressed_text_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.M
     path.write_bytes(assemble_pdf(objects))
     assert path.stat().st_size < 5_000  # a few kilobytes on disk
     with pytest.raises(LoaderError, match="decompression bomb"):
-        load_file(path, source_id="s")
+        load_file(path, source_id="s", limits=FileLimits(max_chars=100_000))
+
+
+def test_too_many_pages_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    path.write_bytes(make_pdf(["Page one text here.", "Page two text here.", "Page three."]))
+    assert load_file(path, source_id="s", limits=FileLimits(max_pages=3))
+    with pytest.raises(LoaderError, match="PDF has 3 pages; the limit is 2"):
+        load_file(path, source_id="s", limits=FileLimits(max_pages=2))
