@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.chat import texts
 from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
+from bot.discord_app.permissions import admin_guilds
 from bot.engine.api import Engine
 from bot.settings import Settings
 
@@ -87,15 +88,17 @@ class ChipquoteBot(commands.Bot):
 
     async def sync_app_commands(self) -> None:
         """Sync to each guild in ``DISCORD_GUILD_IDS`` (instant), else globally (can take up
-        to an hour to appear). A failed sync is logged; the bot still answers mentions."""
+        to an hour to appear); the admin servers also get their guild-only admin commands.
+        A failed sync is logged; the bot still answers mentions."""
+        member_guilds = set(self.settings.discord_guild_ids)
         try:
-            if self.settings.discord_guild_ids:
-                for guild_id in self.settings.discord_guild_ids:
-                    guild = discord.Object(id=guild_id)
+            for guild_id in sorted(member_guilds | admin_guilds(self.settings)):
+                guild = discord.Object(id=guild_id)
+                if guild_id in member_guilds:
                     self.tree.copy_global_to(guild=guild)
-                    synced = await self.tree.sync(guild=guild)
-                    log.info("synced %d commands to guild %s", len(synced), guild_id)
-            else:
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+            if not member_guilds:
                 synced = await self.tree.sync()
                 log.info("synced %d global commands", len(synced))
         except discord.HTTPException:

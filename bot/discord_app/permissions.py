@@ -3,9 +3,10 @@ one of the operator's own servers (``DISCORD_ADMIN_GUILD_IDS``, else ``DISCORD_G
 index is shared by every server the bot is in, so a server admin elsewhere must not add sources
 to it or reindex it; with no server configured, admin commands are off in chat (the CLI stays).
 
-Checked in code rather than with Discord's ``default_member_permissions`` so that configured
-roles work without each server re-tuning integration permissions, and so every refused attempt
-is logged (the issue asks for that).
+The admin commands are registered only in those servers, with ``default_member_permissions``
+set to Manage Server (see :mod:`bot.discord_app.cogs.admin`), and checked here again on every
+call, so a stale registration or a server that re-grants the commands to everyone still cannot
+reach the index, and every refused attempt is logged.
 """
 
 from __future__ import annotations

@@ -1,16 +1,21 @@
-"""Admin commands: ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``.
+"""Admin commands: ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``,
+``/removesource source``.
 
-Only admins (see :mod:`bot.discord_app.permissions`) may run them; others get an ephemeral
-refusal and the attempt is logged. Replies are ephemeral to keep channels quiet. A reindex
-shows progress by editing the one deferred reply (throttled by :func:`bot.chat.admin.run_reindex`)
-and runs in a worker thread, so questions keep being answered meanwhile. Interaction tokens
-last 15 minutes: for longer reindexes the last edits fail (logged) while the reindex completes.
+They are registered only in the operator's own servers (``DISCORD_ADMIN_GUILD_IDS``, else
+``DISCORD_GUILD_IDS``; with neither, not at all: the CLI remains) and default to members with
+Manage Server, so other servers never see them. The code checks again on every call (see
+:mod:`bot.discord_app.permissions`): others get an ephemeral refusal and the attempt is
+logged. Replies are ephemeral to keep channels quiet. A reindex shows progress by editing the
+one deferred reply (throttled by :func:`bot.chat.admin.run_reindex`) and runs in a worker
+thread, so questions keep being answered meanwhile. Interaction tokens last 15 minutes: for
+longer reindexes the last edits fail (logged) while the reindex completes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -27,11 +32,20 @@ from bot.chat.admin import (
 from bot.chat.uploads import check_upload, upload_path
 from bot.discord_app.client import ChipquoteBot
 from bot.discord_app.embeds import MESSAGE_CHARS, clip
-from bot.discord_app.permissions import is_admin, log_refusal
+from bot.discord_app.permissions import admin_guilds, is_admin, log_refusal
 from bot.errors import ChipquoteError
 from index.urls import public_url
 
 log = logging.getLogger(__name__)
+
+
+AnyCommand = TypeVar("AnyCommand", bound=app_commands.Command[Any, Any, Any])
+
+
+def admin_only(command: AnyCommand) -> AnyCommand:
+    """Hide a command from members without Manage Server (``default_member_permissions``; a
+    server may grant it to other roles in its Integrations settings) and from DMs."""
+    return app_commands.guild_only(app_commands.default_permissions(manage_guild=True)(command))
 
 
 class AdminCog(commands.Cog):
@@ -63,6 +77,7 @@ class AdminCog(commands.Cog):
             text = texts.APOLOGY
         await interaction.edit_original_response(content=clip(text, MESSAGE_CHARS))
 
+    @admin_only
     @app_commands.command(name="sources", description="Admins: what is indexed, and feedback")
     async def sources(self, interaction: discord.Interaction) -> None:
         if not await self._allowed(interaction, "sources"):
@@ -76,6 +91,7 @@ class AdminCog(commands.Cog):
             return
         await interaction.edit_original_response(content=format_sources(infos, stats))
 
+    @admin_only
     @app_commands.command(name="reindex", description="Admins: reindex all sources, or one")
     @app_commands.describe(source="A source id from /sources (default: all)")
     async def reindex(self, interaction: discord.Interaction, source: str | None = None) -> None:
@@ -94,6 +110,7 @@ class AdminCog(commands.Cog):
         except Exception as err:
             await self._report_error(interaction, err)
 
+    @admin_only
     @app_commands.command(
         name="removesource", description="Admins: remove an added source and its documents"
     )
@@ -114,6 +131,7 @@ class AdminCog(commands.Cog):
         except Exception as err:
             await self._report_error(interaction, err)
 
+    @admin_only
     @app_commands.command(name="addsource", description="Admins: add a URL or file and index it")
     @app_commands.describe(url="An http(s) URL to index", file="A file to index")
     async def addsource(
@@ -156,5 +174,12 @@ class AdminCog(commands.Cog):
 
 
 async def setup(bot: ChipquoteBot) -> None:
-    """Extension entry point."""
-    await bot.add_cog(AdminCog(bot))
+    """Extension entry point: the commands are registered in the admin servers only."""
+    guilds = sorted(admin_guilds(bot.settings))
+    if not guilds:
+        log.info(
+            "Discord admin commands are off: set DISCORD_ADMIN_GUILD_IDS (or DISCORD_GUILD_IDS) "
+            "to your own server; the chipquote CLI administers sources meanwhile"
+        )
+        return
+    await bot.add_cog(AdminCog(bot), guilds=[discord.Object(id=g) for g in guilds])

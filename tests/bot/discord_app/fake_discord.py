@@ -260,6 +260,8 @@ class FakeDiscord:
     session_id: str = "fake-session"
     hidden: list[dict[str, Any]] = field(default_factory=list)  # ephemeral messages
     choices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # autocomplete
+    # the commands the bot registered, by guild id (None: global), as the last sync sent them
+    registered: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
     _originals: dict[str, dict[str, Any]] = field(default_factory=dict)
     _interaction_channels: dict[str, int] = field(default_factory=dict)
 
@@ -459,6 +461,14 @@ class FakeDiscord:
             "attachment_size_limit": 10 * 1024 * 1024,
         }
 
+    def _command_data(self, name: str, opts: list[dict[str, Any]]) -> dict[str, Any]:
+        """Interaction data for ``/name``; like Discord, a command registered in this server
+        (rather than globally) carries the server's id."""
+        data: dict[str, Any] = {"id": str(snowflake()), "name": name, "type": 1, "options": opts}
+        if any(c["name"] == name for c in self.registered.get(GUILD_ID, [])):
+            data["guild_id"] = str(GUILD_ID)
+        return data
+
     async def slash(
         self,
         person: Person,
@@ -473,7 +483,7 @@ class FakeDiscord:
         opts: list[dict[str, Any]] = [
             {"name": k, "type": 3, "value": v} for k, v in options.items() if v is not None
         ]
-        data: dict[str, Any] = {"id": str(snowflake()), "name": name, "type": 1, "options": opts}
+        data = self._command_data(name, opts)
         if attachment is not None:
             filename, content = attachment
             att_id = str(snowflake())
@@ -505,7 +515,7 @@ class FakeDiscord:
             {"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
             for k, v in options.items()
         ]
-        data = {"id": str(snowflake()), "name": name, "type": 1, "options": opts}
+        data = self._command_data(name, opts)
         payload = self._interaction_base(person, CHANNEL_ID, 4, data)
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
@@ -614,6 +624,7 @@ class FakeDiscord:
                 }
             )
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
+            self.registered[int(parts[3]) if parts[2] == "guilds" else None] = body
             commands = [
                 {**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"}
                 for c in body

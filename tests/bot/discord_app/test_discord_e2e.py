@@ -17,7 +17,9 @@ from discord_support import (
     LONG_SHOT,
     ROLE_ADMIN,
     SERVER_ADMIN,
+    FakeEngine,
     Running,
+    connected_bot,
     sample_quote,
 )
 from fake_discord import (
@@ -26,13 +28,17 @@ from fake_discord import (
     CHANNEL_ID,
     DM_CHANNEL_ID,
     GUILD_ID,
+    MANAGE_GUILD,
+    FakeDiscord,
     Person,
     Recorded,
 )
 
 from bot.chat import texts
+from bot.chat.ratelimit import RateLimiter
 from bot.engine.models import Answer, Turn
 from bot.errors import IndexUnavailable
+from bot.settings import Settings
 from tests.chat_fakes import dojo_answer
 
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
@@ -305,6 +311,27 @@ async def test_a_server_admin_of_another_server_is_not_our_admin(
     assert "refused admin command /reindex" in caplog.text
 
 
+async def test_admin_commands_are_registered_only_in_the_admin_server(
+    fake_discord: FakeDiscord, settings: Settings, engine: FakeEngine
+) -> None:
+    other = GUILD_ID + 1  # the operator's own server; GUILD_ID is a server that invited the bot
+    settings.discord_admin_guild_ids = [other]
+    async with connected_bot(fake_discord, engine, settings, RateLimiter(30)):
+        here = {c["name"] for c in fake_discord.registered[GUILD_ID]}
+        there = {c["name"]: c for c in fake_discord.registered[other]}
+        assert here == {"ask"}
+        assert set(there) == {"sources", "reindex", "addsource", "removesource"}
+        for command in there.values():
+            assert int(command["default_member_permissions"]) == MANAGE_GUILD
+            assert command["contexts"] == [0]  # in servers only, never in DMs
+        # a Manage Server member here cannot run them: Discord would not even show them
+        mark = fake_discord.mark()
+        await fake_discord.slash(SERVER_ADMIN, "reindex")
+        reply = await fake_discord.wait_for("POST", CALLBACK, since=mark)
+    assert reply.json["data"]["content"] == texts.APOLOGY  # the command is unknown here
+    assert engine.reindexed == []
+
+
 async def test_removesource_unregisters_and_reports_what_was_removed(running: Running) -> None:
     fake = running.discord
     mark = fake.mark()
@@ -313,9 +340,10 @@ async def test_removesource_unregisters_and_reports_what_was_removed(running: Ru
         "PATCH",
         rf"/webhooks/{APP_ID}/{removal['token']}/messages/@original",
         since=mark,
-        where=lambda r: r.json["content"].startswith("Reindex finished"),
+        where=lambda r: "Reindex finished" in r.json["content"],
     )
     assert running.engine.removed == ["upload-1"]
+    assert done.json["content"].startswith("Removed source `upload-1`")
     assert "1 removed" in done.json["content"]
 
     mark = fake.mark()

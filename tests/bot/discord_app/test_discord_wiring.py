@@ -40,11 +40,21 @@ async def test_a_broken_cog_is_logged_and_the_rest_load(
     await bot.close()
 
 
+ADMIN_COMMANDS = {"sources", "reindex", "addsource", "removesource"}
+
+
 async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
-    bot = create_bot(FakeEngine(), make_settings(tmp_path), sync_commands=False)
+    bot = create_bot(
+        FakeEngine(), make_settings(tmp_path, discord_admin_guild_ids=[7]), sync_commands=False
+    )
     await bot.setup_hook()
     commands = {c.name: c for c in bot.tree.get_commands()}
-    assert set(commands) == {"ask", "sources", "reindex", "addsource", "removesource"}
+    assert set(commands) == {"ask"}  # everywhere
+    admin = {c.name: c for c in bot.tree.get_commands(guild=discord.Object(id=7))}
+    assert set(admin) == ADMIN_COMMANDS  # in the operator's server only
+    for command in admin.values():
+        assert command.default_permissions == discord.Permissions(manage_guild=True)
+        assert command.guild_only
     ask = commands["ask"]
     assert isinstance(ask, discord.app_commands.Command)
     assert [(p.name, p.required) for p in ask.parameters] == [
@@ -54,6 +64,17 @@ async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
         ("speaker", False),
         ("period", False),
     ]
+    await bot.close()
+
+
+async def test_without_an_admin_server_there_are_no_admin_commands(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.discord_app")
+    bot = create_bot(FakeEngine(), make_settings(tmp_path), sync_commands=False)
+    await bot.setup_hook()
+    assert [c.name for c in bot.tree.get_commands()] == ["ask"]
+    assert "Discord admin commands are off" in caplog.text
     await bot.close()
 
 
