@@ -157,10 +157,14 @@ async def run_reindex(
 async def remove_source_and_reindex(
     engine: Engine, source_id: str, edit: Edit, *, min_interval_s: float = 2.0
 ) -> ReindexReport:
-    """Unregister an added source and reindex with progress, ending with the report (its
-    documents listed as removed). ``SourceError`` propagates with a user-ready message."""
+    """Unregister an added source and reindex with progress, ending with a confirmation and
+    the report (its documents listed as removed). ``SourceError`` propagates with a
+    user-ready message (an unknown id, or a source from ``sources.yaml``)."""
     return await _with_progress(
-        lambda progress: engine.remove_source(source_id, progress), edit, min_interval_s
+        lambda progress: engine.remove_source(source_id, progress),
+        edit,
+        min_interval_s,
+        heading=texts.source_removed(source_id),
     )
 
 
@@ -168,6 +172,8 @@ async def _with_progress(
     work: Callable[[Callable[[ProgressEvent], None]], ReindexReport],
     edit: Edit,
     min_interval_s: float,
+    *,
+    heading: str = "",
 ) -> ReindexReport:
     loop = asyncio.get_running_loop()
     editor = _ThrottledEditor(edit, min_interval_s)
@@ -182,7 +188,7 @@ async def _with_progress(
         await editor.stop()
         raise
     await asyncio.sleep(0)  # let progress callbacks scheduled just before the return run
-    await editor.finish(format_report(report))
+    await editor.finish("\n".join(filter(None, [heading, format_report(report)])))
     return report
 
 

@@ -56,6 +56,10 @@ REINDEX_STARTED = "Reindex started…"
 NO_SOURCES = "No sources are configured yet. Add one with `/addsource`."
 ADDSOURCE_NEEDS_ONE = "Give either a `url` or a `file`, not both and not neither."
 ADDSOURCE_BAD_URL = "That doesn't look like an http(s) URL."
+REMOVESOURCE_USAGE = (
+    "Name the source to remove: `/chipquote-removesource SOURCE_ID` "
+    "(ids are in `/chipquote-sources`)."
+)
 
 
 def reindex_progress(stage: str, done: int, total: int, percent: int, failures: int) -> str:
@@ -64,6 +68,11 @@ def reindex_progress(stage: str, done: int, total: int, percent: int, failures: 
     if failures:
         line += f", {failures} failed so far"
     return line + "…"
+
+
+def source_removed(source_id: str) -> str:
+    """First line of the final /removesource reply, above the reindex report."""
+    return f"Removed source `{source_id}`; its documents no longer answer."
 
 
 def source_added(source_id: str) -> str:

@@ -1,5 +1,5 @@
-"""Slash commands: ``/ask``, and the admin commands ``/chipquote-sources`` and
-``/chipquote-reindex [source]``.
+"""Slash commands: ``/ask``, and the admin commands ``/chipquote-sources``,
+``/chipquote-reindex [source]`` and ``/chipquote-removesource SOURCE_ID``.
 
 Slack wants an acknowledgement within 3 seconds, so every command acks first (a refusal of a
 bad or rate-limited ``/ask`` *is* the ack: its text is shown only to the asker) and does the
@@ -11,16 +11,17 @@ messages. Where the bot may not post (a channel it was not invited to, a DM betw
 people) it answers through the command's ``response_url`` instead, in the channel.
 
 Admin commands are refused (ephemeral, and logged) for anyone but configured or workspace
-admins. ``/chipquote-reindex`` posts one message in the admin's DM with the app (the report
-names failed files and their paths, which members must not see) and edits it with throttled
-progress, then the report; the reindex runs in a worker thread so questions keep being answered
-meanwhile.
+admins. ``/chipquote-reindex`` and ``/chipquote-removesource`` post one message in the admin's
+DM with the app (the report names failed files and their paths, which members must not see) and
+edit it with throttled progress, then the report; the reindex runs in a worker thread so
+questions keep being answered meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -28,7 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import texts
-from bot.chat.admin import format_sources, run_reindex
+from bot.chat.admin import Edit, format_sources, remove_source_and_reindex, run_reindex
 from bot.chat.render import render_answer
 from bot.errors import ChipquoteError, InvalidQuestion
 from bot.slack_app.answering import (
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 ASK = "/ask"
 SOURCES = "/chipquote-sources"
 REINDEX = "/chipquote-reindex"
+REMOVESOURCE = "/chipquote-removesource"
 
 
 async def ask_via_response_url(deps: SlackDeps, respond: AsyncRespond, question: str) -> None:
@@ -166,31 +168,69 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if not await allowed(deps, client, command, respond):
             return
         source = (command.get("text") or "").strip() or None
-        user = command["user_id"]
-        log.info("reindex of %s requested by %s", source or "all sources", user)
-        try:
-            # the report names files, paths and URLs that failed: only the admin sees it
-            channel, ts = await post_visible(client, user, user, texts.REINDEX_STARTED)
-        except Exception:
-            log.exception("%s could not post its progress message", REINDEX)
-            await respond(text=texts.APOLOGY, response_type="ephemeral")
-            return
-
-        async def edit(text: str) -> None:
-            message = notice_message(bold_markdown(text))
-            await client.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=message.blocks
-            )
-
-        try:
-            await run_reindex(
+        log.info("reindex of %s requested by %s", source or "all sources", command["user_id"])
+        await with_private_progress(
+            client,
+            command,
+            respond,
+            lambda edit: run_reindex(
                 deps.engine,
                 [source] if source else None,
                 edit,
                 min_interval_s=deps.progress_interval_s,
+            ),
+        )
+
+    @app.command(REMOVESOURCE)
+    async def removesource(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not await allowed(deps, client, command, respond):
+            return
+        source = (command.get("text") or "").strip()
+        user = command["user_id"]
+        if not source or len(source.split()) != 1:
+            await tell_privately(
+                client, command["channel_id"], user, texts.REMOVESOURCE_USAGE, respond=respond
             )
-        except ChipquoteError as err:
-            await edit(err.user_message)
-        except Exception:
-            log.exception("%s failed", REINDEX)
-            await edit(texts.APOLOGY)
+            return
+        log.info("removal of source %s requested by %s", source, user)
+        await with_private_progress(
+            client,
+            command,
+            respond,
+            lambda edit: remove_source_and_reindex(
+                deps.engine, source, edit, min_interval_s=deps.progress_interval_s
+            ),
+        )
+
+
+async def with_private_progress(
+    client: AsyncWebClient,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    work: Callable[[Edit], Awaitable[object]],
+) -> None:
+    """Run an admin reindex-like ``work`` that reports through ``edit``: one message in the
+    admin's DM with the app (reports name paths and URLs members must not see), edited with
+    progress and then the report, a user-ready error, or an apology."""
+    user, name = command["user_id"], command["command"]
+    try:
+        channel, ts = await post_visible(client, user, user, texts.REINDEX_STARTED)
+    except Exception:
+        log.exception("%s could not post its progress message", name)
+        await respond(text=texts.APOLOGY, response_type="ephemeral")
+        return
+
+    async def edit(text: str) -> None:
+        message = notice_message(bold_markdown(text))
+        await client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    try:
+        await work(edit)
+    except ChipquoteError as err:
+        await edit(err.user_message)
+    except Exception:
+        log.exception("%s failed", name)
+        await edit(texts.APOLOGY)

@@ -289,6 +289,44 @@ async def test_admin_reindex_shows_progress_by_editing_one_message(
     assert slack_api.calls_of("users.info") == []  # configured admins need no lookup
 
 
+async def test_admin_removesource_confirms_privately_what_was_removed(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    await slack.command("/chipquote-removesource", "upload-1", user=ADMIN)
+    done = await slack_api.wait_for(
+        "chat.update", where=lambda c: "Reindex finished" in c.args["text"]
+    )
+    assert engine.removed == ["upload-1"]
+    assert done.args["text"].startswith("Removed source `upload-1`")
+    assert "1 removed" in done.args["text"] and "upload-1:call.txt" in done.args["text"]
+    (started,) = slack_api.calls_of("chat.postMessage")
+    assert started.args["channel"] == ADMIN  # the admin's DM, not the channel
+
+    # a source from sources.yaml is refused with where to remove it; no id gets the usage
+    await slack.command("/chipquote-removesource", "sample", user=ADMIN)
+    refused = await slack_api.wait_for(
+        "chat.update", where=lambda c: "sources.yaml" in c.args["text"]
+    )
+    assert "remove it there" in refused.args["text"]
+    await slack.command("/chipquote-removesource", "  ", user=ADMIN)
+    usage = await slack_api.wait_for("chat.postEphemeral")
+    assert usage.args["text"] == escape(texts.REMOVESOURCE_USAGE)
+    assert engine.removed == ["upload-1"]
+
+
+async def test_non_admin_removesource_is_refused_and_logged(
+    slack: RunningSlack,
+    slack_api: FakeSlackApi,
+    engine: FakeEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await slack.command("/chipquote-removesource", "upload-1", user=BOB)
+    refusal = await slack_api.wait_for("chat.postEphemeral")
+    assert refusal.args["text"] == escape(texts.NOT_WORKSPACE_ADMIN)
+    assert engine.removed == []
+    assert "refused admin command /chipquote-removesource for user " + BOB in caplog.text
+
+
 async def test_workspace_admin_sees_sources_privately(
     slack: RunningSlack, slack_api: FakeSlackApi
 ) -> None:
