@@ -88,6 +88,13 @@ def test_ask_plain_text_and_bad_question(home: Path, embed_cache: Path) -> None:
     assert ok.returncode == 0 and "[1]" in ok.stdout and "Elon Musk" in ok.stdout
     bad = run(["ask", "   "], home, embed_cache)
     assert bad.returncode == 1 and "Please ask a question" in bad.stderr
+    # a byte that is not UTF-8 on the command line reaches Python as a lone surrogate, which
+    # once crashed the engine (UnicodeEncodeError); it is dropped and the question answered
+    odd = run(
+        ["ask", os.fsdecode(b"Is Dojo \xffdoing training jobs\xed\xa0\x80?")], home, embed_cache
+    )
+    assert odd.returncode == 0, odd.stderr
+    assert "[1]" in odd.stdout and "Elon Musk" in odd.stdout
 
 
 def test_sources_lists_documents(home: Path, embed_cache: Path) -> None:

@@ -398,6 +398,30 @@ async def test_rate_limit_hit_gets_a_polite_ephemeral_message(running: Running) 
     await ask_slash(running, BOB, "bob is not limited")  # per user
 
 
+async def test_questions_beyond_the_global_limit_get_busy_not_queued(running: Running) -> None:
+    running.bot.settings.chipquote_max_in_flight = 1
+    release = threading.Event()
+
+    def slow(question: str, context: object) -> Answer:
+        release.wait(10)
+        return dojo_answer()
+
+    running.engine.replies = [slow]
+    fake = running.discord
+    mark = fake.mark()
+    first = await fake.slash(ALICE, "ask", question="Is Dojo a long shot?")
+    while len(running.engine.calls) < 1:  # the first question is being answered
+        await asyncio.sleep(0.01)
+    busy = await ask_slash(running, BOB, "And what about Blackwell?")
+    assert busy.json["content"] == texts.BUSY
+    assert len(running.engine.calls) == 1  # the second question never reached the engine
+    release.set()
+    answered = await fake.wait_for("POST", followups(first["token"]), since=mark)
+    assert answered.json["content"] == "Musk called Dojo a long shot worth taking."
+    again = await ask_slash(running, BOB, "And what about Blackwell?")
+    assert again.json["content"] != texts.BUSY  # the slot is free again
+
+
 async def test_over_long_question_is_refused_with_the_limit(running: Running) -> None:
     fake = running.discord
     mark = fake.mark()
