@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -53,6 +54,7 @@ def serve(settings: Settings, console: Console) -> None:
 RETRY_FIRST_S = 5.0
 RETRY_MAX_S = 300.0
 MAX_ATTEMPTS = 20
+HEALTHY_S = 300.0  # a run this long before failing counts as healthy: the retry count resets
 _PERMANENT = ("LoginFailure", "PrivilegedIntentsRequired", "invalid_auth", "not_authed")
 
 
@@ -88,12 +90,18 @@ async def supervised(
     first_delay_s: float = RETRY_FIRST_S,
     max_delay_s: float = RETRY_MAX_S,
     max_attempts: int = MAX_ATTEMPTS,
+    healthy_s: float = HEALTHY_S,
 ) -> bool:
     """Run one platform until it stops: a failure is logged and retried after a growing delay;
-    a permanent one (bad token) or ``max_attempts`` failures in a row give up. True when the
-    platform stopped on its own, False when it was given up on."""
+    a permanent one (bad token) or ``max_attempts`` failures in a row give up. A run that
+    lasted ``healthy_s`` before failing starts the count and the delay afresh, so a platform
+    that drops once a day is never given up on. True when the platform stopped on its own,
+    False when it was given up on."""
     delay = first_delay_s
-    for attempt in range(1, max_attempts + 1):
+    attempt = 0
+    while attempt < max_attempts:
+        attempt += 1
+        started = time.monotonic()
         try:
             await run()
             return True
@@ -103,6 +111,8 @@ async def supervised(
             permanent = type(exc).__name__ in _PERMANENT or any(
                 marker in str(exc) for marker in _PERMANENT
             )
+            if time.monotonic() - started >= healthy_s:
+                attempt, delay = 1, first_delay_s
             log.error(
                 "%s failed (%s: %s)%s",
                 name,

@@ -96,8 +96,9 @@ def download(
                     break
             else:
                 _refuse(shown, f"redirects more than {MAX_REDIRECTS} times")
-    except httpx.HTTPError as exc:
-        _refuse(shown, type(exc).__name__, exc)
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        # ValueError: a port out of range or a malformed address, typed or redirected to
+        _refuse(shown, f"{type(exc).__name__}: {exc}", exc)
     path = target_dir / _file_name(url, content_type)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(bytes(body))
@@ -138,7 +139,8 @@ def pinned_request(client: httpx.Client, url: str, address: str) -> httpx.Reques
     return client.build_request(
         "GET",
         target.copy_with(host=address),
-        headers={"Host": target.netloc.decode("ascii")},
+        # identity: a few kilobytes of gzip must not expand past the size cap in memory
+        headers={"Host": target.netloc.decode("ascii"), "Accept-Encoding": "identity"},
         extensions={"sni_hostname": target.host},
     )
 
@@ -148,8 +150,11 @@ def _read(response: httpx.Response, shown: str, max_bytes: int, deadline: float)
     too_large = f"{COULD_NOT_DOWNLOAD}: larger than the {max_bytes // 1_000_000} MB limit"
     if declared > max_bytes:
         raise SourceError(too_large)
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):  # asked for identity: refuse rather than inflate
+        _refuse(shown, f"sent Content-Encoding {encoding!r} after Accept-Encoding: identity")
     body = bytearray()
-    for part in response.iter_bytes():
+    for part in response.iter_raw():
         body.extend(part)
         if len(body) > max_bytes:
             raise SourceError(too_large)

@@ -183,7 +183,11 @@ class Reindexer:
             if doc_id in new_docs:
                 continue
             other_source = not everything and old.source_id not in selected
-            failed_now = old.source_id in scan.failed_sources or doc_id in scan.failed_doc_ids
+            failed_now = (
+                old.source_id in scan.failed_sources
+                or doc_id in scan.failed_doc_ids
+                or doc_id.split("#", 1)[0] in scan.failed_doc_ids  # a JSON file's records
+            )
             if other_source or failed_now:
                 keep_ids.append(doc_id)  # not reindexed now, or a failed read: keep what we had
             else:
@@ -225,6 +229,11 @@ class Reindexer:
             except (SourceError, OSError) as exc:
                 scan.failed_sources.add(spec.source_id)
                 scan.fail(spec.source_id, DocumentFailure(_shown_location(spec), str(exc)))
+            except Exception as exc:  # one bad source must not sink every other source
+                log.exception("listing source %s crashed", spec.source_id)
+                scan.failed_sources.add(spec.source_id)
+                reason = f"unexpected error: {type(exc).__name__}"
+                scan.fail(spec.source_id, DocumentFailure(_shown_location(spec), reason))
         for n, (spec, root, path) in enumerate(files, 1):
             emit(ProgressEvent("scan", n - 1, len(files), path.name, len(scan.failures)))
             doc_key = source_doc_key(spec, root, path)

@@ -8,6 +8,7 @@ The length limit is checked here, on the cleaned text, so the refusal can state 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot import errors
 from bot.chat import texts
@@ -28,7 +29,10 @@ def strip_mentions(text: str) -> str:
 def validate_question(text: str, max_chars: int) -> str:
     """The cleaned question, or :class:`bot.errors.InvalidQuestion` whose message is ready to
     show the user (empty question, or over ``max_chars`` with the limit stated)."""
-    question = strip_mentions(text)
+    # lone surrogates and noncharacters cannot be stored, posted or used as a thread name
+    question = "".join(
+        " " if unicodedata.category(ch) in ("Cs", "Cn") else ch for ch in strip_mentions(text)
+    ).strip()
     if not question:
         raise errors.InvalidQuestion(texts.EMPTY_QUESTION)
     if len(question) > max_chars:

@@ -65,23 +65,44 @@ MAX_NESTING = FileLimits().max_html_depth
 """Deepest element nesting accepted by default. Real pages stay under a few dozen levels; pages
 nested tens of thousands deep make the parser and the tree walk take minutes (a parser bomb)."""
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,30})\b[^<>]{0,2000}?(/?)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+_OPAQUE = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|style|textarea|title)\b.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE
+)
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# Elements a new one of the same name closes when it is the innermost (``<li>a<li>b``).
+_SELF_ENDING = frozenset("li p td th tr option dt dd".split())
 
 
 def nesting_depth(text: str, limit: int = MAX_NESTING) -> int:
-    """The deepest element nesting of ``text`` (counting open tags not yet closed), stopping
-    as soon as ``limit`` is passed; a fast scan that runs before any parser."""
-    depth = deepest = 0
-    for match in _TAG.finditer(text):
-        closing, name, self_closing = match.groups()
-        if name.lower() in _VOID or self_closing:
+    """The deepest element nesting of ``text``, stopping as soon as ``limit`` is passed; a fast
+    scan that runs before any parser. It errs towards deeper: every ``<name`` opens an element
+    (even inside an attribute value or after a stray ``<``), and a closing tag only closes
+    elements when one of its name is open (as parsers ignore a stray ``</b>``). Comments and
+    script, style, textarea and title bodies are skipped, as parsers do."""
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    deepest = 0
+    for match in _TAG.finditer(_OPAQUE.sub(" ", text)):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID:
             continue
-        depth = max(0, depth - 1) if closing else depth + 1
-        if depth > deepest:
-            deepest = depth
-            if deepest > limit:
-                break
+        if not closing:
+            if name in _SELF_ENDING and stack and stack[-1] == name:
+                stack.pop()
+                open_count[name] -= 1
+            stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
+            if len(stack) > deepest:
+                deepest = len(stack)
+                if deepest > limit:
+                    break
+        elif open_count.get(name):
+            while stack:  # close everything above it, like the parser's implied end tags
+                top = stack.pop()
+                open_count[top] -= 1
+                if top == name:
+                    break
     return deepest
 
 

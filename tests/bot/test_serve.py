@@ -89,3 +89,19 @@ async def test_discord_down_never_takes_slack_down(
         serving.cancel()
         with pytest.raises((asyncio.CancelledError, ChipquoteError)):
             await serving
+
+
+async def test_healthy_runs_between_failures_never_add_up_to_giving_up() -> None:
+    runs = 0
+
+    async def drops_after_a_healthy_run() -> None:
+        nonlocal runs
+        runs += 1
+        if runs < 10:
+            await asyncio.sleep(0.02)  # "healthy" here: longer than healthy_s
+            raise ConnectionError("dropped")
+
+    done = await supervised(
+        "Daily", drops_after_a_healthy_run, first_delay_s=0.001, max_attempts=3, healthy_s=0.01
+    )
+    assert done is True and runs == 10  # 9 failures, never 3 unhealthy ones in a row

@@ -4,6 +4,7 @@ open. Driven against real HTTP servers on loopback."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 import time
@@ -36,6 +37,19 @@ class _Server(BaseHTTPRequestHandler):
         _Server.hosts.append(str(self.server.server_address[0]))
         if self.path.startswith("/missing"):
             self.send_error(404)
+            return
+        if self.path.startswith("/gzip"):  # 10 MB of zeros in about 10 kB, sent regardless
+            packed = gzip.compress(b"\0" * 10_000_000)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(packed)))
+            self.end_headers()
+            self.wfile.write(packed)
+            return
+        if self.path.startswith("/badport"):
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:99999/x")
+            self.end_headers()
             return
         if self.path.startswith("/start") and _Server.redirect_to:
             self.send_response(302)
@@ -234,3 +248,35 @@ def test_a_trickling_server_cannot_hold_a_download_open(
         )
     assert time.monotonic() - started < 5  # a per-read timeout alone would take 8 s here
     assert "took too long to download" in caplog.text
+
+
+def test_a_compressed_body_is_never_inflated(port: int, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"^could not download that URL$"):
+        download(
+            f"http://127.0.0.1:{port}/gzip",
+            tmp_path / "dl",
+            max_bytes=1_000_000,
+            policy=UrlPolicy(allow_private=True),
+        )
+    assert not list((tmp_path / "dl").iterdir())
+
+
+@pytest.mark.parametrize("path", ["/badport", "BAD"])
+def test_malformed_urls_and_redirects_fail_one_source_not_the_reindex(
+    port: int, tmp_path: Path, path: str
+) -> None:
+    sources = tmp_path / "s.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "home", sources)
+    engine.reindexer.url_policy = UrlPolicy(allow_private=True)
+    write_transcript(
+        tmp_path / "kept" / "call.txt",
+        "Jensen Huang",
+        ("Blackwell demand keeps exceeding supply this year at every cloud provider.",),
+    )
+    engine.add_source(str(tmp_path / "kept"))
+    url = f"http://127.0.0.1:{port}{path}" if path != "BAD" else "http://example.com:99999/x"
+    engine.add_source(url)
+    report = engine.reindex()
+    assert [f.reason for f in report.failed] == ["could not download that URL"]
+    assert report.added == ["kept:call.txt"]

@@ -205,3 +205,25 @@ def test_per_file_limits_come_from_settings_and_keep_what_was_indexed(tmp_path: 
     assert reasons["long.txt"] == "text is longer than the 5,000-character limit"
     assert report.removed == []  # the refused file's earlier version keeps answering
     assert "fastest in our history" in quoted(engine.answer("What did Lisa Su say about MI300?"))
+
+
+def test_a_refused_json_file_keeps_its_records(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = corpus / "calls.jsonl"
+    lines = [
+        '{"id": "q1", "speaker": "Lisa Su", "text": "The MI300 ramp has been the fastest in our '
+        'history and demand keeps growing."}',
+        '{"id": "q2", "speaker": "Jensen Huang", "text": "Blackwell demand keeps exceeding supply '
+        'this year at every cloud provider."}',
+    ]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sources = write_sources(tmp_path / "s.yaml", {"c": corpus})
+    first = make_engine(tmp_path / "home", sources).reindex()
+    assert sorted(first.added) == ["c:calls.jsonl#q1", "c:calls.jsonl#q2"]
+    records.write_bytes(b"\0\0 not json any more")
+    engine = make_engine(tmp_path / "home", sources)
+    report = engine.reindex()
+    assert [Path(f.path).name for f in report.failed] == ["calls.jsonl"]
+    assert report.removed == []  # the records indexed before keep answering
+    assert "fastest in our history" in quoted(engine.answer("What did Lisa Su say about MI300?"))

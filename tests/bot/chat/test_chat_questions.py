@@ -46,3 +46,9 @@ def test_since_accepts_year_month_day_and_refuses_other_text() -> None:
     assert validate_since("2024") == "2024" and validate_since("2024-01-24") == "2024-01-24"
     with pytest.raises(errors.InvalidQuestion, match="2024-01"):
         validate_since("last year")
+
+
+def test_lone_surrogates_and_noncharacters_are_dropped_before_anything_stores_them() -> None:
+    question = validate_question("Is Dojo \ud800a long shot\uffff?", 200)
+    assert question == "Is Dojo  a long shot ?"
+    question.encode("utf-8")  # storable, postable, usable as a thread name

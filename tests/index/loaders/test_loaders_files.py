@@ -120,3 +120,26 @@ def test_html_nested_too_deep_is_refused_before_parsing(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert "Blackwell" in load_file(fine, source_id="s")[0].text
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        "<div></b>" * 5000,  # stray end tags the parser ignores must not lower the count
+        '<div a="<">' * 5000,  # a "<" inside an attribute must not hide the tag
+        "<" + "a" * 40 + ">" + "<div>" * 5000,  # long tag names
+    ],
+)
+def test_html_depth_check_is_not_fooled(tmp_path: Path, bomb: str) -> None:
+    path = tmp_path / "bomb.html"
+    path.write_text(bomb, encoding="utf-8")
+    with pytest.raises(LoaderError, match="nested more than"):
+        load_file(path, source_id="s", limits=FileLimits(max_html_depth=1000))
+
+
+def test_html_depth_check_keeps_real_pages(tmp_path: Path) -> None:
+    page = tmp_path / "list.html"
+    items = "".join(f"<li>Blackwell item {n} ships this year" for n in range(3000))
+    script = "<script>" + '"<li>"' * 1500 + "</script>"
+    page.write_text(f"<html><head>{script}</head><body><ul>{items}</ul></body></html>")
+    assert load_file(page, source_id="s", limits=FileLimits(max_html_depth=1000))
