@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlparse, urlsplit
 import httpx
 
 from index.errors import SourceError
+from index.limits import describe_size
 from index.urls import public_url
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def pinned_request(client: httpx.Client, url: str, address: str) -> httpx.Reques
 
 def _read(response: httpx.Response, shown: str, max_bytes: int, deadline: float) -> bytearray:
     declared = int(response.headers.get("content-length") or 0)
-    too_large = f"{COULD_NOT_DOWNLOAD}: larger than the {max_bytes // 1_000_000} MB limit"
+    too_large = f"{COULD_NOT_DOWNLOAD}: larger than the {describe_size(max_bytes)} limit"
     if declared > max_bytes:
         raise SourceError(too_large)
     encoding = response.headers.get("content-encoding", "identity").strip().lower()

@@ -25,3 +25,12 @@ class FileLimits:
     """Deepest element nesting in one HTML page, checked before any parser runs."""
     max_chunks: int = 10_000
     """Most passages one document may be split into."""
+
+
+def describe_size(n: int) -> str:
+    """A byte count as limits and refusals state it: ``20 MB``, ``5 kB``, ``300 bytes``."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.0f} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:.0f} kB"
+    return f"{n} bytes"

@@ -13,6 +13,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from index.limits import describe_size
 from index.loaders.errors import LoaderError
 
 log = logging.getLogger(__name__)
@@ -121,14 +122,16 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise LoaderError("not a regular file")
     if info.st_size > max_bytes:
-        raise LoaderError(f"file too large ({_size(info.st_size)} > {_size(max_bytes)} limit)")
+        raise LoaderError(
+            f"file too large ({describe_size(info.st_size)} > {describe_size(max_bytes)} limit)"
+        )
     try:
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as err:
         raise LoaderError(describe_os_error(err)) from err
     if len(data) > max_bytes:
-        raise LoaderError(f"file too large (> {_size(max_bytes)} limit)")
+        raise LoaderError(f"file too large (> {describe_size(max_bytes)} limit)")
     return data
 
 
@@ -142,14 +145,6 @@ def describe_os_error(err: OSError) -> str:
         return "is a directory, not a file"
     reason = err.strerror or type(err).__name__
     return f"cannot read file: {reason}"
-
-
-def _size(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.0f} MB"
-    if n >= 1_000:
-        return f"{n / 1_000:.0f} kB"
-    return f"{n} bytes"
 
 
 __all__ = ["describe_os_error", "is_inside", "is_sidecar", "iter_source_files", "read_limited"]
