@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import gzip
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +19,7 @@ from reindex_support import make_engine, quoted, write_transcript
 from index import fetch
 from index.errors import SourceError
 from index.fetch import UrlPolicy, check_url, download
+from tests.local_http import serving
 
 PAGE = (
     b"<html><body><article><p>Ops runbook: the internal admin password is cq-internal-777 "
@@ -75,21 +75,13 @@ class _Server(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(host: str) -> Iterator[int]:
-    httpd = ThreadingHTTPServer((host, 0), _Server)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield int(httpd.server_address[1])
-    httpd.shutdown()
-    httpd.server_close()
-
-
 @pytest.fixture
 def port() -> Iterator[int]:
     _Server.paths.clear()
     _Server.hosts.clear()
     _Server.redirect_to = ""
-    yield from _serve("127.0.0.1")
+    with serving(_Server) as bound:
+        yield bound
 
 
 # 127.0.0.2 plays a public web server in these tests: Linux answers all of 127/8 on loopback,
@@ -120,7 +112,8 @@ def internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
 @pytest.fixture
 def public_port(port: int) -> Iterator[int]:
     """A second server, on the address that plays a public one (same handler, same log)."""
-    yield from _serve(PLAYS_PUBLIC)
+    with serving(_Server, PLAYS_PUBLIC) as bound:
+        yield bound
 
 
 @pytest.mark.parametrize(

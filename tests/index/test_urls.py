@@ -3,18 +3,19 @@ unit rules, then a real reindex of a URL source served on loopback."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from reindex_support import make_engine
 
+from bot.engine.engine import ChipquoteEngine
 from bot.engine.listing import list_sources
 from index.fetch import UrlPolicy
 from index.urls import public_url
+from tests.local_http import serving
 
 SECRET_BITS = ("s3cr3t", "sig-abc", "tok-xyz", "hunter2")
 PAGE = (
@@ -62,21 +63,24 @@ class _Page(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(_Page) as port:
+        yield f"127.0.0.1:{port}"
+
+
+def url_source_engine(tmp_path: Path, url: str) -> tuple[ChipquoteEngine, str]:
+    """A real engine whose only source is ``url`` (on loopback, so private addresses are
+    allowed here), and that source's id."""
+    (tmp_path / "s.yaml").write_text("sources: []\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "home", tmp_path / "s.yaml")
+    engine.reindexer.url_policy = UrlPolicy(allow_private=True)
+    return engine, engine.add_source(url)
 
 
 def test_a_signed_url_source_never_shows_its_secrets(
     server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = f"http://reader:hunter2@{server}/notes?X-Amz-Signature=sig-abc&token=tok-xyz&page=1"
-    (tmp_path / "s.yaml").write_text("sources: []\n", encoding="utf-8")
-    engine = make_engine(tmp_path / "home", tmp_path / "s.yaml")
-    engine.reindexer.url_policy = UrlPolicy(allow_private=True)  # the test server is on loopback
-    source_id = engine.add_source(url)
+    engine, source_id = url_source_engine(tmp_path, url)
     report = engine.reindex()
     assert report.added, report.summary()
     assert _Page.seen_auth and _Page.seen_auth[-1].startswith("Basic ")  # downloaded with them
@@ -103,10 +107,7 @@ def test_a_failing_signed_url_source_never_shows_its_secrets(
     server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = f"http://reader:hunter2@{server}/gone?X-Amz-Signature=sig-abc&token=tok-xyz"
-    (tmp_path / "s.yaml").write_text("sources: []\n", encoding="utf-8")
-    engine = make_engine(tmp_path / "home", tmp_path / "s.yaml")
-    engine.reindexer.url_policy = UrlPolicy(allow_private=True)
-    engine.add_source(url)
+    engine, _ = url_source_engine(tmp_path, url)
     report = engine.reindex()
     assert [(f.path, f.reason) for f in report.failed] == [
         (f"http://{server}/gone", "could not download that URL")

@@ -4,10 +4,9 @@ Discord, then a member asks in Chinese and gets Elon Musk's own words back; an a
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from discord_support import ALICE, SAMPLE, SERVER_ADMIN, connected_bot
@@ -15,8 +14,17 @@ from fake_discord import APP_ID, FakeDiscord
 
 from bot.chat.ratelimit import RateLimiter
 from bot.settings import Settings
+from tests.local_http import serving
 
 pytestmark = pytest.mark.slow
+
+
+def sample_engine(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real engine, run from an empty folder: no ./sources.yaml there, so the bundled
+    sample corpus is what it indexes."""
+    factory = pytest.importorskip("bot.engine.factory")
+    monkeypatch.chdir(tmp_path)
+    return factory.build_engine(settings)
 
 
 async def test_real_engine_answers_dojo_question_with_musk_quote(
@@ -25,9 +33,7 @@ async def test_real_engine_answers_dojo_question_with_musk_quote(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    factory = pytest.importorskip("bot.engine.factory")
-    monkeypatch.chdir(tmp_path)  # no ./sources.yaml here: the bundled sample corpus is used
-    engine = factory.build_engine(settings)
+    engine = sample_engine(settings, tmp_path, monkeypatch)
     fake = fake_discord
 
     async with connected_bot(fake, engine, settings, RateLimiter(5)):
@@ -84,21 +90,16 @@ async def test_addsource_cannot_reach_inside_the_machine(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    factory = pytest.importorskip("bot.engine.factory")
-    monkeypatch.chdir(tmp_path)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Runbook)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    port = httpd.server_address[1]
-    engine = factory.build_engine(settings)
+    engine = sample_engine(settings, tmp_path, monkeypatch)
     fake = fake_discord
-    urls = [
-        f"http://127.0.0.1:{port}/runbook",
-        f"http://localhost:{port}/runbook",  # a name that resolves to it
-        f"http://[::ffff:127.0.0.1]:{port}/runbook",
-        "http://169.254.169.254/latest/meta-data/",
-    ]
     reports = []
-    try:
+    with serving(_Runbook) as port:
+        urls = [
+            f"http://127.0.0.1:{port}/runbook",
+            f"http://localhost:{port}/runbook",  # a name that resolves to it
+            f"http://[::ffff:127.0.0.1]:{port}/runbook",
+            "http://169.254.169.254/latest/meta-data/",
+        ]
         async with connected_bot(fake, engine, settings, RateLimiter(30)):
             for url in urls:
                 mark = fake.mark()
@@ -116,9 +117,6 @@ async def test_addsource_cannot_reach_inside_the_machine(
             answer = await fake.wait_for(
                 "POST", rf"/webhooks/{APP_ID}/{ask['token']}", since=mark, timeout=60
             )
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     assert _Runbook.asked == []  # refused before any request: no reading, no port scanning
     for report in reports:
         assert "could not download that URL" in report
