@@ -84,24 +84,32 @@ def ask(
     speaker: Annotated[
         str | None, typer.Option(help="Only this speaker (part of the name).")
     ] = None,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="One dated quote per call, oldest first.")
+    ] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="What each company named says, side by side.")
+    ] = False,
 ) -> None:
-    """Answer one question."""
+    """Answer one question (as a timeline or a comparison when asked, or when the question
+    reads like one)."""
     from bot.console_app.render import render_answer
     from bot.engine.factory import build_engine
     from bot.engine.models import AskContext
     from bot.progress import ensure_indexed
     from index.models import Filters
 
+    if timeline and compare:
+        raise _fail(ChipquoteError("Choose --timeline or --compare, not both."))
+    intent = "timeline" if timeline else "compare" if compare else None
     settings = _setup()
     if k is not None:
         settings.chipquote_top_k = k
     engine = build_engine(settings)
     try:
         ensure_indexed(engine, err)
-        answer = engine.answer(
-            question,
-            AskContext(filters=Filters(company=company, since=since, until=until, speaker=speaker)),
-        )
+        filters = Filters(company=company, since=since, until=until, speaker=speaker)
+        answer = engine.answer(question, AskContext(filters=filters, intent=intent))
     except ChipquoteError as exc:
         if as_json:
             out.print(json.dumps({"error": exc.user_message}, ensure_ascii=False), markup=False)

@@ -10,8 +10,10 @@ even alone is shortened, with an ellipsis and ``trimmed=True`` so the adapter sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from bot.chat import texts
 from bot.engine.models import Answer, Quote
@@ -54,9 +56,20 @@ class QuoteBlock:
 
 
 @dataclass(frozen=True)
+class GroupBlock:
+    """One line of a timeline (a call or dated document) or a comparison (a company): its
+    label and quotes, or ``note`` saying why it has none ("not mentioned")."""
+
+    label: str
+    quotes: tuple[QuoteBlock, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class RenderedAnswer:
     """What to show: the lead (with a heading when these are only the closest passages),
-    an optional notice, and the quote blocks in order."""
+    an optional notice, and the quote blocks in order; for a timeline or comparison, the
+    same quotes also arranged in ``groups``, which adapters lay out instead."""
 
     answer_id: str
     lead: str
@@ -64,6 +77,7 @@ class RenderedAnswer:
     abstained: bool = False
     notice: str | None = None
     searching: str | None = None
+    groups: tuple[GroupBlock, ...] = ()
 
 
 def render_answer(answer: Answer) -> RenderedAnswer:
@@ -73,6 +87,15 @@ def render_answer(answer: Answer) -> RenderedAnswer:
     lead = answer.answer.strip()
     if answer.abstained and source:
         lead = f"{lead}\n{texts.CLOSEST_HEADING}" if lead else texts.CLOSEST_HEADING
+    blocks = {q.n: QuoteBlock.from_quote(q) for q in answer.quotes}
+    groups = tuple(
+        GroupBlock(
+            g.label,
+            tuple(blocks[n] for n in g.quotes if n in blocks),
+            None if g.quotes else texts.group_note(g.status, answer.lang),
+        )
+        for g in answer.groups
+    )
     return RenderedAnswer(
         answer_id=answer.answer_id,
         lead=lead,
@@ -80,7 +103,56 @@ def render_answer(answer: Answer) -> RenderedAnswer:
         abstained=answer.abstained,
         notice=answer.notice,
         searching=answer.searching,
+        groups=groups,
     )
+
+
+# Amounts, percentages and counts a reader follows from call to call: "$2 billion", "40%",
+# "3.5x", "12-high", "1,200", "二十亿美元" stays as written (only Arabic digits are marked).
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.])[-+−]?[$€£¥]?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s?(?:%|percent|per\s?cent|billion|million|trillion|thousand|bn|x|nm|亿|万|倍|美元))?"
+    r"(?![A-Za-z0-9%])"
+)
+
+
+def number_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` states numbers (with their currency sign and unit), in order."""
+    return [m.span() for m in _NUMBER.finditer(text)]
+
+
+def with_numbers_marked(
+    text: str, escape: Callable[[str], str], mark: Callable[[str], str]
+) -> str:
+    """``text`` escaped for a platform with each number passed through ``mark`` (bold), so a
+    figure moving from call to call stands out; the words themselves are unchanged."""
+    out: list[str] = []
+    last = 0
+    for start, end in number_spans(text):
+        out.append(escape(text[last:start]))
+        out.append(mark(escape(text[start:end])))
+        last = end
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+Item = TypeVar("Item")
+
+
+def pack_whole(
+    items: Sequence[Item], max_items: int, max_chars: int, size: Callable[[Item], int]
+) -> list[list[Item]]:
+    """Split ``items`` into messages in order, as many whole items per message as fit both
+    caps; an item is never split (one too big for any message stands alone)."""
+    messages: list[list[Item]] = [[]]
+    used = 0
+    for item in items:
+        if messages[-1] and (len(messages[-1]) >= max_items or used + size(item) > max_chars):
+            messages.append([])
+            used = 0
+        messages[-1].append(item)
+        used += size(item)
+    return messages
 
 
 def plain_text(block: QuoteBlock) -> str:

@@ -17,6 +17,16 @@ EMPTY_QUESTION = "Please ask a question, e.g. `What did Elon Musk say about Dojo
 CLOSEST_HEADING = "The sources don't answer that directly. The closest passages:"
 TRIMMED_NOTE = "Quote shortened to fit; the link has the full text."
 CONTINUED = "(continued)"
+GROUP_NOTES = {
+    "not_mentioned": {"en": "not mentioned", "zh": "未提及"},
+    "not_indexed": {"en": "not indexed", "zh": "未收录"},
+}
+
+
+def group_note(status: str, lang: str) -> str:
+    """Why a timeline or comparison line has no quote, in the reader's language."""
+    notes = GROUP_NOTES.get(status, GROUP_NOTES["not_mentioned"])
+    return notes.get(lang, notes["en"])
 THINKING = "Looking through the sources…"
 
 

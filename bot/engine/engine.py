@@ -13,23 +13,30 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from bot.engine import grouped
 from bot.engine.api import ProgressCallback
 from bot.engine.confidence import relevance
 from bot.engine.drafts import verify_draft
 from bot.engine.extractive import Excerpt, best_excerpt, select_excerpts, term_weights
+from bot.engine.grouped import MAX_GROUPS, GroupPlan, Plan, plan_compare, plan_timeline
+from bot.engine.intent import Intent, choose_intent, topic_of
 from bot.engine.llm import LLMClient, LLMError
-from bot.engine.models import Answer, AskContext, Quote
+from bot.engine.models import Answer, AskContext, Group, Quote
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
 from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope, with_options
 from bot.engine.texts import (
     ABSTAIN,
     ABSTAIN_EMPTY,
+    COMPARE_LEAD,
+    GROUPS_NONE,
     LEADS,
     LLM_FALLBACK,
     NO_INDEX,
     NOT_INDEXED,
     OTHER_LANGUAGE,
+    TIMELINE_LEAD,
+    TOPIC_SUBJECT,
     UNVERIFIED_DROPPED,
     pick,
 )
@@ -43,6 +50,7 @@ from index.reindex import Reindexer
 from index.search import HybridSearcher, ServingIndex
 from index.sources import SourceRegistry
 from index.store import ChromaStore
+from index.text import detect_lang
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
@@ -121,6 +129,11 @@ class ChipquoteEngine:
             timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
             result = self._not_indexed(analyzed, hits, serving, scope)
             return self._finish(result, text, scope, timings, started)
+        intent = self._intent(text, context, scope)
+        if intent is not None:
+            result = self._answer_grouped(intent, text, context, scope, timings)
+            timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
+            return self._finish(result, text, scope, timings, started)
         serving, hits = self._search(analyzed, context, k, timings, scope)
         timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
         score = relevance(hits, analyzed, serving.bm25, _scoped_people(scope))
@@ -142,7 +155,7 @@ class ChipquoteEngine:
     ) -> Answer:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         result.timings_ms = timings
-        result.searching = scope.label or None
+        result.searching = result.searching or scope.label or None
         result.filters = scope.to_json()
         if other_script(text):
             result.notice = OTHER_LANGUAGE
@@ -255,6 +268,112 @@ class ChipquoteEngine:
             filters = _with_docs(base, doc_ids)
             ranked.append(self.searcher.search(serving, analyzed.search, k, filters, timings))
         return interleave(ranked, k)
+
+    # -- timelines and comparisons ----------------------------------------------------------
+    def _intent(self, text: str, context: AskContext | None, scope: Scope) -> Intent | None:
+        """The answer shape: a command's choice, else what the question's words and the
+        companies it names call for (see :func:`bot.engine.intent.choose_intent`)."""
+        companies = scope.parse.companies
+        calls = len(self.catalog().docs_of(companies[0].key)) if companies else 0
+        return choose_intent(
+            text,
+            explicit=context.intent if context else None,
+            companies=len(companies),
+            periods=len(scope.parse.periods),
+            calls_of_first=calls,
+        )
+
+    def _answer_grouped(
+        self,
+        intent: Intent,
+        text: str,
+        context: AskContext | None,
+        scope: Scope,
+        timings: dict[str, float],
+    ) -> Answer:
+        """A timeline or comparison: each group (a call, a document, a company) searched on its
+        own with one query embedding, its best verified quote kept when the group's passages
+        are relevant, else the group is listed as not mentioning the topic."""
+        catalog = self.catalog()
+        if intent == "timeline":
+            plan = plan_timeline(scope, catalog, default_registry())
+        else:
+            plan = plan_compare(scope, catalog)
+        forms = [f.split(": ", 1)[-1] for f in scope.parse.company_forms]
+        names = [n for c in scope.parse.companies for n in (c.name, *c.names, *c.zh)]
+        topic = topic_of(text, (*forms, *names, *(p.text for p in scope.parse.periods)))
+        analyzed = analyze(topic, None, rewriter=self.llm.rewrites if self.llm else None)
+        analyzed = replace(analyzed, lang=detect_lang(text))
+        serving = self.serving_index()
+        base = context.filters if context else None
+        if not plan.groups:  # a timeline with no company named: the hits, grouped by document
+            plan = self._plan_from_hits(serving, analyzed, base, timings)
+        per_group = 2 if plan.kind == "compare" else 1
+        groups: list[Group] = []
+        quotes: list[Quote] = []
+        people = _scoped_people(scope)
+        threshold = self.settings.chipquote_abstain_threshold
+        for planned in plan.groups:
+            if not planned.searchable:
+                groups.append(_group(planned, grouped.NOT_INDEXED))
+                continue
+            filters = _with_docs(base, planned.doc_ids)
+            hits = self.searcher.search(serving, analyzed.search, 3, filters, timings)
+            if not hits or relevance(hits, analyzed, serving.bm25, people) < threshold:
+                groups.append(_group(planned, grouped.NOT_MENTIONED))
+                continue
+            excerpts = select_excerpts(hits, analyzed, serving.bm25, per_group)
+            found = _verified_quotes(excerpts, first=len(quotes) + 1)
+            quotes += found
+            status = grouped.QUOTED if found else grouped.NOT_MENTIONED
+            groups.append(_group(planned, status, tuple(q.n for q in found)))
+        lang = analyzed.lang
+        notice = " ".join(n for n in (scope.notice, plan.notice) if n) or None
+        subject = plan.subject(lang) or pick(TOPIC_SUBJECT, lang)
+        if not quotes:
+            lead = pick(GROUPS_NONE, lang).format(subject=subject, n=len(groups))
+            return Answer(
+                lead, True, lang, mode="abstain", notice=notice, kind=plan.kind, groups=groups
+            )
+        table = TIMELINE_LEAD if plan.kind == "timeline" else COMPARE_LEAD
+        return Answer(
+            answer=pick(table, lang).format(subject=subject),
+            abstained=False,
+            lang=lang,
+            quotes=quotes,
+            mode="extractive",
+            notice=notice,
+            searching=f"{plan.kind.capitalize()}: {plan.subject('en') or 'all sources'}",
+            kind=plan.kind,
+            groups=groups,
+        )
+
+    def _plan_from_hits(
+        self,
+        serving: ServingIndex,
+        analyzed: AnalyzedQuestion,
+        base: Filters | None,
+        timings: dict[str, float],
+    ) -> Plan:
+        """A timeline about no company in particular: the documents of the best hits (one
+        group each, at most :data:`MAX_GROUPS`), oldest first."""
+        hits = self.searcher.search(serving, analyzed.search, 4 * MAX_GROUPS, base, timings)
+        registry = default_registry()
+        plans: dict[str, GroupPlan] = {}
+        for hit in hits:
+            chunk = hit.chunk
+            if chunk.doc_id in plans or len(plans) >= MAX_GROUPS // 2:
+                continue
+            company = registry.find(chunk.company)
+            period = chunk.period
+            head = " ".join(p for p in (company.name if company else "", period or "") if p)
+            label = " · ".join(p for p in (head or chunk.title[:60], chunk.date or "") if p)
+            stamp = chunk.date or f"{chunk.period_end or '9999'}-28"
+            plans[chunk.doc_id] = GroupPlan(
+                label, (chunk.doc_id,), company.name if company else None, period, chunk.date, stamp
+            )
+        ordered = sorted(plans.values(), key=lambda g: g.sort_key)
+        return Plan("timeline", tuple(ordered))
 
     def _not_indexed(
         self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex, scope: Scope
@@ -407,14 +526,27 @@ def _quote(n: int, hit: Hit, text: str) -> Quote:
     return Quote.from_chunk(n, hit.chunk, text)
 
 
-def _verified_quotes(excerpts: list[Excerpt]) -> list[Quote]:
-    """Excerpts are cut from their passage, but they go through the verifier like any quote."""
+def _verified_quotes(excerpts: list[Excerpt], first: int = 1) -> list[Quote]:
+    """Excerpts are cut from their passage, but they go through the verifier like any quote;
+    numbered from ``first``."""
     quotes: list[Quote] = []
     for excerpt in excerpts:
         verified = verify_quote(excerpt.text, excerpt.hit.chunk.text)
         if verified is not None:
-            quotes.append(_quote(len(quotes) + 1, excerpt.hit, verified.text))
+            quotes.append(_quote(first + len(quotes), excerpt.hit, verified.text))
     return quotes
+
+
+def _group(planned: GroupPlan, status: str, quotes: tuple[int, ...] = ()) -> Group:
+    return Group(
+        label=planned.label,
+        status=status,
+        quotes=quotes,
+        company=planned.company,
+        period=planned.period,
+        date=planned.date,
+        docs=planned.doc_ids,
+    )
 
 
 __all__ = ["ChipquoteEngine"]

@@ -148,10 +148,39 @@ class Turn:
 
 @dataclass(frozen=True)
 class AskContext:
-    """What a question comes with: earlier turns of its thread and metadata filters."""
+    """What a question comes with: earlier turns of its thread, metadata filters, and the
+    answer shape a command asked for (``"timeline"`` or ``"compare"``; None: read from the
+    question)."""
 
     history: tuple[Turn, ...] = ()
     filters: Filters = field(default_factory=Filters)
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """One line of a timeline (a call, or a dated document) or of a comparison (a company):
+    the numbers of its quotes in :attr:`Answer.quotes`, or why it has none."""
+
+    label: str  # "FY2024 Q2 · 2024-07-23", or "Broadcom"
+    status: str  # "quoted" | "not_mentioned" | "not_indexed"
+    quotes: tuple[int, ...] = ()
+    company: str | None = None
+    period: str | None = None
+    date: str | None = None
+    docs: tuple[str, ...] = ()
+
+    def to_json(self, quotes: dict[int, Quote]) -> dict[str, Any]:
+        """The ``groups`` item of ``ask --json``, with its quotes in full."""
+        return {
+            "label": self.label,
+            "status": self.status,
+            "company": self.company,
+            "period": self.period,
+            "date": self.date,
+            "docs": list(self.docs),
+            "quotes": [quotes[n].to_json() for n in self.quotes if n in quotes],
+        }
 
 
 @dataclass
@@ -173,6 +202,8 @@ class Answer:
     searching: str | None = None  # "NVIDIA · FY2025 Q4": the company and period searched
     checks: dict[str, Any] = field(default_factory=dict)  # what the verifier removed, and why
     filters: dict[str, Any] = field(default_factory=dict)  # the question's parse, explained
+    kind: str = "answer"  # "answer" | "timeline" | "compare"
+    groups: list[Group] = field(default_factory=list)  # timeline or comparison lines, in order
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def to_json(self) -> dict[str, Any]:
@@ -188,6 +219,8 @@ class Answer:
             "searching": self.searching,
             "checks": self.checks,
             "filters": self.filters,
+            "kind": self.kind,
+            "groups": [g.to_json({q.n: q for q in self.quotes}) for g in self.groups],
             "answer_id": self.answer_id,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -603,3 +603,15 @@ def _month_index(text: str) -> int:
 
 
 __all__ = ["Catalog", "Scope", "ScopeParse", "parse_scope", "resolve_scope"]
+
+
+def docs_in_periods(
+    company: Company, periods: Iterable[PeriodMention], catalog: Catalog
+) -> set[str]:
+    """The doc ids of ``company``'s calls in any of ``periods`` (each read in its calendar)."""
+    found: set[str] = set()
+    for period in periods:
+        found.update(
+            r.doc_id for r in catalog.docs(company.key, _resolve_period(company, period, catalog))
+        )
+    return found

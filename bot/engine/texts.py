@@ -31,6 +31,19 @@ PROSE_DROPPED = {
     "en": "Parts of the model's summary could not be checked against the quotes and were removed.",
     "zh": "模型总结中无法与引文核对的部分已删除。",
 }
+TIMELINE_LEAD = {
+    "en": "How {subject} talked about this, call by call, oldest first:",
+    "zh": "{subject}历次的说法，按时间先后：",
+}
+COMPARE_LEAD = {
+    "en": "What {subject} each said about this:",
+    "zh": "{subject}各自的说法：",
+}
+GROUPS_NONE = {
+    "en": "None of the {n} calls and documents searched for {subject} mention this.",
+    "zh": "在{subject}的{n}份资料中都没有找到相关内容。",
+}
+TOPIC_SUBJECT = {"en": "the sources", "zh": "各资料"}
 NO_INDEX = "Nothing is indexed yet. An admin can run `chipquote index` or /reindex."
 
 
