@@ -72,13 +72,16 @@ class EvalQuestion:
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
-    """Parse a JSONL question file (blank lines allowed)."""
+    """Parse a JSONL question file (blank lines allowed); timeline and comparison items are
+    left to :func:`bot.evaluation_groups.load_grouped`."""
     questions = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
+            if isinstance(raw, dict) and raw.get("kind") in ("timeline", "compare"):
+                continue  # bot.evaluation_groups reads those
             evidence = tuple(
                 Evidence(str(e["doc"]), str(e["quote"])) for e in raw.get("evidence", [])
             )
@@ -126,7 +129,7 @@ def contains_or_overlaps(text: str, evidence: Evidence) -> bool:
 Matcher = Callable[[str, Evidence], bool]
 
 
-def _same_doc(doc_id: str, title: str, evidence: Evidence) -> bool:
+def same_doc(doc_id: str, title: str, evidence: Evidence) -> bool:
     """True when ``doc_id``/``title`` is the evidence's document: its title, its whole doc id,
     or a doc id whose key (``source:KEY`` or ``source:KEY#record``) is that file name or ends
     in ``/`` + that file name."""
@@ -144,7 +147,7 @@ def first_relevant_rank(
     (``match`` decides what "holds" means; exact containment by default), or None."""
     for rank, hit in enumerate(hits, 1):
         for ev in question.evidence:
-            if _same_doc(hit.chunk.doc_id, hit.chunk.title, ev) and match(hit.chunk.text, ev):
+            if same_doc(hit.chunk.doc_id, hit.chunk.title, ev) and match(hit.chunk.text, ev):
                 return rank
     return None
 
@@ -177,7 +180,7 @@ def answer_hits_evidence(answer: Answer, question: EvalQuestion, *, loose: bool 
     shows that evidence (:func:`quote_shows_evidence`); with ``loose``, also when the quote
     holds enough of the evidence's tokens (:func:`overlaps_tokens`)."""
     return any(
-        _same_doc(q.doc, q.title, ev)
+        same_doc(q.doc, q.title, ev)
         and (quote_shows_evidence(q.text, ev) or (loose and overlaps_tokens(q.text, ev)))
         for q in answer.quotes
         for ev in question.evidence
@@ -313,13 +316,14 @@ def evidence_not_in_documents(
     missing = []
     for q in questions:
         for ev in q.evidence:
-            texts = [docs.text(d) for d, title in doc_ids if _same_doc(d, title, ev)]
+            texts = [docs.text(d) for d, title in doc_ids if same_doc(d, title, ev)]
             if not any(t is not None and contains_exact(t, ev) for t in texts):
                 missing.append(f"{q.qid}: {ev.doc}")
     return missing
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0-1) of ``values`` by nearest rank; 0.0 for none."""
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -344,7 +348,32 @@ def run_eval(
     else:
         engine = build_engine(settings)
     settings.chipquote_top_k = max(settings.chipquote_top_k, k)
-    return evaluate(engine, questions, k, console)
+    from bot.evaluation_groups import evaluate_grouped, load_grouped  # it builds on this module
+
+    grouped = load_grouped(questions_file)
+    if not questions and not grouped:
+        raise ChipquoteError(f"{questions_file}: no questions")
+    metrics = evaluate(engine, questions, k, console) if questions else _engine_figures(engine)
+    if grouped:
+        figures, answers = evaluate_grouped(engine, grouped, console)
+        tally = QuoteCheck()
+        docs = document_texts(engine)
+        for answer in answers:
+            check_quotes(docs, answer, tally)
+        for failure in tally.failures:
+            console.print(f"shown quote not verbatim in its file: {failure}", markup=False)
+        figures |= {"quote_verified_rate": tally.rate(), "quotes_shown": tally.shown}
+        metrics["grouped"] = figures
+    return metrics
+
+
+def _engine_figures(engine: ChipquoteEngine) -> dict[str, Any]:
+    """What every report names, for a file of timeline and comparison items only."""
+    return {
+        "n": 0,
+        "mode": "llm" if engine.llm else "extractive",
+        "embed_model": engine.embedder.name,
+    }
 
 
 def question_type(engine: ChipquoteEngine, question: str) -> str:
@@ -365,7 +394,7 @@ def evidence_periods(engine: ChipquoteEngine, question: EvalQuestion) -> set[tup
         if (
             chunk.company
             and chunk.period
-            and any(_same_doc(chunk.doc_id, chunk.title, ev) for ev in question.evidence)
+            and any(same_doc(chunk.doc_id, chunk.title, ev) for ev in question.evidence)
         ):
             out.add((chunk.company, chunk.period))
     return out
@@ -443,19 +472,19 @@ def evaluate(
     return {
         "n": len(questions),
         "k": k,
-        "recall_at_k": _mean(all_hits),
-        "recall_at_k_token_overlap": _mean(all_hits_loose),
-        "recall_by_lang": {lang: _mean(xs) for lang, xs in sorted(retrieved.items())},
+        "recall_at_k": mean_of(all_hits),
+        "recall_at_k_token_overlap": mean_of(all_hits_loose),
+        "recall_by_lang": {lang: mean_of(xs) for lang, xs in sorted(retrieved.items())},
         "recall_by_lang_token_overlap": {
-            lang: _mean(xs) for lang, xs in sorted(retrieved_loose.items())
+            lang: mean_of(xs) for lang, xs in sorted(retrieved_loose.items())
         },
-        "recall_by_type": {t: _mean(xs) for t, xs in sorted(by_type.items())},
-        "correct_by_tag": {t: _mean(xs) for t, xs in sorted(by_tag.items())},
-        "mrr": _mean(reciprocal),
-        "mrr_token_overlap": _mean(reciprocal_loose),
-        "answer_evidence_hit": _mean(evidence_hits),
-        "answer_evidence_hit_token_overlap": _mean(evidence_hits_loose),
-        "answers_from_asked_period": _mean(period_hits),
+        "recall_by_type": {t: mean_of(xs) for t, xs in sorted(by_type.items())},
+        "correct_by_tag": {t: mean_of(xs) for t, xs in sorted(by_tag.items())},
+        "mrr": mean_of(reciprocal),
+        "mrr_token_overlap": mean_of(reciprocal_loose),
+        "answer_evidence_hit": mean_of(evidence_hits),
+        "answer_evidence_hit_token_overlap": mean_of(evidence_hits_loose),
+        "answers_from_asked_period": mean_of(period_hits),
         "quote_verified_rate": quotes.rate(),
         "quotes_shown": quotes.shown,
         "quotes_checked": quotes.checked,
@@ -463,8 +492,8 @@ def evaluate(
         "evidence_not_in_documents": missing,
         "abstain_precision": abstained_right / abstained if abstained else 1.0,
         "abstain_recall": negatives_abstained / negatives if negatives else 1.0,
-        "p50_ms": round(_percentile(latencies, 0.5), 1),
-        "p95_ms": round(_percentile(latencies, 0.95), 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
         "mode": "llm" if engine.llm else "extractive",
         "llm_checks": sum_llm_checks(answers) if engine.llm else None,
         "answers_llm": sum(a.mode == "llm" for a in answers),
@@ -473,5 +502,6 @@ def evaluate(
     }
 
 
-def _mean(values: list[bool] | list[float]) -> float:
+def mean_of(values: list[bool] | list[float]) -> float:
+    """The mean rounded to 4 places; 0.0 for none."""
     return round(statistics.fmean(values), 4) if values else 0.0

@@ -183,12 +183,13 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         "latest",
     ),
     (re.compile(r"\blast\s+year\b|去年"), "last_year"),
-    # since 2024 / 2024年以来 / 自2024年起
+    # since 2024 / 2024年以来 / 自2024年起 / 2025财年以来
     (re.compile(rf"\b(?:since|from|after)\s+(?:the\s+)?{_Y}[\s-]*{_YEAR}"), "since"),
     (re.compile(rf"\b(?:since|from|after)\s+{_YEAR4}"), "since"),
     (
         re.compile(
-            r"(?:自|从|從)\s*(\d{4})\s*年?(?:起|开始|以来)?|(\d{4})\s*年?\s*(?:以来|起|开始)"
+            r"(?:自|从|從)\s*(\d{4})\s*(?:年|财年|財年)?(?:起|开始|以来)?"
+            r"|(\d{4})\s*(?:年|财年|財年)?\s*(?:以来|起|开始)"
         ),
         "zh_since",
     ),
@@ -277,7 +278,7 @@ def _mention(handler: str, m: re.Match[str]) -> PeriodMention | None:
         case "since":
             return PeriodMention("since", text, _year(g[0]), fiscal=fiscal)
         case "zh_since":
-            return PeriodMention("since", text, _year(g[0] or g[1]))
+            return PeriodMention("since", text, _year(g[0] or g[1]), fiscal=fiscal)
         case "fy" | "zh_fy":
             return PeriodMention("fiscal_year", text, _year(g[0]), fiscal=True)
         case "q_only" | "zh_q_only":

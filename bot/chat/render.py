@@ -121,9 +121,7 @@ def number_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _NUMBER.finditer(text)]
 
 
-def with_numbers_marked(
-    text: str, escape: Callable[[str], str], mark: Callable[[str], str]
-) -> str:
+def with_numbers_marked(text: str, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
     """``text`` escaped for a platform with each number passed through ``mark`` (bold), so a
     figure moving from call to call stands out; the words themselves are unchanged."""
     out: list[str] = []

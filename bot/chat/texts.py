@@ -27,6 +27,8 @@ def group_note(status: str, lang: str) -> str:
     """Why a timeline or comparison line has no quote, in the reader's language."""
     notes = GROUP_NOTES.get(status, GROUP_NOTES["not_mentioned"])
     return notes.get(lang, notes["en"])
+
+
 THINKING = "Looking through the sources…"
 
 

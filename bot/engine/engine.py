@@ -17,7 +17,13 @@ from bot.engine import grouped
 from bot.engine.api import ProgressCallback
 from bot.engine.confidence import relevance
 from bot.engine.drafts import verify_draft
-from bot.engine.extractive import Excerpt, best_excerpt, select_excerpts, term_weights
+from bot.engine.extractive import (
+    Excerpt,
+    best_excerpt,
+    select_excerpts,
+    strongest_excerpts,
+    term_weights,
+)
 from bot.engine.grouped import MAX_GROUPS, GroupPlan, Plan, plan_compare, plan_timeline
 from bot.engine.intent import Intent, choose_intent, topic_of
 from bot.engine.llm import LLMClient, LLMError
@@ -55,6 +61,8 @@ from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
 POINTER_CHECK_S = 2.0
+GROUP_HITS = 6
+"""Passages searched per timeline or comparison group; its quote is the strongest of them."""
 
 
 class ChipquoteEngine:
@@ -318,11 +326,11 @@ class ChipquoteEngine:
                 groups.append(_group(planned, grouped.NOT_INDEXED))
                 continue
             filters = _with_docs(base, planned.doc_ids)
-            hits = self.searcher.search(serving, analyzed.search, 3, filters, timings)
-            if not hits or relevance(hits, analyzed, serving.bm25, people) < threshold:
+            hits = self.searcher.search(serving, analyzed.search, GROUP_HITS, filters, timings)
+            if not hits or relevance(hits[:3], analyzed, serving.bm25, people) < threshold:
                 groups.append(_group(planned, grouped.NOT_MENTIONED))
                 continue
-            excerpts = select_excerpts(hits, analyzed, serving.bm25, per_group)
+            excerpts = strongest_excerpts(hits, analyzed, serving.bm25, per_group)
             found = _verified_quotes(excerpts, first=len(quotes) + 1)
             quotes += found
             status = grouped.QUOTED if found else grouped.NOT_MENTIONED

@@ -5,6 +5,7 @@ source by offset, so every quote is the source's own text by construction (and s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from bot.engine.query import AnalyzedQuestion
@@ -16,6 +17,14 @@ from index.tokenize import tokenize
 MAX_QUOTE_CHARS = 420
 # An analyst's question repeats the asker's words but answers nothing: quote statements first.
 QUESTION_FACTOR = 0.3
+# A sentence that addresses the listener ("you're hearing peers talk about…", "can you give
+# color on…") and never speaks for the company is usually an analyst's framing, even when a
+# machine transcript lost its question mark.
+ADDRESS_FACTOR = 0.6
+_ADDRESSES = re.compile(r"\b(?:you|your|you're|you've)\b", re.IGNORECASE)
+_SPEAKS_FOR = re.compile(r"\b(?:we|we're|we've|we'll|our|us)\b", re.IGNORECASE)
+RANK_DECAY = 0.85
+"""How much less a later hit's excerpt counts when picking the strongest of a group's hits."""
 
 
 @dataclass(frozen=True)
@@ -43,18 +52,30 @@ def best_excerpt(hit: Hit, weights: dict[str, float]) -> Excerpt:
     the opening sentences when nothing overlaps."""
     text = hit.chunk.text
     spans = sentence_spans(text) or [(0, len(text))]
-    scored = [_sentence_score(text[s:e], weights) for s, e in spans]
+    voices = [_voice_factor(text[s:e]) for s, e in spans]
+    scored = [
+        _sentence_score(text[s:e], weights) * v for (s, e), v in zip(spans, voices, strict=True)
+    ]
     best = Excerpt(hit, spans[0][0], _limit(text, spans[0][0], spans[0][1]), 0.0)
     for i, (start, end) in enumerate(spans):
         candidates = [(end, scored[i])]
-        if i + 1 < len(spans) and spans[i + 1][1] - start <= MAX_QUOTE_CHARS:
+        # a statement never grows into a question or an aside to the listener
+        fits = i + 1 < len(spans) and spans[i + 1][1] - start <= MAX_QUOTE_CHARS
+        if fits and voices[i + 1] >= voices[i]:
             candidates.append((spans[i + 1][1], scored[i] + 0.5 * scored[i + 1]))
         for stop, score in candidates:
-            if text[start:stop].rstrip().endswith(("?", "？")):
-                score *= QUESTION_FACTOR
             if score > best.score:
                 best = Excerpt(hit, start, _limit(text, start, stop), score)
     return best
+
+
+def _voice_factor(excerpt: str) -> float:
+    """Less for a question, or for words addressed to the listener that speak for no one."""
+    if excerpt.rstrip().endswith(("?", "？")):
+        return QUESTION_FACTOR
+    if _ADDRESSES.search(excerpt) and not _SPEAKS_FOR.search(excerpt):
+        return ADDRESS_FACTOR
+    return 1.0
 
 
 def _sentence_score(sentence: str, weights: dict[str, float]) -> float:
@@ -89,3 +110,29 @@ def select_excerpts(
         if len(chosen) >= max_quotes:
             break
     return sorted(chosen, key=lambda e: e.text.rstrip().endswith(("?", "？")))  # questions last
+
+
+def strongest_excerpts(
+    hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index, max_quotes: int
+) -> list[Excerpt]:
+    """The ``max_quotes`` best excerpts of hits that all belong to one group (one call, one
+    company), strongest first: each hit's best excerpt, its score discounted by retrieval rank
+    (:data:`RANK_DECAY`), so a later passage that states the topic outright beats a first one
+    that merely brushes it. Excerpts that share nothing with the question are left out."""
+    weights = term_weights(question, bm25)
+    ranked: list[tuple[float, Excerpt]] = []
+    for rank, hit in enumerate(hits):
+        excerpt = best_excerpt(hit, weights)
+        if excerpt.score > 0:
+            ranked.append((excerpt.score * RANK_DECAY**rank, excerpt))
+    ranked.sort(key=lambda pair: pair[0], reverse=True)
+    chosen: list[Excerpt] = []
+    seen: set[str] = set()
+    for _, excerpt in ranked:
+        key = excerpt.text.strip().lower()
+        if key not in seen:
+            seen.add(key)
+            chosen.append(excerpt)
+        if len(chosen) >= max_quotes:
+            break
+    return chosen
