@@ -60,3 +60,16 @@ def short_title(question: str, limit: int = 100) -> str:
     if len(line) <= limit:
         return line or "question"
     return line[: limit - 1].rstrip() + "…"
+
+
+_COMPANY_SEPARATORS = re.compile(r"\s*(?:[,，、;；/|]|\band\b|\bvs\.?|\bversus\b|和|与|與|跟)\s*")
+
+
+def with_companies(topic: str, companies: str) -> str:
+    """A comparison command's topic with its companies named in the question
+    (``"Ethernet — NVIDIA, Broadcom"``), which is how the engine reads them; refused with a
+    hint when fewer than two are given."""
+    names = [n for n in _COMPANY_SEPARATORS.split(companies or "") if n.strip()]
+    if len(names) < 2:
+        raise errors.InvalidQuestion(texts.COMPARE_NEEDS_COMPANIES)
+    return f"{topic.strip()} — {', '.join(n.strip() for n in names)}"

@@ -29,6 +29,10 @@ def group_note(status: str, lang: str) -> str:
     return notes.get(lang, notes["en"])
 
 
+COMPARE_NEEDS_COMPANIES = (
+    "Name two or more companies to compare, separated by commas (e.g. `NVIDIA, Broadcom`)."
+)
+
 THINKING = "Looking through the sources…"
 
 

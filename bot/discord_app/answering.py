@@ -19,8 +19,9 @@ import discord
 from bot.chat.answering import answer_or_message
 from bot.chat.conversation import ThreadMessage
 from bot.chat.render import render_answer
-from bot.discord_app.embeds import answer_messages, message_text
+from bot.discord_app.embeds import message_text
 from bot.discord_app.feedback_view import PLATFORM, feedback_view
+from bot.discord_app.group_embeds import messages_for
 from bot.engine.models import Answer, AskContext
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ async def post_answer(bot: ChipquoteBot, send: Send, answer: Answer, question: s
         await asyncio.to_thread(bot.feedback.remember_answer, PLATFORM, answer.answer_id, question)
     except Exception:  # feedback bookkeeping must never cost the user the answer
         log.exception("could not remember answer %s", answer.answer_id)
-    messages = answer_messages(render_answer(answer))
+    messages = messages_for(render_answer(answer))
     for i, message in enumerate(messages):
         last = i == len(messages) - 1
         view = feedback_view(answer.answer_id) if last else discord.utils.MISSING

@@ -101,6 +101,10 @@ def answer_messages(rendered: RenderedAnswer) -> list[OutgoingMessage]:
 
 
 def message_text(content: str | None, embeds: list[discord.Embed]) -> str:
-    """A posted answer as plain text (content plus quote texts), for thread context."""
-    parts = [content or ""] + [e.description or "" for e in embeds]
+    """A posted answer as plain text (content plus quote texts, and a timeline's or
+    comparison's fields), for thread context."""
+    parts = [content or ""]
+    for embed in embeds:
+        parts.append(embed.description or "")
+        parts += [f"{f.name}: {f.value}" for f in embed.fields]
     return "\n".join(p for p in parts if p)

@@ -303,8 +303,10 @@ class ChipquoteEngine:
         own with one query embedding, its best verified quote kept when the group's passages
         are relevant, else the group is listed as not mentioning the topic."""
         catalog = self.catalog()
+        base = context.filters if context else None
         if intent == "timeline":
-            plan = plan_timeline(scope, catalog, default_registry())
+            since = base.since if base else None
+            plan = plan_timeline(scope, catalog, since=since)
         else:
             plan = plan_compare(scope, catalog)
         forms = [f.split(": ", 1)[-1] for f in scope.parse.company_forms]
@@ -313,7 +315,6 @@ class ChipquoteEngine:
         analyzed = analyze(topic, None, rewriter=self.llm.rewrites if self.llm else None)
         analyzed = replace(analyzed, lang=detect_lang(text))
         serving = self.serving_index()
-        base = context.filters if context else None
         if not plan.groups:  # a timeline with no company named: the hits, grouped by document
             plan = self._plan_from_hits(serving, analyzed, base, timings)
         per_group = 2 if plan.kind == "compare" else 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.engine.scope import CallRecord, Catalog, Scope, docs_in_periods
-from index.companies import Company, CompanyRegistry
+from index.companies import Company
 
 MAX_GROUPS = 12
 """Most groups in one answer (Discord shows at most 25 fields in an embed; a reader scans a
@@ -60,15 +60,21 @@ class Plan:
 
 
 def plan_timeline(
-    scope: Scope, catalog: Catalog, registry: CompanyRegistry, max_groups: int = MAX_GROUPS
+    scope: Scope,
+    catalog: Catalog,
+    max_groups: int = MAX_GROUPS,
+    since: str | None = None,
 ) -> Plan:
     """A group per call (and per other dated document) of each named company, oldest first;
-    only the periods the question names when it names some. With no company named, an empty
-    plan (the engine then groups its ordinary hits by document)."""
+    only the periods the question names when it names some, and only calls dated on or after
+    ``since`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) when given. With no company named, an
+    empty plan (the engine then groups its ordinary hits by document)."""
     companies = [c for c in scope.parse.companies if c.key in catalog.companies_with_documents]
     groups: list[GroupPlan] = []
     for company in companies:
         groups += _company_timeline(company, scope, catalog)
+    if since:
+        groups = [g for g in groups if g.sort_key >= since]
     groups.sort(key=lambda g: g.sort_key)
     notice = None
     if len(groups) > max_groups:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -28,13 +28,13 @@ from bot.engine.models import Answer
 from bot.errors import InvalidQuestion
 from bot.slack_app.blocks import (
     OutgoingMessage,
-    answer_messages,
     is_question_post,
     message_text,
     notice_message,
 )
 from bot.slack_app.client import slack_error
 from bot.slack_app.deps import PLATFORM, SlackDeps
+from bot.slack_app.group_blocks import messages_for
 from bot.slack_app.mrkdwn import question_from_user
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,15 @@ def check_question(deps: SlackDeps, text: str, team_id: str | None, user_id: str
     return question
 
 
-async def ask_engine(deps: SlackDeps, question: str, earlier: list[ThreadMessage]) -> Answer | str:
-    """The engine's answer, or the text to show instead (see :mod:`bot.chat.answering`)."""
+async def ask_engine(
+    deps: SlackDeps, question: str, earlier: list[ThreadMessage], intent: str | None = None
+) -> Answer | str:
+    """The engine's answer (a timeline or comparison when ``intent`` says so), or the text to
+    show instead (see :mod:`bot.chat.answering`)."""
     return await answer_or_message(
         deps.engine,
         question,
-        build_context(earlier),
+        replace(build_context(earlier), intent=intent),
         max_in_flight=deps.settings.chipquote_max_in_flight,
     )
 
@@ -119,15 +122,16 @@ async def reply(
     thread_ts: str | None,
     question: str,
     earlier: list[ThreadMessage],
+    intent: str | None = None,
 ) -> None:
     """Ask the engine and post the answer (or the apology) in ``channel``/``thread_ts``."""
-    result = await ask_engine(deps, question, earlier)
+    result = await ask_engine(deps, question, earlier, intent)
     if isinstance(result, str):
         await post_messages(client, channel, thread_ts, [notice_message(result)])
         return
     await remember(deps, result, question)
     try:
-        await post_messages(client, channel, thread_ts, answer_messages(render_answer(result)))
+        await post_messages(client, channel, thread_ts, messages_for(render_answer(result)))
     except SlackApiError as err:  # e.g. blocks refused: say so rather than go silent
         log.error("could not post answer %s: %s", result.answer_id, slack_error(err))
         await post_messages(client, channel, thread_ts, [notice_message(texts.APOLOGY)])

@@ -164,11 +164,15 @@ def notice_message(text: str) -> OutgoingMessage:
     return OutgoingMessage(clip(escape(text), FALLBACK_TEXT_CHARS), [section(escape(text))])
 
 
-def question_message(user_id: str, question: str) -> OutgoingMessage:
-    """The channel post an ``/ask`` answer is threaded under: the question, and who asked."""
+def question_message(user_id: str, question: str, command: str = "/ask") -> OutgoingMessage:
+    """The channel post a question command's answer is threaded under: the question, who
+    asked, and with which command."""
     return OutgoingMessage(
         clip(f"<@{user_id}> asked: {escape(question)}", FALLBACK_TEXT_CHARS),
-        [section(escape(question), QUESTION_BLOCK_ID), context(f"Asked by <@{user_id}> with /ask")],
+        [
+            section(escape(question), QUESTION_BLOCK_ID),
+            context(f"Asked by <@{user_id}> with {escape(command)}"),
+        ],
     )
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Literal
 
 import discord
@@ -22,7 +24,7 @@ from discord.ext import commands
 
 from bot.chat import texts
 from bot.chat.conversation import ThreadMessage, build_context
-from bot.chat.questions import short_title, validate_question, validate_since
+from bot.chat.questions import short_title, validate_question, validate_since, with_companies
 from bot.discord_app.answering import (
     ask_engine,
     bot_owns_thread,
@@ -69,14 +71,57 @@ class AskCog(commands.Cog):
         period: str | None = None,
     ) -> None:
         """``/ask``: checks, defer, answer off the loop, follow-up(s)."""
+        await self._answer_command(
+            interaction, question, lambda: _filters(company, since, speaker, period)
+        )
+
+    @app_commands.command(
+        name="timeline", description="How a company's stance changed, call by call, in quotes"
+    )
+    @app_commands.describe(
+        topic="What to follow across the calls (e.g. Dojo, HBM supply, 外部代工客户)",
+        company="Whose calls (e.g. Tesla, 美光); else the sources that speak to the topic",
+        since="Only calls and posts dated on or after this (2024, 2024-01 or 2024-01-24)",
+    )
+    async def timeline(
+        self,
+        interaction: discord.Interaction,
+        topic: str,
+        company: str | None = None,
+        since: str | None = None,
+    ) -> None:
+        """``/timeline``: one dated line per call (or dated post), oldest first."""
+        await self._answer_command(
+            interaction, topic, lambda: _filters(company, since, None, None), intent="timeline"
+        )
+
+    @app_commands.command(
+        name="compare", description="How several companies each put it, in quotes"
+    )
+    @app_commands.describe(
+        topic="What to compare (e.g. Ethernet for AI networking, 先进封装)",
+        companies="Two or more companies, separated by commas (e.g. NVIDIA, Broadcom)",
+    )
+    async def compare(self, interaction: discord.Interaction, topic: str, companies: str) -> None:
+        """``/compare``: one line per company, each searched on its own."""
+        await self._answer_command(
+            interaction,
+            with_companies(topic, companies),
+            lambda: Filters(),
+            intent="compare",
+        )
+
+    async def _answer_command(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        filters: Callable[[], Filters],
+        intent: str | None = None,
+    ) -> None:
+        """Checks, defer, answer off the loop, follow-up(s): every question command."""
         try:
             cleaned = validate_question(question, self.bot.settings.chipquote_max_question_chars)
-            filters = Filters(
-                company=_option(company),
-                since=validate_since(since),
-                speaker=speaker,
-                period=_option(period),
-            )
+            options = filters()
             refusal = self._rate_refusal(interaction.user.id)  # only valid questions count
         except InvalidQuestion as err:
             refusal = err.user_message
@@ -88,7 +133,8 @@ class AskCog(commands.Cog):
         if bot_owns_thread(self.bot, interaction.channel):
             assert isinstance(interaction.channel, discord.Thread)
             earlier = await thread_history(self.bot, interaction.channel, None)
-        result = await ask_engine(self.bot, cleaned, build_context(earlier, filters))
+        context = replace(build_context(earlier, options), intent=intent)
+        result = await ask_engine(self.bot, cleaned, context)
         if isinstance(result, str):
             await interaction.followup.send(result)
             return
@@ -100,6 +146,7 @@ class AskCog(commands.Cog):
         )
 
     @ask.autocomplete("company")
+    @timeline.autocomplete("company")
     async def company_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -197,3 +244,15 @@ def _option(value: str | None) -> str | None:
 async def setup(bot: ChipquoteBot) -> None:
     """Extension entry point."""
     await bot.add_cog(AskCog(bot))
+
+
+def _filters(
+    company: str | None, since: str | None, speaker: str | None, period: str | None
+) -> Filters:
+    """A command's options as filters (raises InvalidQuestion for a malformed date)."""
+    return Filters(
+        company=_option(company),
+        since=validate_since(since),
+        speaker=speaker,
+        period=_option(period),
+    )

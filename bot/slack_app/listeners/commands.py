@@ -1,5 +1,6 @@
-"""Slash commands: ``/ask``, and the admin commands ``/chipquote-sources``,
-``/chipquote-reindex [source]`` and ``/chipquote-removesource SOURCE_ID``.
+"""Slash commands: ``/ask``, ``/chipquote-timeline TOPIC`` and ``/chipquote-compare TOPIC``
+(the companies and any "since 2024" named in the text), and the admin commands
+``/chipquote-sources``, ``/chipquote-reindex [source]`` and ``/chipquote-removesource SOURCE_ID``.
 
 Slack wants an acknowledgement within 3 seconds, so every command acks first (a refusal of a
 bad or rate-limited ``/ask`` *is* the ack: its text is shown only to the asker) and does the
@@ -42,12 +43,12 @@ from bot.slack_app.answering import (
 )
 from bot.slack_app.blocks import (
     SECTION_TEXT_CHARS,
-    answer_messages,
     notice_message,
     question_message,
 )
 from bot.slack_app.client import slack_error
 from bot.slack_app.deps import SlackDeps
+from bot.slack_app.group_blocks import messages_for
 from bot.slack_app.mrkdwn import bold_markdown, escape
 from bot.slack_app.permissions import is_admin, log_refusal
 
@@ -57,18 +58,23 @@ ASK = "/ask"
 SOURCES = "/chipquote-sources"
 REINDEX = "/chipquote-reindex"
 REMOVESOURCE = "/chipquote-removesource"
+TIMELINE = "/chipquote-timeline"
+COMPARE = "/chipquote-compare"
+Listener = Callable[..., Awaitable[None]]
 
 
-async def ask_via_response_url(deps: SlackDeps, respond: AsyncRespond, question: str) -> None:
+async def ask_via_response_url(
+    deps: SlackDeps, respond: AsyncRespond, question: str, intent: str | None = None
+) -> None:
     """Answer where the bot cannot post: in the channel through ``response_url`` (no thread,
     so no follow-ups there); an apology or refusal only to the asker."""
-    result = await ask_engine(deps, question, [])
+    result = await ask_engine(deps, question, [], intent)
     if isinstance(result, str):
         message = notice_message(result)
         await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
         return
     await remember(deps, result, question)
-    for message in answer_messages(render_answer(result)):
+    for message in messages_for(render_answer(result)):
         await respond(
             text=message.text,
             blocks=message.blocks,
@@ -110,11 +116,12 @@ async def post_visible(
     return str(posted["channel"]), str(posted["ts"])
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Register the slash commands."""
+def question_command(deps: SlackDeps, name: str, intent: str | None = None) -> Listener:
+    """The listener of a question command (``/ask``, and ``/chipquote-timeline`` and
+    ``/chipquote-compare`` with their answer shape): post the question in the channel and
+    thread the answer under it, or answer through ``response_url`` where the bot may not post."""
 
-    @app.command(ASK)
-    async def ask(
+    async def command_listener(
         ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         user, channel = command["user_id"], command["channel_id"]
@@ -125,7 +132,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         await ack()
         try:
-            post = question_message(user, question)
+            post = question_message(user, question, name)
             try:
                 parent = await client.chat_postMessage(
                     channel=channel, text=post.text, blocks=post.blocks
@@ -133,12 +140,23 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             except SlackApiError as err:
                 if slack_error(err) not in UNREACHABLE:
                     raise
-                await ask_via_response_url(deps, respond, question)
+                await ask_via_response_url(deps, respond, question, intent)
                 return
-            await reply(deps, client, str(parent["channel"]), str(parent["ts"]), question, [])
+            thread = str(parent["ts"])
+            await reply(deps, client, str(parent["channel"]), thread, question, [], intent)
         except Exception:
-            log.exception("%s failed", ASK)
+            log.exception("%s failed", name)
             await respond(text=texts.APOLOGY, response_type="ephemeral")
+
+    return command_listener
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    """Register the slash commands."""
+
+    app.command(ASK)(question_command(deps, ASK))
+    app.command(TIMELINE)(question_command(deps, TIMELINE, "timeline"))
+    app.command(COMPARE)(question_command(deps, COMPARE, "compare"))
 
     @app.command(SOURCES)
     async def sources(

@@ -8,7 +8,14 @@ from typing import Any
 
 import yaml
 
-from bot.slack_app.listeners.commands import ASK, REINDEX, REMOVESOURCE, SOURCES
+from bot.slack_app.listeners.commands import (
+    ASK,
+    COMPARE,
+    REINDEX,
+    REMOVESOURCE,
+    SOURCES,
+    TIMELINE,
+)
 
 MANIFEST = Path(__file__).resolve().parents[3] / "slack" / "manifest.yaml"
 
@@ -21,7 +28,7 @@ def manifest() -> dict[str, Any]:
 
 def test_manifest_declares_every_slash_command_the_app_handles() -> None:
     commands = {c["command"] for c in manifest()["features"]["slash_commands"]}
-    assert commands == {ASK, SOURCES, REINDEX, REMOVESOURCE}
+    assert commands == {ASK, TIMELINE, COMPARE, SOURCES, REINDEX, REMOVESOURCE}
 
 
 def test_manifest_subscribes_to_the_events_and_scopes_the_listeners_need() -> None:
