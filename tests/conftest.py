@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SHARED_CORPUS = SHARED / "corpus"
 DEV_QUESTIONS = SHARED / "eval" / "dev.jsonl"
+FIXTURES = REPO / "tests" / "fixtures"
 
 _ISOLATED = (
     "OPENAI_API_KEY",
@@ -92,6 +93,27 @@ def dev_engine(
     )
     engine.registry.configured = [SourceSpec("corpus", str(SHARED_CORPUS), {}, "config")]
     engine.reindex()
+    yield engine
+
+
+@pytest.fixture(scope="session")
+def timeline_engine(
+    tmp_path_factory: pytest.TempPathFactory, embed_cache: Path
+) -> Iterator[ChipquoteEngine]:
+    """The real engine over four Tesla call excerpts (Dojo in three), the seed forum thread
+    (dated by its sidecar) and the NVIDIA/KLA call excerpts: timelines and comparisons."""
+    engine = build_engine(
+        make_settings(tmp_path_factory.mktemp("timeline-home")), embed_cache=embed_cache
+    )
+    timeline, archive = FIXTURES / "timeline", FIXTURES / "archive"
+    engine.registry.configured = [
+        SourceSpec("tesla", str(timeline), {"company": "Tesla"}, "config", ("TSLA_*.txt",)),
+        SourceSpec("forum", str(timeline), {}, "config", ("dojo-forum-thread.txt",)),
+        SourceSpec("nvidia", str(archive), {"company": "NVIDIA"}, "config", ("NVDA_*.txt",)),
+        SourceSpec("kla", str(archive), {"company": "KLA"}, "config", ("KLAC_*.txt",)),
+    ]
+    report = engine.reindex()
+    assert len(report.added) == 9 and not report.failed
     yield engine
 
 

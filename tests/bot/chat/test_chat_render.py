@@ -1,16 +1,21 @@
 """Answers become numbered quote blocks; pack splits by whole quotes and trims only giants."""
 
+import pytest
+
 from bot.chat import texts
 from bot.chat.render import (
     ELLIPSIS,
     PackLimits,
     QuoteBlock,
+    number_spans,
     pack,
+    pack_whole,
     plain_size,
     plain_text,
     render_answer,
+    with_numbers_marked,
 )
-from bot.engine.models import Answer, Quote
+from bot.engine.models import Answer, Group, Quote
 
 LONG_SHOT = "But I would — think of Dojo as … a long shot. Um, it’s a long shot worth taking"
 
@@ -105,3 +110,50 @@ def test_lead_reservation_pushes_a_quote_that_does_not_fit_beside_it() -> None:
 
 def test_no_quotes_still_yields_one_message_for_the_lead() -> None:
     assert pack([], PackLimits(max_items=10, max_chars=100)) == [[]]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("guidance of $2 billion, up from $1.5 billion", ["$2 billion", "$1.5 billion"]),
+        ("share rose to 40% and then 45 percent", ["40%", "45 percent"]),
+        ("1,200 wafers at 3nm, 3.5x faster", ["1,200", "3nm", "3.5x"]),
+        ("营收增长到300亿美元，增长了2倍", ["300亿", "2倍"]),
+        ("H100, MI300X and 18A are names, not figures", []),
+    ],
+)
+def test_numbers_with_their_units_are_found(text: str, numbers: list[str]) -> None:
+    assert [text[s:e] for s, e in number_spans(text)] == numbers
+
+
+def test_marking_numbers_keeps_every_other_character() -> None:
+    text = "Revenue was *$2 billion*, up 40%."
+    marked = with_numbers_marked(text, lambda t: t.replace("*", "\\*"), lambda t: f"<b>{t}</b>")
+    assert marked == "Revenue was \\*<b>$2 billion</b>\\*, up <b>40%</b>."
+
+
+def test_pack_whole_never_splits_an_item_and_respects_both_caps() -> None:
+    items = ["a" * 40, "b" * 40, "c" * 90, "d" * 10, "e" * 10, "f" * 10]
+    packed = pack_whole(items, max_items=2, max_chars=100, size=len)
+    assert packed == [["a" * 40, "b" * 40], ["c" * 90, "d" * 10], ["e" * 10, "f" * 10]]
+    assert pack_whole(["x" * 500], 2, 100, len) == [["x" * 500]]  # alone when too big
+
+
+def test_a_timeline_renders_its_groups_with_notes() -> None:
+    quote = Quote(n=1, text="double down on Dojo", title="t", doc="d", kind="transcript")
+    answer = Answer(
+        "Tesla over time:",
+        False,
+        "zh",
+        quotes=[quote],
+        kind="timeline",
+        groups=[
+            Group("Q2 2024", "quoted", (1,)),
+            Group("Q3 2024", "not_mentioned"),
+            Group("AMD", "not_indexed"),
+        ],
+    )
+    rendered = render_answer(answer)
+    assert [g.label for g in rendered.groups] == ["Q2 2024", "Q3 2024", "AMD"]
+    assert rendered.groups[0].quotes[0].text == "double down on Dojo"
+    assert [g.note for g in rendered.groups] == [None, "未提及", "未收录"]

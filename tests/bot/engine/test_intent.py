@@ -1,0 +1,134 @@
+"""Which answer shape a question wants, and the topic each group is searched for."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.intent import choose_intent, signals, topic_of
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How has Micron's HBM outlook changed?",
+        "Does Intel still promise foundry customers?",
+        "Is Nvidia no longer talking about sovereign AI?",
+        "Lam's NAND commentary quarter by quarter",
+        "泛林对NAND升级投资的看法这一年怎么变的？",
+        "英特尔历次财报会上的态度",
+        "美光HBM份额目标的趋势",
+    ],
+)
+def test_timeline_words_in_both_languages(question: str) -> None:
+    assert signals(question).timeline
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Compare Lam and AMAT on GAA",
+        "NVIDIA vs. Broadcom on Ethernet",
+        "How do the two differ?",
+        "英伟达和博通对以太网的说法有什么区别？",
+        "两家分别怎么说",
+        "和AMD相比呢",
+    ],
+)
+def test_comparison_words_in_both_languages(question: str) -> None:
+    assert signals(question).compare
+
+
+def test_words_inside_other_words_are_not_signals() -> None:
+    found = signals("The exchange rate and stillness of versatile differentiators")
+    assert not found.timeline and not found.compare
+
+
+def test_an_explicit_intent_wins() -> None:
+    assert (
+        choose_intent("What is HBM?", explicit="timeline", companies=0, periods=0, calls_of_first=0)
+        == "timeline"
+    )
+    assert (
+        choose_intent(
+            "How has it changed?", explicit="compare", companies=1, periods=0, calls_of_first=5
+        )
+        == "compare"
+    )
+
+
+def test_two_companies_make_a_comparison() -> None:
+    assert (
+        choose_intent("Lam and KLA on GAA", explicit=None, companies=2, periods=0, calls_of_first=8)
+        == "compare"
+    )
+
+
+def test_one_company_needs_the_words_and_enough_calls_for_a_timeline() -> None:
+    assert (
+        choose_intent(
+            "How has Intel's foundry story changed?",
+            explicit=None,
+            companies=1,
+            periods=0,
+            calls_of_first=6,
+        )
+        == "timeline"
+    )
+    assert (
+        choose_intent(
+            "How has Intel's foundry story changed?",
+            explicit=None,
+            companies=1,
+            periods=0,
+            calls_of_first=1,
+        )
+        is None
+    )  # one call: nothing to trace
+    assert (
+        choose_intent(
+            "What did Intel say about foundry?",
+            explicit=None,
+            companies=1,
+            periods=0,
+            calls_of_first=6,
+        )
+        is None
+    )
+    assert (
+        choose_intent(
+            "Intel foundry Q1 2024 vs Q1 2025",
+            explicit=None,
+            companies=1,
+            periods=2,
+            calls_of_first=6,
+        )
+        == "timeline"
+    )
+
+
+def test_still_about_no_company_stays_a_flat_answer() -> None:
+    assert (
+        choose_intent(
+            "Is CoWoS still the bottleneck?",
+            explicit=None,
+            companies=0,
+            periods=0,
+            calls_of_first=0,
+        )
+        is None
+    )
+
+
+def test_the_topic_drops_intent_framing_companies_and_periods() -> None:
+    assert (
+        topic_of(
+            "How has Micron's view of HBM supply changed since 2024?", ("Micron", "since 2024")
+        )
+        == "HBM supply"
+    )
+    assert topic_of("泛林对NAND升级投资的看法这两年怎么变的？", ("泛林",)) == "NAND升级投资"
+    assert topic_of("英特尔现在还在承诺拿下外部代工客户吗？", ("英特尔",)) == "承诺拿下外部代工客户"
+
+
+def test_a_topic_that_would_be_empty_is_the_question() -> None:
+    assert topic_of("How has NVIDIA changed?", ("NVIDIA",)) == "How has NVIDIA changed?"
