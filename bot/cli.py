@@ -216,8 +216,9 @@ def bench(
     on_index: Annotated[
         Path | None,
         typer.Option(
-            help="Instead: time question parsing and answers for these questions (JSONL) on "
-            "the index already built (e.g. the 99-call archive)."
+            help="Instead: time question parsing and answers for these questions (JSONL; "
+            "timeline and comparison items timed apart) on the index already built (e.g. the "
+            "99-call archive)."
         ),
     ] = None,
 ) -> None:
@@ -240,13 +241,22 @@ def bench(
 
 
 def _bench_on_index(settings: Settings, questions: Path, as_json: bool) -> None:
+    from bench.grouped_bench import bench_grouped, render_grouped
     from bench.scope_bench import bench_on_index, render_on_index
     from bot.engine.factory import build_engine
     from bot.evaluation import load_questions
+    from bot.evaluation_groups import load_grouped
 
     logging.disable(logging.INFO)
-    result = bench_on_index(build_engine(settings), load_questions(questions))
-    out.print(render_on_index(result), markup=False)
+    engine = build_engine(settings)
+    result: dict[str, object] = {}
+    flat, grouped = load_questions(questions), load_grouped(questions)
+    if flat:
+        result = bench_on_index(engine, flat)
+        out.print(render_on_index(result), markup=False)
+    if grouped:
+        result["grouped"] = figures = bench_grouped(engine, grouped)
+        out.print(render_grouped(figures), markup=False)
     if as_json:
         out.print(json.dumps(result, ensure_ascii=False), markup=False)
 

@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 POINTER_CHECK_S = 2.0
 GROUP_HITS = 6
 """Passages searched per timeline or comparison group; its quote is the strongest of them."""
+WEAK_GROUP_SHARE = 0.3
+"""A group whose best excerpt scores under this share of the best group's is "not mentioned":
+it only brushes the topic (an "AI" in a call that never discusses sovereign AI)."""
 
 
 class ChipquoteEngine:
@@ -302,60 +305,76 @@ class ChipquoteEngine:
         """A timeline or comparison: each group (a call, a document, a company) searched on its
         own with one query embedding, its best verified quote kept when the group's passages
         are relevant, else the group is listed as not mentioning the topic."""
-        catalog = self.catalog()
         base = context.filters if context else None
+        analyzed = self._topic(text, scope)
+        serving = self.serving_index()
         if intent == "timeline":
-            since = base.since if base else None
-            plan = plan_timeline(scope, catalog, since=since)
+            plan = plan_timeline(scope, self.catalog(), since=base.since if base else None)
         else:
-            plan = plan_compare(scope, catalog)
+            plan = plan_compare(scope, self.catalog())
+        if not plan.groups:  # a timeline with no company named: the hits, grouped by document
+            plan = self._plan_from_hits(serving, analyzed, base, timings)
+        found = self._search_groups(serving, plan, analyzed, base, scope, timings)
+        groups, quotes = self._quote_groups(serving, plan, analyzed, found)
+        return _grouped_answer(plan, groups, quotes, analyzed.lang, scope.notice)
+
+    def _topic(self, text: str, scope: Scope) -> AnalyzedQuestion:
+        """The question's topic (without intent words, companies and periods), analysed for
+        search; the language stays the question's."""
         forms = [f.split(": ", 1)[-1] for f in scope.parse.company_forms]
         names = [n for c in scope.parse.companies for n in (c.name, *c.names, *c.zh)]
         topic = topic_of(text, (*forms, *names, *(p.text for p in scope.parse.periods)))
         analyzed = analyze(topic, None, rewriter=self.llm.rewrites if self.llm else None)
-        analyzed = replace(analyzed, lang=detect_lang(text))
-        serving = self.serving_index()
-        if not plan.groups:  # a timeline with no company named: the hits, grouped by document
-            plan = self._plan_from_hits(serving, analyzed, base, timings)
-        per_group = 2 if plan.kind == "compare" else 1
-        groups: list[Group] = []
-        quotes: list[Quote] = []
+        return replace(analyzed, lang=detect_lang(text))
+
+    def _search_groups(
+        self,
+        serving: ServingIndex,
+        plan: Plan,
+        analyzed: AnalyzedQuestion,
+        base: Filters | None,
+        scope: Scope,
+        timings: dict[str, float],
+    ) -> list[list[Hit]]:
+        """Each group's passages (its own documents only, one shared query embedding); none
+        for a group with nothing to search or whose passages are not relevant to the topic."""
         people = _scoped_people(scope)
         threshold = self.settings.chipquote_abstain_threshold
+        found: list[list[Hit]] = []
         for planned in plan.groups:
+            hits: list[Hit] = []
+            if planned.searchable:
+                filters = _with_docs(base, planned.doc_ids)
+                hits = self.searcher.search(serving, analyzed.search, GROUP_HITS, filters, timings)
+            relevant = hits and relevance(hits[:3], analyzed, serving.bm25, people) >= threshold
+            found.append(hits if relevant else [])
+        return found
+
+    def _quote_groups(
+        self,
+        serving: ServingIndex,
+        plan: Plan,
+        analyzed: AnalyzedQuestion,
+        found: list[list[Hit]],
+    ) -> tuple[list[Group], list[Quote]]:
+        """Each group's strongest verified quote(s) (two per company in a comparison), numbered
+        across the answer, or its status when it has none; a group whose best excerpt is far
+        weaker than the best group's (:data:`WEAK_GROUP_SHARE`) only brushes the topic."""
+        per_group = 2 if plan.kind == "compare" else 1
+        chosen = [strongest_excerpts(h, analyzed, serving.bm25, per_group) for h in found]
+        strongest = max((e.score for excerpts in chosen for e in excerpts), default=0.0)
+        groups: list[Group] = []
+        quotes: list[Quote] = []
+        for planned, excerpts in zip(plan.groups, chosen, strict=True):
             if not planned.searchable:
                 groups.append(_group(planned, grouped.NOT_INDEXED))
                 continue
-            filters = _with_docs(base, planned.doc_ids)
-            hits = self.searcher.search(serving, analyzed.search, GROUP_HITS, filters, timings)
-            if not hits or relevance(hits[:3], analyzed, serving.bm25, people) < threshold:
-                groups.append(_group(planned, grouped.NOT_MENTIONED))
-                continue
-            excerpts = strongest_excerpts(hits, analyzed, serving.bm25, per_group)
-            found = _verified_quotes(excerpts, first=len(quotes) + 1)
-            quotes += found
-            status = grouped.QUOTED if found else grouped.NOT_MENTIONED
-            groups.append(_group(planned, status, tuple(q.n for q in found)))
-        lang = analyzed.lang
-        notice = " ".join(n for n in (scope.notice, plan.notice) if n) or None
-        subject = plan.subject(lang) or pick(TOPIC_SUBJECT, lang)
-        if not quotes:
-            lead = pick(GROUPS_NONE, lang).format(subject=subject, n=len(groups))
-            return Answer(
-                lead, True, lang, mode="abstain", notice=notice, kind=plan.kind, groups=groups
-            )
-        table = TIMELINE_LEAD if plan.kind == "timeline" else COMPARE_LEAD
-        return Answer(
-            answer=pick(table, lang).format(subject=subject),
-            abstained=False,
-            lang=lang,
-            quotes=quotes,
-            mode="extractive",
-            notice=notice,
-            searching=f"{plan.kind.capitalize()}: {plan.subject('en') or 'all sources'}",
-            kind=plan.kind,
-            groups=groups,
-        )
+            strong = [e for e in excerpts if e.score >= WEAK_GROUP_SHARE * strongest]
+            verified = _verified_quotes(strong, first=len(quotes) + 1)
+            quotes += verified
+            status = grouped.QUOTED if verified else grouped.NOT_MENTIONED
+            groups.append(_group(planned, status, tuple(q.n for q in verified)))
+        return groups, quotes
 
     def _plan_from_hits(
         self,
@@ -544,6 +563,32 @@ def _verified_quotes(excerpts: list[Excerpt], first: int = 1) -> list[Quote]:
         if verified is not None:
             quotes.append(_quote(first + len(quotes), excerpt.hit, verified.text))
     return quotes
+
+
+def _grouped_answer(
+    plan: Plan, groups: list[Group], quotes: list[Quote], lang: str, scope_notice: str | None
+) -> Answer:
+    """The timeline's or comparison's lead and lines; an abstention listing every group as
+    not mentioned (or not indexed) when no group has a quote."""
+    notice = " ".join(n for n in (scope_notice, plan.notice) if n) or None
+    subject = plan.subject(lang) or pick(TOPIC_SUBJECT, lang)
+    if not quotes:
+        lead = pick(GROUPS_NONE, lang).format(subject=subject, n=len(groups))
+        return Answer(
+            lead, True, lang, mode="abstain", notice=notice, kind=plan.kind, groups=groups
+        )
+    table = TIMELINE_LEAD if plan.kind == "timeline" else COMPARE_LEAD
+    return Answer(
+        answer=pick(table, lang).format(subject=subject),
+        abstained=False,
+        lang=lang,
+        quotes=quotes,
+        mode="extractive",
+        notice=notice,
+        searching=f"{plan.kind.capitalize()}: {plan.subject('en') or 'all sources'}",
+        kind=plan.kind,
+        groups=groups,
+    )
 
 
 def _group(planned: GroupPlan, status: str, quotes: tuple[int, ...] = ()) -> Group:

@@ -113,7 +113,10 @@ def select_excerpts(
 
 
 def strongest_excerpts(
-    hits: list[Hit], question: AnalyzedQuestion, bm25: BM25Index, max_quotes: int
+    hits: list[Hit],
+    question: AnalyzedQuestion,
+    bm25: BM25Index,
+    max_quotes: int,
 ) -> list[Excerpt]:
     """The ``max_quotes`` best excerpts of hits that all belong to one group (one call, one
     company), strongest first: each hit's best excerpt, its score discounted by retrieval rank

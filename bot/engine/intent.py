@@ -40,6 +40,7 @@ _COMPARE = re.compile(rf"\b(?:{_COMPARE_EN})(?!\w)|{_COMPARE_ZH}", re.IGNORECASE
 _FRAMING = re.compile(
     r"\b(?:how|has|have|had|did|does|do|is|are|was|were|what|which|the|its|their|his|her|"
     r"view|views|stance|position|tone|talk(?:ed|s|ing)?\s+about|talk|say|said|says|describe[sd]?|"
+    r"commentary|comments?|message|messaging|story|narrative|pitch(?:es|ed)?|trace|"
     r"about|on|of|over|across|between|and|each|calls?|quarters?|earnings|management|"
     r"companies|company)\b|[?？!！.,，。、:：;；\"“”'‘’()（）]"
     r"|现在|現在|目前|这两年|這兩年|这几年|這幾年|这一年|這一年|过去|過去|以来|以來|一直以来|历次|歷次"

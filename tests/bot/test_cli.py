@@ -117,6 +117,7 @@ def test_index_path_reports_bad_files(home: Path, embed_cache: Path, tmp_path: P
     assert result.returncode == 0, result.stderr
     assert "binary" in result.stdout and "empty" in result.stdout
     answer = run(["ask", "What did Lisa Su say about MI300?", "--json"], home, embed_cache)
+    assert answer.returncode == 0 and answer.stdout.strip(), answer.stderr
     data = json.loads(answer.stdout.strip().splitlines()[-1])
     assert any(q["speaker"] == "Lisa Su" for q in data["quotes"])
 

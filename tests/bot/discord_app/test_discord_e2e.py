@@ -319,7 +319,7 @@ async def test_admin_commands_are_registered_only_in_the_admin_server(
     async with connected_bot(fake_discord, engine, settings, RateLimiter(30)):
         here = {c["name"] for c in fake_discord.registered[GUILD_ID]}
         there = {c["name"]: c for c in fake_discord.registered[other]}
-        assert here == {"ask"}
+        assert here == {"ask", "timeline", "compare"}
         assert set(there) == {"sources", "reindex", "addsource", "removesource"}
         for command in there.values():
             assert int(command["default_member_permissions"]) == MANAGE_GUILD

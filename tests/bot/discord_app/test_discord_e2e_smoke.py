@@ -10,5 +10,13 @@ async def test_connects_identifies_and_syncs_guild_commands(running: Running) ->
     sync = fake.calls("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
     assert sync, [r.path for r in fake.requests]
     names = {c["name"] for c in sync[0].json}
-    assert names == {"ask", "sources", "reindex", "addsource", "removesource"}
+    assert names == {
+        "ask",
+        "timeline",
+        "compare",
+        "sources",
+        "reindex",
+        "addsource",
+        "removesource",
+    }
     assert running.bot.failed_extensions == []

@@ -35,7 +35,7 @@ async def test_a_broken_cog_is_logged_and_the_rest_load(
     await bot.setup_hook()
     assert bot.failed_extensions == ["bot.discord_app.cogs.no_such_cog"]
     assert "could not load bot.discord_app.cogs.no_such_cog" in caplog.text
-    assert [c.name for c in bot.tree.get_commands()] == ["ask"]
+    assert [c.name for c in bot.tree.get_commands()] == ["ask", "timeline", "compare"]
     assert (tmp_path / "feedback.sqlite3").exists()  # default store under CHIPQUOTE_HOME
     await bot.close()
 
@@ -49,7 +49,7 @@ async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
     )
     await bot.setup_hook()
     commands = {c.name: c for c in bot.tree.get_commands()}
-    assert set(commands) == {"ask"}  # everywhere
+    assert set(commands) == {"ask", "timeline", "compare"}  # everywhere
     admin = {c.name: c for c in bot.tree.get_commands(guild=discord.Object(id=7))}
     assert set(admin) == ADMIN_COMMANDS  # in the operator's server only
     for command in admin.values():
@@ -64,6 +64,18 @@ async def test_all_commands_registered_with_options(tmp_path: Path) -> None:
         ("speaker", False),
         ("period", False),
     ]
+    timeline, compare = commands["timeline"], commands["compare"]
+    assert isinstance(timeline, discord.app_commands.Command)
+    assert isinstance(compare, discord.app_commands.Command)
+    assert [(p.name, p.required) for p in timeline.parameters] == [
+        ("topic", True),
+        ("company", False),
+        ("since", False),
+    ]
+    assert [(p.name, p.required) for p in compare.parameters] == [
+        ("topic", True),
+        ("companies", True),
+    ]
     await bot.close()
 
 
@@ -73,7 +85,7 @@ async def test_without_an_admin_server_there_are_no_admin_commands(
     caplog.set_level(logging.INFO, logger="bot.discord_app")
     bot = create_bot(FakeEngine(), make_settings(tmp_path), sync_commands=False)
     await bot.setup_hook()
-    assert [c.name for c in bot.tree.get_commands()] == ["ask"]
+    assert [c.name for c in bot.tree.get_commands()] == ["ask", "timeline", "compare"]
     assert "Discord admin commands are off" in caplog.text
     await bot.close()
 
