@@ -31,6 +31,7 @@ from bot.engine.models import Answer, AskContext, Group, Quote
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
 from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope, with_options
+from bot.engine.summary import summarize
 from bot.engine.texts import (
     ABSTAIN,
     ABSTAIN_EMPTY,
@@ -316,7 +317,14 @@ class ChipquoteEngine:
             plan = self._plan_from_hits(serving, analyzed, base, timings)
         found = self._search_groups(serving, plan, analyzed, base, scope, timings)
         groups, quotes = self._quote_groups(serving, plan, analyzed, found)
-        return _grouped_answer(plan, groups, quotes, analyzed.lang, scope.notice)
+        result = _grouped_answer(plan, groups, quotes, analyzed.lang, scope.notice)
+        if self.llm is not None and not result.abstained:
+            summary = summarize(self.llm, text, result)
+            result.checks = summary.checks
+            if summary.text:
+                result.answer = f"{summary.text}\n{result.answer}"
+                result.mode = "llm"
+        return result
 
     def _topic(self, text: str, scope: Scope) -> AnalyzedQuestion:
         """The question's topic (without intent words, companies and periods), analysed for

@@ -111,6 +111,25 @@ class LLMClient:
         )
         return parse_draft(self.complete(prompt))
 
+    def summary(self, question: str, quotes: str, kind: str, lang: str) -> str:
+        """At most two sentences on how a stance changed across calls (``kind`` "timeline")
+        or how companies differ ("compare"), citing the numbered ``quotes``; empty when the
+        model says the quotes show no such thing. Unchecked: see :mod:`bot.engine.summary`."""
+        timeline = kind == "timeline"
+        prompt = render_prompt(
+            "summary",
+            grouping="by call, oldest first" if timeline else "by company",
+            task="how the stance changed over time, oldest to newest."
+            if timeline
+            else "how the companies' accounts differ.",
+            absent="a change" if timeline else "a difference",
+            language=LANGUAGE_NAMES.get(lang, "English"),
+            quotes=quotes,
+            question=question,
+        )
+        reply = self.complete(prompt, max_tokens=200).strip()
+        return "" if reply.upper().startswith("NO_SUMMARY") else reply[:MAX_DRAFT_CHARS]
+
     def rewrites(self, question: str, context: AskContext | None, lang: str) -> list[str]:
         """A standalone version of a follow-up, and the question in the other language."""
         out: list[str] = []
