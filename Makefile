@@ -42,6 +42,8 @@ eval-archive: setup  ## index ../shared's 99-call archive (~20 min once; vectors
 	$(ARCHIVE_ENV) $(BIN)/chipquote index
 	$(ARCHIVE_ENV) $(BIN)/chipquote eval --questions bench/questions/archive.jsonl --json
 	$(ARCHIVE_ENV) $(BIN)/chipquote bench --on-index bench/questions/archive.jsonl
+	$(ARCHIVE_ENV) $(BIN)/chipquote eval --questions bench/questions/timeline.jsonl --json
+	$(ARCHIVE_ENV) $(BIN)/chipquote bench --on-index bench/questions/timeline.jsonl
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache
