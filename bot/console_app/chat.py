@@ -15,7 +15,9 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 HELP = """Ask a question about AI chips and semiconductor strategy, in English or Chinese.
-Commands: /help  /sources  /new (forget the conversation)  /quit"""
+Commands: /timeline TOPIC (a company's calls, oldest first)  /compare TOPIC (one line per
+company named)  /help  /sources  /new (forget the conversation)  /quit"""
+INTENT_COMMANDS = {"/timeline": "timeline", "/compare": "compare"}
 
 
 def quiet_for_console(settings: Settings) -> None:
@@ -56,8 +58,18 @@ def run_console(
                     f"{info.chunks} chunks, last indexed {info.last_indexed or 'never'}"
                 )
             continue
+        command, _, rest = line.partition(" ")
+        intent = INTENT_COMMANDS.get(command)
+        if intent is not None:
+            if not rest.strip():
+                console.print(
+                    f"Usage: {command} TOPIC, naming the companies (e.g. {command} Tesla Dojo)"
+                )
+                continue
+            line = rest.strip()
         try:
-            answer = engine.answer(line, AskContext(history=tuple(history[-4:])))
+            context = AskContext(history=tuple(history[-4:]), intent=intent)
+            answer = engine.answer(line, context)
         except ChipquoteError as exc:
             console.print(f"[bold red]![/] {exc.user_message}")
             continue

@@ -114,3 +114,17 @@ def test_words_a_forum_post_quotes_are_shown_as_quoted_by_it() -> None:
     )
     text = render_answer(Answer(answer="Lead", abstained=False, lang="en", quotes=[quote]))
     assert "    — Elon Musk, as quoted in a forum post (by bob) · Dojo vs GPUs" in text
+
+
+@pytest.mark.slow
+def test_timeline_and_compare_commands_in_the_console(timeline_engine: ChipquoteEngine) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=300, highlight=False)
+    lines = ["/timeline", "/timeline Tesla Dojo", "/compare data center demand: NVIDIA, KLA"]
+    run_console(timeline_engine, read=scripted(lines), console=console)
+    text = out.getvalue()
+    assert "Usage: /timeline TOPIC" in text
+    rows = [line for line in text.splitlines() if line.startswith(("Q1 2024", "Q3 2024"))]
+    assert rows[0].startswith("Q1 2024") and rows[1].startswith("Q3 2024")
+    assert rows[1].endswith("(not mentioned)")
+    assert "Searching: Compare: NVIDIA and KLA" in text
