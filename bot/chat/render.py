@@ -116,9 +116,13 @@ _NUMBER = re.compile(
 )
 
 
+_LONE_DIGIT = re.compile(r"[-+−]?\d")
+
+
 def number_spans(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` states numbers (with their currency sign and unit), in order."""
-    return [m.span() for m in _NUMBER.finditer(text)]
+    """Where ``text`` states figures (with their currency sign and unit), in order; a lone
+    digit with neither ("Dojo 2", "the 3 of us") names or counts something, and is left."""
+    return [m.span() for m in _NUMBER.finditer(text) if not _LONE_DIGIT.fullmatch(m.group())]
 
 
 def with_numbers_marked(text: str, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
