@@ -62,7 +62,7 @@ from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
 POINTER_CHECK_S = 2.0
-GROUP_HITS = 6
+GROUP_HITS = 10
 """Passages searched per timeline or comparison group; its quote is the strongest of them."""
 WEAK_GROUP_SHARE = 0.3
 """A group whose best excerpt scores under this share of the best group's is "not mentioned":

@@ -21,10 +21,12 @@ _TIMELINE_EN = (
     r"|still|any\s?more|no\s+longer|since|each\s+quarter|every\s+quarter|quarter\s+(?:by|after|to)"
     r"\s+quarter|across\s+(?:the\s+)?(?:calls|quarters)|call\s+by\s+call|timeline|shift(?:s|ed)?"
     r"|over\s+the\s+(?:past|last)\s+(?:year|few\s+quarters|quarters|two\s+years)|moved|history"
+    # "is it dying?": whether a plan survived is a question about how it was talked about since
+    r"|dying|dead|abandon(?:s|ed|ing)?|gave\s+up|give(?:n)?\s+up|scrap(?:s|ped)?|killed"
 )
 _TIMELINE_ZH = (
     r"变化|變化|怎么变|怎麼變|变了|變了|态度|態度|一直|还在|還在|历次|歷次|趋势|趨勢|演变|演變"
-    r"|转变|轉變|每个季度|每季|这一年|过去一年|前后"
+    r"|转变|轉變|每个季度|每季|这一年|过去一年|前后|黄了|黃了|凉了|涼了|放弃|放棄|砍掉|停掉"
 )
 _COMPARE_EN = (
     r"compar(?:e|es|ed|ing|ison)|vs\.?|versus|differ(?:s|ed|ent|ence|ences)?|each\s+of"

@@ -17,6 +17,9 @@ from bot.engine.intent import choose_intent, signals, topic_of
         "泛林对NAND升级投资的看法这一年怎么变的？",
         "英特尔历次财报会上的态度",
         "美光HBM份额目标的趋势",
+        "tesla的dojo是不是要黄了",
+        "Is Tesla's Dojo dying?",
+        "Has Intel abandoned its foundry customers?",
     ],
 )
 def test_timeline_words_in_both_languages(question: str) -> None:
