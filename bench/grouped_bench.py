@@ -63,7 +63,8 @@ def render_grouped(result: dict[str, Any]) -> str:
     lines = [
         f"Timelines and comparisons: {result['chunks']:,} chunks, {result['questions']} "
         f"questions, {result['embed_model']}; groups per answer: mean {result['groups_mean']}, "
-        f"max {result['groups_max']}; retrieval is {result['retrieve_share']:.0%} of the time",
+        f"max {result['groups_max']}; searching and quoting the groups is "
+        f"{result['retrieve_share']:.0%} of the time",
         "",
         "| answer | n | p50 ms | p95 ms |",
         "|---|---|---|---|",
