@@ -110,7 +110,7 @@ def render_answer(answer: Answer) -> RenderedAnswer:
 # Amounts, percentages and counts a reader follows from call to call: "$2 billion", "40%",
 # "3.5x", "12-high", "1,200", "二十亿美元" stays as written (only Arabic digits are marked).
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9.])[-+−]?[$€£¥]?\d[\d,]*(?:\.\d+)?"
+    r"(?<![A-Za-z0-9.])[-+−]?[$€£¥]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
     r"(?:\s?(?:%|percent|per\s?cent|billion|million|trillion|thousand|bn|x|nm|亿|万|倍|美元))?"
     r"(?![A-Za-z0-9%])"
 )

@@ -310,7 +310,8 @@ class ChipquoteEngine:
         analyzed = self._topic(text, scope)
         serving = self.serving_index()
         if intent == "timeline":
-            plan = plan_timeline(scope, self.catalog(), since=base.since if base else None)
+            since, until = (base.since, base.until) if base else (None, None)
+            plan = plan_timeline(scope, self.catalog(), since=since, until=until)
         else:
             plan = plan_compare(scope, self.catalog())
         if not plan.groups:  # a timeline with no company named: the hits, grouped by document
@@ -352,7 +353,10 @@ class ChipquoteEngine:
         for planned in plan.groups:
             hits: list[Hit] = []
             if planned.searchable:
-                filters = _with_docs(base, planned.doc_ids)
+                # the plan already kept the groups in the dates asked for; an undated call's
+                # passages carry no date, so a date filter here would drop them all
+                undated = replace(base, since=None, until=None) if base else None
+                filters = _with_docs(undated, planned.doc_ids)
                 hits = self.searcher.search(serving, analyzed.search, GROUP_HITS, filters, timings)
             relevant = hits and relevance(hits[:3], analyzed, serving.bm25, people) >= threshold
             found.append(hits if relevant else [])

@@ -64,10 +64,12 @@ def plan_timeline(
     catalog: Catalog,
     max_groups: int = MAX_GROUPS,
     since: str | None = None,
+    until: str | None = None,
 ) -> Plan:
     """A group per call (and per other dated document) of each named company, oldest first;
     only the periods the question names when it names some, and only calls dated on or after
-    ``since`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) when given. With no company named, an
+    ``since`` and up to ``until`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) when given (an
+    undated call by its quarter's end). With no company named, an
     empty plan (the engine then groups its ordinary hits by document)."""
     companies = [c for c in scope.parse.companies if c.key in catalog.companies_with_documents]
     groups: list[GroupPlan] = []
@@ -75,6 +77,8 @@ def plan_timeline(
         groups += _company_timeline(company, scope, catalog)
     if since:
         groups = [g for g in groups if g.sort_key >= since]
+    if until:
+        groups = [g for g in groups if g.sort_key[: len(until)] <= until]
     groups.sort(key=lambda g: g.sort_key)
     notice = None
     if len(groups) > max_groups:

@@ -72,7 +72,7 @@ class AskCog(commands.Cog):
     ) -> None:
         """``/ask``: checks, defer, answer off the loop, follow-up(s)."""
         await self._answer_command(
-            interaction, question, lambda: _filters(company, since, speaker, period)
+            interaction, lambda: question, lambda: _filters(company, since, speaker, period)
         )
 
     @app_commands.command(
@@ -92,7 +92,10 @@ class AskCog(commands.Cog):
     ) -> None:
         """``/timeline``: one dated line per call (or dated post), oldest first."""
         await self._answer_command(
-            interaction, topic, lambda: _filters(company, since, None, None), intent="timeline"
+            interaction,
+            lambda: topic,
+            lambda: _filters(company, since, None, None),
+            intent="timeline",
         )
 
     @app_commands.command(
@@ -106,7 +109,7 @@ class AskCog(commands.Cog):
         """``/compare``: one line per company, each searched on its own."""
         await self._answer_command(
             interaction,
-            with_companies(topic, companies),
+            lambda: with_companies(topic, companies),
             lambda: Filters(),
             intent="compare",
         )
@@ -114,13 +117,16 @@ class AskCog(commands.Cog):
     async def _answer_command(
         self,
         interaction: discord.Interaction,
-        question: str,
+        question: Callable[[], str],
         filters: Callable[[], Filters],
         intent: str | None = None,
     ) -> None:
-        """Checks, defer, answer off the loop, follow-up(s): every question command."""
+        """Checks, defer, answer off the loop, follow-up(s): every question command.
+        ``question`` and ``filters`` build the command's question and options, raising
+        :class:`InvalidQuestion` (shown only to the asker) for what they refuse."""
         try:
-            cleaned = validate_question(question, self.bot.settings.chipquote_max_question_chars)
+            limit = self.bot.settings.chipquote_max_question_chars
+            cleaned = validate_question(question(), limit)
             options = filters()
             refusal = self._rate_refusal(interaction.user.id)  # only valid questions count
         except InvalidQuestion as err:

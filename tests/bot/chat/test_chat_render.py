@@ -121,6 +121,7 @@ def test_no_quotes_still_yields_one_message_for_the_lead() -> None:
         ("营收增长到300亿美元，增长了2倍", ["300亿", "2倍"]),
         ("H100, MI300X and 18A are names, not figures", []),
         ("Dojo 2 operating at scale, 2 of them, and $2 or 2%", ["$2", "2%"]),
+        ("Dojo 2, we said; 1,200, then 12,", ["1,200", "12"]),
     ],
 )
 def test_numbers_with_their_units_are_found(text: str, numbers: list[str]) -> None:

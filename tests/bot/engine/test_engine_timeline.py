@@ -61,6 +61,11 @@ def test_since_drops_earlier_calls(timeline_engine: ChipquoteEngine) -> None:
     context = AskContext(filters=Filters(company="Tesla", since="2024-06"), intent="timeline")
     answer = timeline_engine.answer("Dojo", context)
     assert [g.period for g in answer.groups if g.period] == ["Q2 2024", "Q3 2024", "Q2 2025"]
+    status = {g.period: g.status for g in answer.groups}  # undated calls are still searched
+    assert status == {"Q2 2024": "quoted", "Q3 2024": "not_mentioned", "Q2 2025": "quoted"}
+    until = AskContext(filters=Filters(company="Tesla", until="2024-06"), intent="timeline")
+    early = timeline_engine.answer("Dojo", until)
+    assert [g.period for g in early.groups if g.period] == ["Q1 2024", "Q2 2024"]
 
 
 def test_a_comparison_has_a_line_per_company_each_searched_on_its_own(
