@@ -50,6 +50,7 @@ from bot.engine.texts import (
 from bot.engine.verify import verify_quote
 from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
+from index.chunking import index_text
 from index.companies import default_registry
 from index.embeddings import Embedder
 from index.models import Filters, Hit, ReindexReport, SourceInfo
@@ -346,9 +347,10 @@ class ChipquoteEngine:
         timings: dict[str, float],
     ) -> list[list[Hit]]:
         """Each group's passages (its own documents only, one shared query embedding); none
-        for a group with nothing to search or whose passages are not relevant to the topic."""
-        people = _scoped_people(scope)
-        threshold = self.settings.chipquote_abstain_threshold
+        for a group with nothing to search or whose passages are not relevant to the topic.
+        Relevance counts only the topic words some group's passages use: a word no call uses
+        ("一步步", a translation no English call contains) cannot tell calls apart, and would
+        only make every call look silent."""
         found: list[list[Hit]] = []
         for planned in plan.groups:
             hits: list[Hit] = []
@@ -358,9 +360,14 @@ class ChipquoteEngine:
                 undated = replace(base, since=None, until=None) if base else None
                 filters = _with_docs(undated, planned.doc_ids)
                 hits = self.searcher.search(serving, analyzed.search, GROUP_HITS, filters, timings)
-            relevant = hits and relevance(hits[:3], analyzed, serving.bm25, people) >= threshold
-            found.append(hits if relevant else [])
-        return found
+            found.append(hits)
+        used = _topic_words_used(analyzed, found)
+        people = _scoped_people(scope)
+        threshold = self.settings.chipquote_abstain_threshold
+        return [
+            hits if hits and relevance(hits[:3], used, serving.bm25, people) >= threshold else []
+            for hits in found
+        ]
 
     def _quote_groups(
         self,
@@ -575,6 +582,20 @@ def _verified_quotes(excerpts: list[Excerpt], first: int = 1) -> list[Quote]:
         if verified is not None:
             quotes.append(_quote(first + len(quotes), excerpt.hit, verified.text))
     return quotes
+
+
+def _topic_words_used(analyzed: AnalyzedQuestion, found: list[list[Hit]]) -> AnalyzedQuestion:
+    """``analyzed`` with only the topic words that some of the passages found contain (the
+    question itself when none does, so that relevance still says "not mentioned")."""
+    present: set[str] = set()
+    for hits in found:
+        for hit in hits[:3]:
+            present.update(tokenize(index_text(hit.chunk, with_title=False)))
+    core = tuple(t for t in analyzed.core_tokens if t in present)
+    expansion = tuple(t for t in analyzed.expansion_tokens if t in present)
+    if not core and not expansion:
+        return analyzed
+    return replace(analyzed, core_tokens=core, expansion_tokens=expansion)
 
 
 def _grouped_answer(

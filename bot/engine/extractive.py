@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.engine.query import AnalyzedQuestion
 from index.bm25 import BM25Index
 from index.models import Hit
-from index.text import sentence_spans
+from index.text import has_east_asian, sentence_spans
 from index.tokenize import tokenize
 
 MAX_QUOTE_CHARS = 420
@@ -22,7 +22,19 @@ QUESTION_FACTOR = 0.3
 # machine transcript lost its question mark.
 ADDRESS_FACTOR = 0.6
 _ADDRESSES = re.compile(r"\b(?:you|your|you're|you've)\b", re.IGNORECASE)
+# An analyst's framing on a call, even without a question mark ("I want to ask about…", "my
+# question is…", "could you give color on…"), or a hand-off to another speaker.
+_ASKS = re.compile(
+    r"\b(?:(?:want|wanted|like|hoping|going)\s+to\s+(?:ask|follow\s+up|touch|hit)|"
+    r"my\s+(?:first\s+|second\s+|last\s+)?question|(?:first|second|next|last)\s+question|"
+    r"follow[-\s]up\s+(?:question|on)|(?:can|could|would)\s+you\s+(?:give|talk|comment|help|"
+    r"walk|provide|share|elaborate|maybe)|i\s+was\s+wondering|(?:any|some|more)\s+colou?r\s+on|"
+    r"can\s+give\s+(?:color|colour|comments)|questions?\s+(?:is|are)\s+on)\b",
+    re.IGNORECASE,
+)
 _SPEAKS_FOR = re.compile(r"\b(?:we|we're|we've|we'll|our|us)\b", re.IGNORECASE)
+MIN_GROUP_WORDS = 8
+"""A timeline's or comparison's quote has at least this many words (Chinese text aside)."""
 RANK_DECAY = 0.85
 """How much less a later hit's excerpt counts when picking the strongest of a group's hits."""
 
@@ -47,9 +59,10 @@ def term_weights(question: AnalyzedQuestion, bm25: BM25Index) -> dict[str, float
     return bm25.term_weights(question.core_tokens, question.expansion_tokens)
 
 
-def best_excerpt(hit: Hit, weights: dict[str, float]) -> Excerpt:
+def best_excerpt(hit: Hit, weights: dict[str, float], min_words: int = 0) -> Excerpt:
     """The window of one or two consecutive sentences of a hit that best covers the question;
-    the opening sentences when nothing overlaps."""
+    the opening sentences when nothing overlaps. With ``min_words``, shorter windows are not
+    candidates ("Overall, China revenues." says nothing on its own)."""
     text = hit.chunk.text
     spans = sentence_spans(text) or [(0, len(text))]
     voices = [_voice_factor(text[s:e]) for s, e in spans]
@@ -64,14 +77,27 @@ def best_excerpt(hit: Hit, weights: dict[str, float]) -> Excerpt:
         if fits and voices[i + 1] >= voices[i]:
             candidates.append((spans[i + 1][1], scored[i] + 0.5 * scored[i + 1]))
         for stop, score in candidates:
+            if (
+                min_words
+                and len(text[start:stop].split()) < min_words
+                and not _cjk(text[start:stop])
+            ):
+                continue
             if score > best.score:
                 best = Excerpt(hit, start, _limit(text, start, stop), score)
     return best
 
 
+def _cjk(text: str) -> bool:
+    return has_east_asian(text)
+
+
 def _voice_factor(excerpt: str) -> float:
-    """Less for a question, or for words addressed to the listener that speak for no one."""
+    """Less for a question (or an analyst's framing of one, or a hand-off), or for words
+    addressed to the listener that speak for no one."""
     if excerpt.rstrip().endswith(("?", "？")):
+        return QUESTION_FACTOR
+    if _ASKS.search(excerpt):
         return QUESTION_FACTOR
     if _ADDRESSES.search(excerpt) and not _SPEAKS_FOR.search(excerpt):
         return ADDRESS_FACTOR
@@ -125,7 +151,7 @@ def strongest_excerpts(
     weights = term_weights(question, bm25)
     ranked: list[tuple[float, Excerpt]] = []
     for rank, hit in enumerate(hits):
-        excerpt = best_excerpt(hit, weights)
+        excerpt = best_excerpt(hit, weights, MIN_GROUP_WORDS)
         if excerpt.score > 0:
             ranked.append((excerpt.score * RANK_DECAY**rank, excerpt))
     ranked.sort(key=lambda pair: pair[0], reverse=True)

@@ -123,14 +123,19 @@ def _group(company: Company, records: list[CallRecord], *, named: bool) -> Group
 
 
 def plan_compare(scope: Scope, catalog: Catalog) -> Plan:
-    """A group per named company: its documents for the periods named (else all of them),
-    or a "not indexed" group when the index has nothing of or about it."""
+    """A group per named company: its documents for the periods named (else all of its own,
+    or those about it when it has none), or a "not indexed" group when the index has nothing
+    of or about it."""
     by_name = dict(scope.groups)
     groups: list[GroupPlan] = []
     for company in scope.parse.companies:
-        docs = by_name.get(company.name)
+        docs = by_name.get(company.name) if scope.parse.periods else None
         if docs is None and not scope.parse.periods:
-            docs = tuple(r.doc_id for r in catalog.docs_of(company.key))
+            records = catalog.docs_of(company.key)
+            # its own calls and documents speak for it; a post that merely mentions it (a
+            # thread about Tesla naming NVIDIA) only when it has nothing of its own
+            own = [r for r in records if r.company == company.key]
+            docs = tuple(r.doc_id for r in own or records)
         status = "" if docs else NOT_INDEXED
         groups.append(GroupPlan(company.name, tuple(docs or ()), company.name, status=status))
     return Plan("compare", tuple(groups), scope.parse.companies)

@@ -43,10 +43,12 @@ _FRAMING = re.compile(
     r"\b(?:how|has|have|had|did|does|do|is|are|was|were|what|which|the|its|their|his|her|"
     r"view|views|stance|position|tone|talk(?:ed|s|ing)?\s+about|talk|say|said|says|describe[sd]?|"
     r"commentary|comments?|message|messaging|story|narrative|pitch(?:es|ed)?|trace|"
+    r"saying|been|heading|going|couple|past|where|big|been\s+saying|"
     r"about|on|of|over|across|between|and|each|calls?|quarters?|earnings|management|"
     r"companies|company)\b|[?？!！.,，。、:：;；\"“”'‘’()（）]"
     r"|现在|現在|目前|这两年|這兩年|这几年|這幾年|这一年|這一年|过去|過去|以来|以來|一直以来|历次|歷次"
     r"|财报会上?|財報會上?|电话会上?|電話會上?|管理层|管理層|什么时候|什麼時候|每次"
+    r"|一步步|一步一步|逐步|往上|往下|是怎么|是怎樣|是怎样|是否|到底|究竟|这些年|那些年"
     r"|的|对|對|和|与|與|跟|在|上|看法|说法|說法|表述|怎么|怎麼|如何|什么|什麼|有什么|有何|吗|嗎|呢|了|是不是",
     re.IGNORECASE,
 )

@@ -90,3 +90,14 @@ def test_a_comparison_has_a_group_per_company_and_says_which_is_not_indexed() ->
     assert plan.groups[2].status == NOT_INDEXED and not plan.groups[2].searchable
     assert "calls:KLAC_2025_Q1.txt" in plan.groups[1].doc_ids
     assert plan.subject("en") == "Tesla, KLA and AMD"
+
+
+def test_a_company_in_a_comparison_speaks_through_its_own_documents() -> None:
+    catalog = Catalog([*CALLS, FORUM], {"tesla": {"forum:dojo.txt"}, "kla": {"forum:dojo.txt"}})
+    scope = resolve_scope(parse_scope("Tesla vs KLA on AI"), catalog)
+    plan = plan_compare(scope, catalog)
+    assert "forum:dojo.txt" not in plan.groups[0].doc_ids  # Tesla has calls of its own
+    lonely = Catalog([FORUM], {"tesla": {"forum:dojo.txt"}})
+    scope = resolve_scope(parse_scope("Tesla vs KLA on AI"), lonely)
+    plan = plan_compare(scope, lonely)
+    assert plan.groups[0].doc_ids == ("forum:dojo.txt",)  # only posts about it: those
