@@ -73,10 +73,20 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         stop = match.end()
         if match.group().startswith(".") and _is_abbreviation(text, cursor, match.start()):
             continue
+        if match.group().startswith("..") and _continues_lowercase(text, stop, end):
+            continue  # "You can't just... order GPUs": speech trailing off mid-sentence
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop
     _append_trimmed(text, cursor, end, spans)
     return spans
+
+
+def _continues_lowercase(text: str, stop: int, end: int) -> bool:
+    """True when the next word after ``stop`` starts with a lowercase letter."""
+    i = stop
+    while i < end and text[i].isspace():
+        i += 1
+    return i < end and text[i].islower()
 
 
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:

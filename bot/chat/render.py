@@ -110,19 +110,26 @@ def render_answer(answer: Answer) -> RenderedAnswer:
 # Amounts, percentages and counts a reader follows from call to call: "$2 billion", "40%",
 # "3.5x", "12-high", "1,200", "二十亿美元" stays as written (only Arabic digits are marked).
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9.])[-+−]?[$€£¥]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    r"(?<![A-Za-z0-9.])(?:(?<![\w%])[-+−])?[$€£¥]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
     r"(?:\s?(?:%|percent|per\s?cent|billion|million|trillion|thousand|bn|x|nm|亿|万|倍|美元))?"
     r"(?![A-Za-z0-9%])"
 )
 
 
 _LONE_DIGIT = re.compile(r"[-+−]?\d")
+_LINK_LIKE = re.compile(r"\S*(?:://|www\.)\S*|\[[^\]]*\]\([^)]*\)")
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` states figures (with their currency sign and unit), in order; a lone
     digit with neither ("Dojo 2", "the 3 of us") names or counts something, and is left."""
-    return [m.span() for m in _NUMBER.finditer(text) if not _LONE_DIGIT.fullmatch(m.group())]
+    links = [m.span() for m in _LINK_LIKE.finditer(text)]
+    return [
+        m.span()
+        for m in _NUMBER.finditer(text)
+        if not _LONE_DIGIT.fullmatch(m.group())
+        and not any(a <= m.start() < b for a, b in links)  # "https://x.com/40" stays whole
+    ]
 
 
 def with_numbers_marked(text: str, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:

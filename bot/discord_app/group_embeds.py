@@ -11,6 +11,8 @@ is shortened, marked and noted.
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot.chat import texts
@@ -30,7 +32,12 @@ from bot.discord_app.embeds import (
 )
 
 FIELD_NAME_CHARS = 256
+# a bracket the markdown escaping left bare: after an even number of backslashes (none, or
+# escaped backslashes), since "\\[" shows a backslash and then opens a link
+_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
 SOURCE_CHARS = 120  # a source title in a field; the link leads to the rest
+SPEAKER_CHARS = 120
+LINK_CHARS = 300  # a longer address is left out of the field (the title still names the source)
 TITLE_RESERVE = EMBED_TITLE_CHARS  # room kept in each message's 6,000 for the embed title
 Field = tuple[str, str]
 
@@ -39,14 +46,23 @@ def _bold(text: str) -> str:
     return f"**{text}**"
 
 
+def field_text(text: str) -> str:
+    """``text`` shown as written in a field (:func:`bot.discord_app.embeds.plain_text`), with
+    square brackets escaped too: escaping the pieces between bold numbers one by one must not
+    let a source's ``[10](https://…)`` become a clickable masked link."""
+    return _BRACKET.sub(r"\1\\\2", plain_text(text))
+
+
 def quote_value(block: QuoteBlock) -> str:
     """One quote in a field: ``[n] “…”`` with numbers in bold, then ``— speaker · source ·
-    date`` (the source a link when it has a web address)."""
-    text = numbers_marked(block.text, plain_text, _bold)
-    web = block.link if block.link and block.link.startswith(("http://", "https://")) else None
-    title = plain_text(clip(block.title, SOURCE_CHARS))
+    date`` (the source a link when it has a reasonably short web address)."""
+    text = numbers_marked(block.text, field_text, _bold)
+    link = block.link or ""
+    web = link if link.startswith(("http://", "https://")) and len(link) <= LINK_CHARS else None
+    title = field_text(clip(block.title, SOURCE_CHARS))
     source = f"[{title}]({web})" if web else title
-    parts = [plain_text(block.speaker) if block.speaker else None, source, block.date]
+    speaker = field_text(clip(block.speaker, SPEAKER_CHARS)) if block.speaker else None
+    parts = [speaker, source, block.date]
     if block.timestamp:
         parts.append(f"at {block.timestamp}")
     value = f"[{block.n}] “{text}”\n— {' · '.join(p for p in parts if p)}"
@@ -58,9 +74,9 @@ def quote_value(block: QuoteBlock) -> str:
 def group_field(group: GroupBlock) -> Field:
     """The field for one group, within 1,024 characters: its quotes (each shortened only when
     the field cannot hold it whole), or its note."""
-    name = clip(plain_text(group.label), FIELD_NAME_CHARS)
+    name = clip(field_text(group.label), FIELD_NAME_CHARS)
     if not group.quotes:
-        return name, f"*{plain_text(group.note or '')}*"
+        return name, f"*{field_text(group.note or '')}*"
     budget = (EMBED_FIELD_VALUE_CHARS - (len(group.quotes) - 1)) // len(group.quotes)
     whole = "\n".join(quote_value(q) for q in group.quotes)
     if len(whole) <= EMBED_FIELD_VALUE_CHARS:

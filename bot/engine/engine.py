@@ -288,12 +288,18 @@ class ChipquoteEngine:
         companies it names call for (see :func:`bot.engine.intent.choose_intent`)."""
         companies = scope.parse.companies
         calls = len(self.catalog().docs_of(companies[0].key)) if companies else 0
+        named = tuple(
+            form
+            for form in scope.parse.company_forms
+            if not form.startswith(("person: ", "option: "))
+        )
         return choose_intent(
             text,
             explicit=context.intent if context else None,
             companies=len(companies),
             periods=len(scope.parse.periods),
             calls_of_first=calls,
+            named=named,
         )
 
     def _answer_grouped(
@@ -377,11 +383,16 @@ class ChipquoteEngine:
         found: list[list[Hit]],
     ) -> tuple[list[Group], list[Quote]]:
         """Each group's strongest verified quote(s) (two per company in a comparison), numbered
-        across the answer, or its status when it has none; a group whose best excerpt is far
-        weaker than the best group's (:data:`WEAK_GROUP_SHARE`) only brushes the topic."""
+        across the answer, or its status when it has none; in a timeline, a call whose best
+        excerpt is far weaker than the best call's (:data:`WEAK_GROUP_SHARE`) only brushes the
+        topic."""
         per_group = 2 if plan.kind == "compare" else 1
         chosen = [strongest_excerpts(h, analyzed, serving.bm25, per_group) for h in found]
+        # calls of one company are measured against each other; companies are not (a company
+        # that says less than another about a topic still says it)
         strongest = max((e.score for excerpts in chosen for e in excerpts), default=0.0)
+        if plan.kind == "compare":
+            strongest = 0.0
         groups: list[Group] = []
         quotes: list[Quote] = []
         for planned, excerpts in zip(plan.groups, chosen, strict=True):

@@ -147,11 +147,14 @@ def strongest_excerpts(
     """The ``max_quotes`` best excerpts of hits that all belong to one group (one call, one
     company), strongest first: each hit's best excerpt, its score discounted by retrieval rank
     (:data:`RANK_DECAY`), so a later passage that states the topic outright beats a first one
-    that merely brushes it. Excerpts that share nothing with the question are left out."""
+    that merely brushes it. Excerpts that share nothing with the question, and questions
+    (an analyst's, marked or not), are left out."""
     weights = term_weights(question, bm25)
     ranked: list[tuple[float, Excerpt]] = []
     for rank, hit in enumerate(hits):
         excerpt = best_excerpt(hit, weights, MIN_GROUP_WORDS)
+        if _voice_factor(excerpt.text) <= QUESTION_FACTOR:
+            continue  # a question is not what the company said
         if excerpt.score > 0:
             ranked.append((excerpt.score * RANK_DECAY**rank, excerpt))
     ranked.sort(key=lambda pair: pair[0], reverse=True)

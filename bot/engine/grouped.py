@@ -21,6 +21,10 @@ dozen dated lines, not fifty)."""
 NOT_INDEXED = "not_indexed"
 NOT_MENTIONED = "not_mentioned"
 QUOTED = "quoted"
+COMPARE_NEEDS_TWO = (
+    "A comparison needs two or more companies the bot knows (by name, ticker or Chinese name); "
+    "this shows the ones it recognised."
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ class Plan:
         if lang == "zh":
             return "、".join(c.zh[0] if c.zh else c.name for c in self.companies)
         names = [c.name for c in self.companies]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        if len(names) <= 1:
+            return names[0] if names else ""
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def plan_timeline(
@@ -75,6 +81,8 @@ def plan_timeline(
     groups: list[GroupPlan] = []
     for company in companies:
         groups += _company_timeline(company, scope, catalog)
+    if since or until:  # an undated document cannot be shown to fall in the dates asked for
+        groups = [g for g in groups if g.date or g.period]
     if since:
         groups = [g for g in groups if g.sort_key >= since]
     if until:
@@ -122,13 +130,21 @@ def _group(company: Company, records: list[CallRecord], *, named: bool) -> Group
     return GroupPlan(label, (first.doc_id,), company.name, None, date, date or "9999")
 
 
-def plan_compare(scope: Scope, catalog: Catalog) -> Plan:
+def plan_compare(scope: Scope, catalog: Catalog, max_groups: int = MAX_GROUPS) -> Plan:
     """A group per named company: its documents for the periods named (else all of its own,
     or those about it when it has none), or a "not indexed" group when the index has nothing
     of or about it."""
     by_name = dict(scope.groups)
     groups: list[GroupPlan] = []
-    for company in scope.parse.companies:
+    companies = scope.parse.companies[:max_groups]
+    notice = None
+    if len(scope.parse.companies) > max_groups:
+        notice = (
+            f"Comparing the first {max_groups} of {len(scope.parse.companies)} companies named."
+        )
+    elif len(companies) < 2:
+        notice = COMPARE_NEEDS_TWO
+    for company in companies:
         docs = by_name.get(company.name) if scope.parse.periods else None
         if docs is None and not scope.parse.periods:
             records = catalog.docs_of(company.key)
@@ -138,4 +154,4 @@ def plan_compare(scope: Scope, catalog: Catalog) -> Plan:
             docs = tuple(r.doc_id for r in own or records)
         status = "" if docs else NOT_INDEXED
         groups.append(GroupPlan(company.name, tuple(docs or ()), company.name, status=status))
-    return Plan("compare", tuple(groups), scope.parse.companies)
+    return Plan("compare", tuple(groups), companies, notice)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Literal
 
 Intent = Literal["timeline", "compare"]
@@ -20,13 +21,15 @@ _TIMELINE_EN = (
     r"chang(?:e|es|ed|ing)|over\s+time|evolv(?:e|es|ed|ing)|evolution|trend(?:s|ed|ing)?"
     r"|still|any\s?more|no\s+longer|since|each\s+quarter|every\s+quarter|quarter\s+(?:by|after|to)"
     r"\s+quarter|across\s+(?:the\s+)?(?:calls|quarters)|call\s+by\s+call|timeline|shift(?:s|ed)?"
-    r"|over\s+the\s+(?:past|last)\s+(?:year|few\s+quarters|quarters|two\s+years)|moved|history"
+    r"|over\s+the\s+(?:past|last)\s+(?:year|few\s+quarters|quarters|two\s+years)|moved"
+    r"|over\s+the\s+years|across\s+(?:\w+\s+){0,3}calls"
     # "is it dying?": whether a plan survived is a question about how it was talked about since
     r"|dying|dead|abandon(?:s|ed|ing)?|gave\s+up|give(?:n)?\s+up|scrap(?:s|ped)?|killed"
 )
 _TIMELINE_ZH = (
     r"变化|變化|怎么变|怎麼變|变了|變了|态度|態度|一直|还在|還在|历次|歷次|趋势|趨勢|演变|演變"
-    r"|转变|轉變|每个季度|每季|这一年|过去一年|前后|黄了|黃了|凉了|涼了|放弃|放棄|砍掉|停掉"
+    r"|转变|轉變|每个季度|每個季度|每季|这一年|這一年|过去一年|過去一年|前后|前後|这几年|這幾年"
+    r"|这两年|這兩年|演进|演進|以来|以來|黄了|黃了|凉了|涼了|放弃|放棄|砍掉|停掉"
 )
 _COMPARE_EN = (
     r"compar(?:e|es|ed|ing|ison)|vs\.?|versus|differ(?:s|ed|ent|ence|ences)?|each\s+of"
@@ -62,6 +65,13 @@ class IntentSignal:
     compare: bool
 
 
+def _whole(phrase: str) -> str:
+    """A pattern for ``phrase`` as a whole word when it is Latin script ("Intel" not inside
+    "intelligence", "Meta" not inside "metaverse"); Chinese has no spaces to respect, but a
+    company name is not removed from inside a longer run of Latin letters either."""
+    return rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])"
+
+
 def signals(question: str) -> IntentSignal:
     """Timeline and comparison words in ``question`` (English or Chinese)."""
     text = unicodedata.normalize("NFKC", question)
@@ -75,24 +85,43 @@ def choose_intent(
     companies: int,
     periods: int,
     calls_of_first: int,
+    named: tuple[str, ...] = (),
 ) -> Intent | None:
     """The answer shape for ``question``. ``explicit`` (a command's or flag's choice) wins.
-    Otherwise: two or more companies named make a comparison; one company with comparison
-    words and two or more periods, or with timeline words and at least two indexed calls,
-    makes a timeline. Anything else stays a flat answer, so an ordinary question that merely
-    says "still" or "since" about no company is not reshaped."""
+    Otherwise: two or more companies named in the question itself (``named``: the words that
+    named them, not a speaker's employer or a command option) make a comparison when the
+    question has comparison words or joins two of them ("Lam and KLA", "英伟达和博通"); one
+    company with comparison words and two or more periods, or with timeline words and at least
+    two indexed calls, makes a timeline. Anything else stays a flat answer: "What did Elon Musk
+    say about NVIDIA GPUs?" asks about one speaker, and "英伟达对台积电CoWoS产能的看法" about one
+    company's view of another."""
     if explicit in INTENTS:
         return explicit
-    if companies >= 2:
+    found = signals(question)
+    if len(named) >= 2 and (found.compare or _joined(question, named)):
         return "compare"
     if companies != 1:
         return None
-    found = signals(question)
     if found.compare and periods >= 2:
         return "timeline"
     if found.timeline and calls_of_first >= 2:
         return "timeline"
     return None
+
+
+_JOIN = r"\s*(?:,|，|、|/|&|\band\b|\bor\b|和|与|與|跟|及|以及|或)\s*(?:the\s+)?"
+
+
+def _joined(question: str, named: tuple[str, ...]) -> bool:
+    """True when two of the ``named`` company forms stand side by side, joined by "and", a
+    comma, 和, 与, 、 ("Lam Research and Applied Materials", "英伟达和博通")."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    forms = [f.lower() for f in named if f.strip()]
+    for a, b in combinations(forms, 2):
+        for x, y in ((a, b), (b, a)):
+            if re.search(re.escape(x) + _JOIN + re.escape(y), text):
+                return True
+    return False
 
 
 def topic_of(question: str, remove: tuple[str, ...] = ()) -> str:
@@ -101,7 +130,7 @@ def topic_of(question: str, remove: tuple[str, ...] = ()) -> str:
     nothing would be left."""
     text = unicodedata.normalize("NFKC", question)
     for phrase in sorted((p for p in remove if p.strip()), key=len, reverse=True):
-        text = re.sub(re.escape(phrase.strip()), " ", text, flags=re.IGNORECASE)
+        text = re.sub(_whole(phrase.strip()), " ", text, flags=re.IGNORECASE)
     text = re.sub(r"'s\b", " ", text)
     text = _TIMELINE.sub(" ", text)
     text = _COMPARE.sub(" ", text)

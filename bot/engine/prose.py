@@ -11,9 +11,9 @@ the reason counted):
   can never point at a quote from a different passage;
 * a sentence is read in parts, each ending at its citations ("Jensen said A [1], and the CFO
   added B [2]."); any text a part puts in quote marks (every Unicode quotation mark: "" “” ‘’
-  '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞; an apostrophe inside a word is not a quote mark;
-  an unclosed mark quotes to the end) is verbatim in a passage that part cites, under the
-  verifier's rules, never widened (``unverified_quote``);
+  '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞ ＂＂ ″″ ‶‷ 〃〃 ˮˮ; an apostrophe inside a word
+  is not a quote mark; an unclosed mark quotes to the end) is verbatim in a passage that part
+  cites, under the verifier's rules, never widened (``unverified_quote``);
 * every number a part states outside quote marks is in a passage it cites
   (``unverified_number``);
 * the person a part has speak — the name next to a speech verb ("Huang said", "said Huang",
@@ -91,7 +91,11 @@ _DOUBLE_QUOTES = (
     ("〝", "〞〟"),
     ("﹁", "﹂"),
     ("﹃", "﹄"),
+    ("＂", "＂"),
+    ("〃", "〃"),
+    ("ˮ", "ˮ"),
 )
+_DOUBLE_PRIME = re.compile("[′‵]{2}|[″‶‷]")
 _SINGLE_QUOTES = (("‘", "’"), ("‛", "’"), ("❛", "❜"), ("＇", "＇"))
 
 
@@ -333,8 +337,9 @@ def split_sentences(prose: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    """The text as the checks read it (see :func:`bot.engine.normalize.fold_lookalikes`)."""
-    return fold_lookalikes(text)
+    """The text as the checks read it (see :func:`bot.engine.normalize.fold_lookalikes`);
+    double primes, which NFKC turns into two single ones (″ -> ′′, ‶ -> ‵‵), read as quotes."""
+    return _DOUBLE_PRIME.sub('"', fold_lookalikes(text))
 
 
 def _parts(sentence: str) -> list[tuple[str, list[int]]]:

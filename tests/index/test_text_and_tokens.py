@@ -22,6 +22,15 @@ def test_sentences_in_english_and_chinese() -> None:
     ]
 
 
+def test_speech_trailing_off_mid_sentence_is_one_sentence() -> None:
+    text = "You can't just... order GPUs and turn them on. We did... Then we shipped."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "You can't just... order GPUs and turn them on.",
+        "We did...",
+        "Then we shipped.",
+    ]
+
+
 @given(st.text(max_size=300))
 def test_sentence_spans_are_ordered_trimmed_slices(text: str) -> None:
     previous_end = 0

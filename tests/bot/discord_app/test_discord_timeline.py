@@ -270,3 +270,14 @@ def test_a_long_timeline_continues_in_more_messages_within_discords_caps() -> No
         assert "**$2 billion**" in written and "**40%**" in written
         assert "AI\\_accelerators" in written  # markdown in a quote is shown, not applied
         assert f"— Colette Kress · [{quote.title}]({quote.link}) · 2024-08-28" in value
+
+
+def test_a_source_cannot_make_a_field_link_or_overflow_it() -> None:
+    hostile = "Revenue [10](https://evil.example/40) and [up 40%](https://evil.example/x) grew."
+    block = QuoteBlock(1, hostile, "t", speaker="S" * 600, link="https://e.example/" + "a" * 900)
+    rendered = RenderedAnswer("a1", "lead", (block,), groups=(GroupBlock("g", (block, block)),))
+    [message] = group_embeds.group_messages(rendered)
+    value = message.embeds[0].fields[0].value or ""
+    assert len(value) <= EMBED_FIELD_VALUE_CHARS
+    assert "](" not in re.sub(r"\\\]\(", "", value)  # every "](" is escaped: no masked link
+    assert "evil.example/**" not in value and "e.example" not in value

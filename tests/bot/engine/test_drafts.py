@@ -172,6 +172,10 @@ def test_sentences_keep_quotes_with_full_stops_whole() -> None:
         "long shot",
         "sure thing",
     ]
+    assert quoted_spans("She called it ″a total collapse″ and ＂gone＂ [2]") == [
+        "a total collapse",
+        "gone",
+    ]
 
 
 def test_names_inside_verified_quoted_words_are_not_attributions(hits: list[Hit]) -> None:

@@ -98,3 +98,20 @@ def test_a_topic_no_call_mentions_lists_every_call_as_not_mentioned(
     )
     assert answer.abstained and not answer.quotes
     assert answer.groups and {g.status for g in answer.groups} == {"not_mentioned"}
+
+
+def test_a_timeline_about_no_company_lines_up_the_sources_that_speak_to_it(
+    timeline_engine: ChipquoteEngine,
+) -> None:
+    answer = timeline_engine.answer("How has Dojo changed?", AskContext(intent="timeline"))
+    assert answer.kind == "timeline" and answer.groups and not answer.abstained
+    assert answer.searching == "Timeline: all sources"
+    dates = [g.date for g in answer.groups if g.date]
+    assert dates == sorted(dates)
+
+
+def test_a_speaker_and_another_company_do_not_make_a_comparison(
+    timeline_engine: ChipquoteEngine,
+) -> None:
+    answer = timeline_engine.answer("What did Elon Musk say about NVIDIA GPUs?")
+    assert answer.kind == "answer"

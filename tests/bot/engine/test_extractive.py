@@ -51,3 +51,9 @@ def test_a_group_quote_is_the_strongest_of_its_passages_and_never_a_fragment() -
 def test_passages_sharing_nothing_with_the_topic_give_no_quote() -> None:
     bm25 = _bm25("Dojo is training.")
     assert strongest_excerpts([_hit(0, FILLER)], analyze("Dojo"), bm25, 1) == []
+
+
+def test_a_group_never_quotes_a_question() -> None:
+    asked = "I wanted to ask about Dojo and whether Dojo will scale next year at all."
+    bm25 = _bm25(asked)
+    assert strongest_excerpts([_hit(0, asked)], analyze("Dojo"), bm25, 2) == []

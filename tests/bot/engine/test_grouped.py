@@ -43,10 +43,16 @@ def _catalog() -> Catalog:
     return Catalog([*CALLS, FORUM, UNDATED], others)
 
 
-def _plan_timeline(question: str, since: str | None = None, max_groups: int = 12):  # type: ignore[no-untyped-def]
+def _plan_timeline(  # type: ignore[no-untyped-def]
+    question: str, since: str | None = None, max_groups: int = 12, until: str | None = None
+):
     catalog = _catalog()
     return plan_timeline(
-        resolve_scope(parse_scope(question), catalog), catalog, max_groups=max_groups, since=since
+        resolve_scope(parse_scope(question), catalog),
+        catalog,
+        max_groups=max_groups,
+        since=since,
+        until=until,
     )
 
 
@@ -69,7 +75,9 @@ def test_named_periods_narrow_the_timeline() -> None:
 
 def test_since_drops_what_came_before() -> None:
     plan = _plan_timeline("How has Tesla talked about Dojo?", since="2024-05")
-    assert [g.period for g in plan.groups] == ["Q2 2024", "Q2 2025", None]
+    assert [g.period for g in plan.groups] == ["Q2 2024", "Q2 2025"]  # undated: no way to tell
+    until = _plan_timeline("How has Tesla talked about Dojo?", until="2024-04")
+    assert [g.label for g in until.groups] == ["dojo thread · 2024-02-20", "Q1 2024 · 2024-04-23"]
 
 
 def test_too_many_groups_keep_the_newest_and_say_so() -> None:
@@ -101,3 +109,16 @@ def test_a_company_in_a_comparison_speaks_through_its_own_documents() -> None:
     scope = resolve_scope(parse_scope("Tesla vs KLA on AI"), lonely)
     plan = plan_compare(scope, lonely)
     assert plan.groups[0].doc_ids == ("forum:dojo.txt",)  # only posts about it: those
+
+
+def test_a_comparison_caps_its_companies_and_says_when_it_has_fewer_than_two() -> None:
+    catalog = _catalog()
+    plan = plan_compare(resolve_scope(parse_scope("Tesla vs KLA vs AMD"), catalog), catalog, 2)
+    assert [g.label for g in plan.groups] == ["Tesla", "KLA"]
+    assert plan.notice == "Comparing the first 2 of 3 companies named."
+    one = plan_compare(resolve_scope(parse_scope("Tesla, Tesla"), catalog), catalog)
+    assert len(one.groups) == 1 and one.notice and "two or more companies" in one.notice
+
+
+def test_a_plan_without_companies_has_no_subject() -> None:
+    assert _plan_timeline("How has the Dojo story changed?").subject("en") == ""

@@ -20,6 +20,9 @@ from bot.engine.intent import choose_intent, signals, topic_of
         "tesla的dojo是不是要黄了",
         "Is Tesla's Dojo dying?",
         "Has Intel abandoned its foundry customers?",
+        "英伟达2025财年以来对中国市场的说法",
+        "台積電過去一年的說法",
+        "What has Micron said across its earnings calls?",
     ],
 )
 def test_timeline_words_in_both_languages(question: str) -> None:
@@ -59,11 +62,26 @@ def test_an_explicit_intent_wins() -> None:
     )
 
 
-def test_two_companies_make_a_comparison() -> None:
-    assert (
-        choose_intent("Lam and KLA on GAA", explicit=None, companies=2, periods=0, calls_of_first=8)
-        == "compare"
+def test_two_companies_named_side_by_side_or_with_comparison_words_make_a_comparison() -> None:
+    def intent(question: str, *named: str) -> str | None:
+        return choose_intent(
+            question,
+            explicit=None,
+            companies=len(named),
+            periods=0,
+            calls_of_first=8,
+            named=named,
+        )
+
+    assert intent("Lam and KLA on GAA", "lam", "kla") == "compare"
+    assert intent("英伟达和博通对以太网的说法", "英伟达", "博通") == "compare"
+    assert intent("Intel, AMD, Qualcomm: AI PCs", "intel", "amd", "qualcomm") == "compare"
+    assert intent("How does NVIDIA's pitch differ from Broadcom's?", "nvidia", "broadcom") == (
+        "compare"
     )
+    # one company's view of another, or a question about one speaker, stays flat
+    assert intent("英伟达对台积电CoWoS产能的看法", "英伟达", "台积电") is None
+    assert intent("What did Elon Musk say about NVIDIA GPUs?", "nvidia") is None
 
 
 def test_one_company_needs_the_words_and_enough_calls_for_a_timeline() -> None:
@@ -135,3 +153,10 @@ def test_the_topic_drops_intent_framing_companies_and_periods() -> None:
 
 def test_a_topic_that_would_be_empty_is_the_question() -> None:
     assert topic_of("How has NVIDIA changed?", ("NVIDIA",)) == "How has NVIDIA changed?"
+
+
+def test_company_names_are_removed_as_whole_words_only() -> None:
+    assert topic_of("How has Intel talked about artificial intelligence?", ("Intel",)) == (
+        "artificial intelligence"
+    )
+    assert topic_of("Meta's metaverse spending over time", ("Meta",)) == "metaverse spending"
