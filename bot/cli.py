@@ -14,6 +14,8 @@ from rich.logging import RichHandler
 
 from bot.errors import ChipquoteError
 from bot.settings import Settings
+from index.runtime import configure as configure_runtime
+from index.runtime import lower_priority
 
 app = typer.Typer(
     add_completion=False,
@@ -34,6 +36,11 @@ def _setup(settings: Settings | None = None) -> Settings:
     )
     for noisy in ("httpx", "chromadb", "urllib3", "jieba", "openai", "httpcore", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_runtime(
+        settings.chipquote_omp_wait_policy,
+        settings.chipquote_embed_threads,
+        settings.chipquote_reindex_nice,
+    )
     return settings
 
 
@@ -56,6 +63,7 @@ def index(
     from bot.progress import run_with_progress
 
     settings = _setup()
+    lower_priority()  # before the embedder starts its threads: they inherit it
     engine = build_engine(settings)
     try:
         source_ids = list(source or [])

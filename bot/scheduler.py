@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 
+from bot.chat.background import in_low_priority_thread
 from bot.engine.api import Engine
 from bot.errors import ReindexBusy
 
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 async def run_periodic_reindex(engine: Engine, interval_s: float, stop_event: asyncio.Event) -> int:
     """Reindex every ``interval_s`` seconds until ``stop_event`` is set; returns the number of
     reindexes that completed. The first run is one interval after start (the bot indexes on
-    first start anyway), and the blocking reindex runs in a worker thread so the event loop
-    keeps answering chat while it works."""
+    first start anyway), and the blocking reindex runs on a lower-priority thread of its own
+    (:func:`bot.chat.background.in_low_priority_thread`) so the event loop keeps answering chat
+    while it works."""
     if interval_s <= 0:
         raise ValueError("interval_s must be positive")
     completed = 0
@@ -31,7 +33,7 @@ async def run_periodic_reindex(engine: Engine, interval_s: float, stop_event: as
         if stop_event.is_set():
             break
         try:
-            report = await asyncio.to_thread(engine.reindex)
+            report = await in_low_priority_thread(engine.reindex)
         except ReindexBusy as exc:
             log.info("scheduled reindex skipped: %s", exc.user_message)
             continue

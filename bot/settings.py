@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.fetch import UrlPolicy
 from index.limits import FileLimits
+from index.runtime import WAIT_POLICIES
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "index" / "sample_corpus"
 
@@ -135,6 +136,25 @@ class Settings(BaseSettings):
     chipquote_reindex_every: str | None = Field(
         None, description="Scheduled incremental reindex in the bot process, e.g. '6h', '30m'."
     )
+    chipquote_omp_wait_policy: str = Field(
+        "PASSIVE",
+        description="OpenMP wait policy of the bundled embedder: PASSIVE lets idle threads sleep, "
+        "so questions stay fast while a reindex runs (ACTIVE spins; OMP_WAIT_POLICY in the "
+        "environment wins).",
+    )
+    chipquote_embed_threads: int | None = Field(
+        None,
+        ge=1,
+        description="Threads of the bundled embedder (default: every core; OMP_NUM_THREADS in "
+        "the environment wins).",
+    )
+    chipquote_reindex_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How many nice levels below questions reindex work runs: the whole "
+        "`chipquote index` process, and the thread a reindex uses in a bot process.",
+    )
     chipquote_log_level: str = Field("INFO", description="Logging level.")
     discord_token: SecretStr | None = Field(None, description="Discord bot token; starts Discord.")
     discord_guild_ids: list[int] = Field(
@@ -159,6 +179,13 @@ class Settings(BaseSettings):
         default_factory=list, description="Slack user IDs allowed admin commands (JSON list)."
     )
     slack_port: int = Field(3000, description="Port of the Slack HTTP endpoint (HTTP mode).")
+
+    @field_validator("chipquote_omp_wait_policy")
+    @classmethod
+    def _wait_policy(cls, value: str) -> str:
+        if value.upper() not in WAIT_POLICIES:
+            raise ValueError(f"must be one of {', '.join(WAIT_POLICIES)}")
+        return value.upper()
 
     @field_validator("chipquote_reindex_every")
     @classmethod

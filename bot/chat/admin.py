@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.chat import texts
+from bot.chat.background import in_low_priority_thread
 from bot.chat.feedback import FeedbackStats
 from bot.engine.api import Engine
 from index.models import ProgressEvent, ReindexReport, SourceInfo
@@ -183,7 +184,7 @@ async def _with_progress(
 
     editor.start()
     try:
-        report = await asyncio.to_thread(work, progress)
+        report = await in_low_priority_thread(work, progress)
     except BaseException:
         await editor.stop()
         raise
