@@ -229,6 +229,13 @@ def bench(
             "99-call archive)."
         ),
     ] = None,
+    during_reindex: Annotated[
+        int,
+        typer.Option(
+            help="With --on-index: also time the answers idle and while another process "
+            "reindexes a fresh synthetic corpus of this many chunks (0: skip)."
+        ),
+    ] = 0,
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
     from bench.report import render
@@ -236,7 +243,7 @@ def bench(
 
     settings = _setup()
     if on_index is not None:
-        _bench_on_index(settings, on_index, as_json)
+        _bench_on_index(settings, on_index, as_json, during_reindex)
         return
     logging.disable(logging.INFO)  # the engines' own INFO lines would bury the progress lines
     cache = settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
@@ -248,7 +255,10 @@ def bench(
         out.print(json.dumps(result, ensure_ascii=False), markup=False)
 
 
-def _bench_on_index(settings: Settings, questions: Path, as_json: bool) -> None:
+def _bench_on_index(
+    settings: Settings, questions: Path, as_json: bool, during_reindex: int = 0
+) -> None:
+    from bench.contention import bench_contention, render_contention
     from bench.grouped_bench import bench_grouped, render_grouped
     from bench.scope_bench import bench_on_index, render_on_index
     from bot.engine.factory import build_engine
@@ -265,8 +275,17 @@ def _bench_on_index(settings: Settings, questions: Path, as_json: bool) -> None:
     if grouped:
         result["grouped"] = figures = bench_grouped(engine, grouped)
         out.print(render_grouped(figures), markup=False)
+    if during_reindex and flat:
+        texts = [q.question for q in flat]
+        busy = bench_contention(engine, texts, during_reindex, log=_progress_line)
+        result["contention"] = busy
+        out.print(render_contention(busy), markup=False)
     if as_json:
         out.print(json.dumps(result, ensure_ascii=False), markup=False)
+
+
+def _progress_line(line: str) -> None:
+    err.print(line, markup=False)
 
 
 def main() -> None:

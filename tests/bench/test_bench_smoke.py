@@ -80,7 +80,10 @@ def test_bench_on_index_times_parsing_and_answers(
         CHIPQUOTE_EMBED_CACHE=str(embed_cache),
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "bench", "--on-index", str(questions), "--json"],
+        [
+            *(sys.executable, "-m", "bot.cli", "bench", "--on-index", str(questions), "--json"),
+            *("--during-reindex", "40"),
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -94,3 +97,6 @@ def test_bench_on_index_times_parsing_and_answers(
     for row in ("parse_ms", "scope_ms", "answer_ms"):
         assert result[row]["n"] == 2 and result[row]["p50"] >= 0
     assert "question parsing" in proc.stdout
+    busy = result["contention"]  # answers timed while another process indexed 40 chunks
+    assert busy["reindex_exit"] == 0 and busy["during_reindex_ms"]["n"] >= 1
+    assert busy["idle_ms"]["n"] == 2 and "during the reindex" in proc.stdout

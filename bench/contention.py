@@ -1,0 +1,106 @@
+"""Question latency while another process reindexes (issue 14): the same questions timed on an
+idle machine, then again and again while ``chipquote index`` embeds a fresh synthetic corpus of
+about 1,000 chunks in a separate process with a cold embedding cache. Both the questions and
+the reindex run with the settings under test (wait policy, reindex niceness), so rows measured
+side by side in one run compare them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.measures import summary_ms
+from bench.synthetic import write_synthetic
+from bot.engine.engine import ChipquoteEngine
+
+WARMUP = 3
+
+
+def _reindex_process(workdir: Path, chunks: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    corpus = workdir / "corpus"
+    write_synthetic(corpus, chunks, seed=11)
+    sources = workdir / "sources.yaml"
+    sources.write_text(f"sources:\n- id: busy\n  path: {corpus}\n", encoding="utf-8")
+    child_env = dict(
+        os.environ,
+        CHIPQUOTE_HOME=str(workdir / "home"),
+        CHIPQUOTE_SOURCES=str(sources),
+        CHIPQUOTE_EMBED_CACHE=str(workdir / "cold-cache.sqlite3"),
+        CHIPQUOTE_LOG_LEVEL="WARNING",
+        **env,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "index"],
+        env=child_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def bench_contention(
+    engine: ChipquoteEngine,
+    questions: Sequence[str],
+    chunks: int = 1000,
+    child_env: dict[str, str] | None = None,
+    log: Callable[[str], None] = lambda _line: None,
+) -> dict[str, Any]:
+    """p50/p95 of whole extractive answers idle, then while a reindex of ``chunks`` chunks
+    runs in another process (``child_env``: its extra environment, e.g. the settings under
+    test); each question is asked once idle and cycled while the reindex runs. The question
+    cache is bypassed by a counter suffix, so every answer embeds its question."""
+    for q in questions[:WARMUP]:
+        engine.answer(q)
+    idle: list[float] = []
+    for n, q in enumerate(questions):
+        started = time.perf_counter()
+        engine.answer(f"{q} ({n})")
+        idle.append(time.perf_counter() - started)
+    busy: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="chipquote-busy-") as tmp:
+        process = _reindex_process(Path(tmp), chunks, child_env or {})
+        started_reindex = time.perf_counter()
+        time.sleep(3.0)  # past the child's imports and file reading: into the embedding
+        n = 0
+        while process.poll() is None:
+            q = questions[n % len(questions)]
+            started = time.perf_counter()
+            engine.answer(f"{q} [{n}]")
+            busy.append(time.perf_counter() - started)
+            n += 1
+        reindex_s = time.perf_counter() - started_reindex
+        log(f"reindex of {chunks} chunks took {reindex_s:.0f}s; {len(busy)} answers meanwhile")
+    idle_ms, busy_ms = summary_ms(idle), summary_ms(busy)
+    return {
+        "chunks": chunks,
+        "idle_ms": idle_ms,
+        "during_reindex_ms": busy_ms | {"max": round(max(busy, default=0.0) * 1000, 1)},
+        "p95_over_idle_p50": round(busy_ms["p95"] / idle_ms["p50"], 2) if idle_ms["p50"] else None,
+        "reindex_s": round(reindex_s, 1),
+        "reindex_exit": process.returncode,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(library default)"),
+    }
+
+
+def render_contention(result: dict[str, Any]) -> str:
+    """A Markdown table of :func:`bench_contention`'s figures."""
+    idle, busy = result["idle_ms"], result["during_reindex_ms"]
+    return "\n".join(
+        [
+            f"Answers while another process reindexes {result['chunks']:,} chunks "
+            f"({result['reindex_s']}s, OMP_WAIT_POLICY={result['omp_wait_policy']})",
+            "",
+            "| when | n | p50 ms | p95 ms | max ms |",
+            "|---|---|---|---|---|",
+            f"| idle | {idle['n']} | {idle['p50']:g} | {idle['p95']:g} | |",
+            f"| during the reindex | {busy['n']} | {busy['p50']:g} | {busy['p95']:g} "
+            f"| {busy['max']:g} |",
+            "",
+            f"p95 during the reindex / idle p50: {result['p95_over_idle_p50']}",
+        ]
+    )
