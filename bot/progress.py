@@ -68,6 +68,12 @@ def print_report(report: ReindexReport, console: Console) -> None:
         str(report.chunks_embedded),
     )
     console.print(table)
+    if report.chunks_repeated:
+        console.print(
+            f"{report.chunks_repeated} repeated passages left out (a document saying the same "
+            "text twice is indexed once)",
+            markup=False,
+        )
     for note in report.notes:
         console.print(f"note: {note}", markup=False)
     for failure in report.failed:

@@ -240,6 +240,7 @@ class ReindexReport:
     removed: list[str] = field(default_factory=list)
     failed: list[DocumentFailure] = field(default_factory=list)
     chunks_embedded: int = 0
+    chunks_repeated: int = 0  # passages left out: they repeat their document's earlier text
     version: str | None = None
     switched: bool = False
     notes: list[str] = field(default_factory=list)

@@ -19,7 +19,13 @@ from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
 
-from index.chunking import ChunkingPolicy, chunk_document, document_hash, index_text
+from index.chunking import (
+    ChunkingPolicy,
+    chunk_document,
+    document_hash,
+    drop_repeats,
+    index_text,
+)
 from index.embeddings import Embedder
 from index.errors import SourceError, SourceGone
 from index.fetch import UrlPolicy, download
@@ -151,7 +157,8 @@ class Reindexer:
                 report.unchanged.append(doc_id)
                 keep_ids.append(doc_id)
                 continue
-            chunks = chunk_document(doc, self.policy)
+            chunks, repeats = drop_repeats(chunk_document(doc, self.policy))
+            report.chunks_repeated += repeats
             if len(chunks) > self.limits.max_chunks:
                 del new_docs[doc_id]
                 scan.failed_doc_ids.add(doc_id)  # refused now: what was indexed before stays

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunking import ChunkingPolicy, chunk_document, document_hash
+from index.chunking import ChunkingPolicy, chunk_document, document_hash, drop_repeats
 from index.models import Document, Segment
 
 TURN_A = "Jensen Huang: " + " ".join(
@@ -70,3 +70,19 @@ def test_any_text_chunks_into_exact_slices(text: str) -> None:
     for chunk in chunk_document(_doc(text, [Segment(0, len(text))])):
         assert text[chunk.char_start : chunk.char_end] == chunk.text
         assert chunk.text.strip()
+
+
+def test_a_document_that_holds_its_text_twice_is_indexed_once() -> None:
+    sentences = [
+        f"In quarter {n} our {w} business grew and we shipped more {w} systems to customers."
+        for n, w in enumerate(["memory", "logic", "foundry", "packaging", "etch", "deposition"])
+    ]
+    call = " ".join(sentences * 4)
+    text = f"{call}\n\n{call}\n\nOne closing remark that only appears once in this transcript."
+    chunks = chunk_document(_doc(text, [Segment(0, len(text))]), ChunkingPolicy(max_chars=300))
+    kept, dropped = drop_repeats(chunks)
+    assert dropped > 0 and len(kept) < len(chunks)
+    covered = " ".join(c.text for c in kept)
+    for sentence in [*sentences, "One closing remark that only appears once in this transcript."]:
+        assert sentence in covered  # nothing the document says is lost
+    assert drop_repeats(kept) == (kept, 0)

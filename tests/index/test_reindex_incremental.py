@@ -274,3 +274,22 @@ def test_sources_yaml_include_patterns_split_one_folder_by_company(tmp_path: Pat
     nvda, klac = load_sources_file(config)
     assert nvda.include == ("NVDA_*.txt",) and nvda.defaults == {"company": "NVIDIA"}
     assert klac.include == ("KLAC_*.txt", "kla-*.md")
+
+
+def test_a_transcript_holding_its_call_twice_embeds_it_once(tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    call = " ".join(
+        f"In quarter {n} our {w} business grew and we shipped more {w} systems to customers."
+        for n, w in enumerate(["memory", "logic", "foundry", "packaging", "etch"] * 6)
+    )
+    (folder / "doubled_call.txt").write_text(f"{call}\n\n{call}\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "home", write_sources(tmp_path / "s.yaml", {"c": folder}))
+    report = engine.reindex()
+    assert report.chunks_repeated > 0
+    version = engine.store.current_version()
+    assert version is not None
+    stored = list(engine.store.iter_chunks(version.collection))
+    assert len(stored) == report.chunks_embedded
+    assert all(sentence in " ".join(c.text for c in stored) for sentence in call.split(". "))
+    assert engine.reindex().chunks_embedded == 0  # the same choice every time: unchanged
