@@ -20,23 +20,44 @@ from bench.synthetic import write_synthetic
 from bot.engine.engine import ChipquoteEngine
 
 WARMUP = 3
+REPO = Path(__file__).resolve().parents[1]
+UNDER_TEST = frozenset(
+    {
+        "CHIPQUOTE_OMP_WAIT_POLICY",
+        "CHIPQUOTE_EMBED_THREADS",
+        "CHIPQUOTE_REINDEX_NICE",
+        "CHIPQUOTE_EMBED_MODEL",
+    }
+)
+"""Settings the other process takes from this one: what a comparison varies."""
 
 
 def _reindex_process(workdir: Path, chunks: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``chipquote index`` over a fresh synthetic corpus, in ``workdir`` only: embedded Chroma
+    in its own home (never a configured Chroma server: it would replace the live index), its
+    own collection name, a cold embedding cache, and no ``.env`` (it runs in ``workdir``)."""
     corpus = workdir / "corpus"
     write_synthetic(corpus, chunks, seed=11)
     sources = workdir / "sources.yaml"
     sources.write_text(f"sources:\n- id: busy\n  path: {corpus}\n", encoding="utf-8")
-    child_env = dict(
-        os.environ,
-        CHIPQUOTE_HOME=str(workdir / "home"),
-        CHIPQUOTE_SOURCES=str(sources),
-        CHIPQUOTE_EMBED_CACHE=str(workdir / "cold-cache.sqlite3"),
-        CHIPQUOTE_LOG_LEVEL="WARNING",
-        **env,
-    )
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k in UNDER_TEST
+        or not k.upper().startswith(("CHIPQUOTE_", "CHROMA_", "OPENAI_", "DISCORD_", "SLACK_"))
+    }
+    child_env |= {
+        "CHIPQUOTE_HOME": str(workdir / "home"),
+        "CHIPQUOTE_SOURCES": str(sources),
+        "CHIPQUOTE_EMBED_CACHE": str(workdir / "cold-cache.sqlite3"),
+        "CHIPQUOTE_COLLECTION": "chipquote_bench_busy",
+        "CHIPQUOTE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
+    }
+    child_env |= env
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "index"],
+        cwd=workdir,
         env=child_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -65,16 +86,26 @@ def bench_contention(
     with tempfile.TemporaryDirectory(prefix="chipquote-busy-") as tmp:
         process = _reindex_process(Path(tmp), chunks, child_env or {})
         started_reindex = time.perf_counter()
-        time.sleep(3.0)  # past the child's imports and file reading: into the embedding
-        n = 0
-        while process.poll() is None:
-            q = questions[n % len(questions)]
-            started = time.perf_counter()
-            engine.answer(f"{q} [{n}]")
-            busy.append(time.perf_counter() - started)
-            n += 1
+        try:
+            time.sleep(3.0)  # past the child's imports and file reading: into the embedding
+            n = 0
+            while process.poll() is None:
+                q = questions[n % len(questions)]
+                started = time.perf_counter()
+                engine.answer(f"{q} [{n}]")
+                busy.append(time.perf_counter() - started)
+                n += 1
+        finally:  # never leave an indexer behind writing into a deleted folder
+            if process.poll() is None:
+                process.kill()
+            process.wait()
         reindex_s = time.perf_counter() - started_reindex
         log(f"reindex of {chunks} chunks took {reindex_s:.0f}s; {len(busy)} answers meanwhile")
+    if process.returncode != 0 or not busy:
+        raise RuntimeError(
+            f"the reindex in the other process failed (exit {process.returncode}) or ended "
+            "before any answer was timed; no contention figures"
+        )
     idle_ms, busy_ms = summary_ms(idle), summary_ms(busy)
     return {
         "chunks": chunks,

@@ -157,27 +157,26 @@ def index_text(chunk: Chunk, *, with_title: bool = True) -> str:
     return f"{header}\n{chunk.text}" if header else chunk.text
 
 
-REPEAT_SHARE = 0.98
-"""A chunk is a repeat when this share of its word 5-grams already occurs earlier in its
-document (a machine transcript that holds the whole call twice)."""
 REPEAT_MIN_SHINGLES = 20
 _WORD = re.compile(r"\w+")
 
 
 def drop_repeats(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
-    """The chunks of one document without those that only repeat its earlier text (at least
-    :data:`REPEAT_SHARE` of their word 5-grams occur in the chunks kept before them), and how
-    many were dropped. Nothing the document says is lost: the first occurrence stays; a chunk
-    adding even a few new words stays. Short chunks are never dropped."""
-    seen: set[tuple[str, ...]] = set()
+    """The chunks of one document without those that only repeat its earlier text, and how
+    many were dropped. A chunk is a repeat when every one of its word 5-grams already occurs
+    in the chunks kept before it *with the same speaker and attribution* (a machine transcript
+    holding the whole call twice): a changed figure or word makes new 5-grams and keeps the
+    chunk, and the same words quoted by a forum post or said by someone else keep their own
+    attribution. The first occurrence stays, so nothing the document says is lost. Chunks of
+    fewer than :data:`REPEAT_MIN_SHINGLES` 5-grams are never dropped."""
+    seen: dict[tuple[str | None, str, str | None], set[tuple[str, ...]]] = {}
     kept: list[Chunk] = []
     for chunk in chunks:
         words = _WORD.findall(chunk.text.lower())
         shingles = {tuple(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
-        if len(shingles) >= REPEAT_MIN_SHINGLES and len(shingles & seen) >= REPEAT_SHARE * len(
-            shingles
-        ):
+        voice = seen.setdefault((chunk.speaker, chunk.attribution, chunk.quoted_by), set())
+        if len(shingles) >= REPEAT_MIN_SHINGLES and shingles <= voice:
             continue
-        seen |= shingles
+        voice |= shingles
         kept.append(chunk)
     return kept, len(chunks) - len(kept)

@@ -41,14 +41,16 @@ def configure(wait_policy: str | None, threads: int | None, reindex_nice: int) -
 def lower_priority(steps: int | None = None) -> bool:
     """Lower the calling thread's scheduling priority by ``steps`` nice levels (default: the
     configured reindex niceness). On Linux each thread has its own, and threads it starts
-    later (OpenMP workers) inherit it; elsewhere the whole process is lowered. A priority can
-    only be raised back with privileges, so call this on a thread that does nothing else.
-    Returns False when the platform or permissions do not allow it."""
+    later (OpenMP workers) inherit it; elsewhere nothing is changed (it would lower the whole
+    process). A priority can only be raised back with privileges, so call this on a thread that
+    does nothing else. Returns False when the platform or permissions do not allow it."""
     steps = _reindex_nice if steps is None else steps
     if steps <= 0:
         return False
+    if not sys.platform.startswith("linux"):
+        return False  # elsewhere it would lower the whole process, questions included
     try:
-        who = threading.get_native_id() if sys.platform.startswith("linux") else 0
+        who = threading.get_native_id()
         current = os.getpriority(os.PRIO_PROCESS, who)
         os.setpriority(os.PRIO_PROCESS, who, min(19, current + steps))
     except (AttributeError, OSError) as exc:

@@ -56,6 +56,10 @@ def format_report(report: ReindexReport, max_listed: int = MAX_LISTED) -> str:
     lines += _listing("Added", report.added, max_listed)
     lines += _listing("Changed", report.changed, max_listed)
     lines += _listing("Removed", report.removed, max_listed)
+    if report.chunks_repeated:
+        lines.append(
+            f"Left out {report.chunks_repeated} passages that repeat their document's earlier text."
+        )
     lines += [f"Note: {note}" for note in report.notes]
     return "\n".join(lines)
 

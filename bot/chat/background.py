@@ -10,6 +10,7 @@ the priority), and the coroutine awaits its result.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -17,15 +18,20 @@ from typing import TypeVar
 from index.runtime import lower_priority
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def in_low_priority_thread(fn: Callable[..., T], *args: object) -> T:
-    """``fn(*args)`` on a new, lower-priority thread; its result or exception, awaited."""
+    """``fn(*args)`` on a new, lower-priority thread; its result or exception, awaited. The
+    thread is not a daemon: like ``asyncio.to_thread``'s, a reindex under way is finished, not
+    cut off, when the process shuts down."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
     def settle(result: T | None, error: BaseException | None) -> None:
         if future.done():  # the awaiting task was cancelled meanwhile
+            if error is not None:
+                log.warning("background work failed after its caller left: %r", error)
             return
         if error is not None:
             future.set_exception(error)
@@ -33,13 +39,17 @@ async def in_low_priority_thread(fn: Callable[..., T], *args: object) -> T:
             future.set_result(result)  # type: ignore[arg-type]
 
     def work() -> None:
-        lower_priority()
         try:
+            lower_priority()
             result = fn(*args)
         except BaseException as exc:  # handed to the awaiting task, never lost
-            loop.call_soon_threadsafe(settle, None, exc)
+            outcome: tuple[T | None, BaseException | None] = (None, exc)
         else:
-            loop.call_soon_threadsafe(settle, result, None)
+            outcome = (result, None)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop closed first (shutdown)
+            log.info("background work finished after the event loop closed")
 
-    threading.Thread(target=work, name="chipquote-reindex", daemon=True).start()
+    threading.Thread(target=work, name="chipquote-reindex").start()
     return await future

@@ -86,3 +86,21 @@ def test_a_document_that_holds_its_text_twice_is_indexed_once() -> None:
     for sentence in [*sentences, "One closing remark that only appears once in this transcript."]:
         assert sentence in covered  # nothing the document says is lost
     assert drop_repeats(kept) == (kept, 0)
+
+
+def test_a_repeat_with_a_changed_figure_or_another_speaker_is_kept() -> None:
+    body = " ".join(
+        f"In {w} we guide revenue of 4.2 billion dollars, and {w} margins hold this year."
+        for w in ("memory", "logic", "foundry", "packaging", "etch", "deposition")
+    )
+    changed = body.replace("4.2 billion", "4.3 billion", 1)
+    text = f"{body}\n\n{changed}"
+    chunks = chunk_document(_doc(text, [Segment(0, len(text))]), ChunkingPolicy(max_chars=520))
+    kept, dropped = drop_repeats(chunks)
+    assert dropped >= 1  # the unchanged rest of the second copy goes
+    assert "4.3 billion" in " ".join(c.text for c in kept)  # the passage with the new figure stays
+    text = f"{body}\n\n{body}"
+    cut = len(body)
+    segments = [Segment(0, cut, speaker="Lisa Su"), Segment(cut + 2, len(text), speaker="Analyst")]
+    chunks = chunk_document(_doc(text, segments), ChunkingPolicy(max_chars=2000))
+    assert drop_repeats(chunks)[1] == 0  # someone else saying it is not a repeat
