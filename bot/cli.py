@@ -236,6 +236,13 @@ def bench(
             "reindexes a fresh synthetic corpus of this many chunks (0: skip)."
         ),
     ] = 0,
+    askers: Annotated[
+        str,
+        typer.Option(
+            help="With --on-index: also measure answers per second at these numbers of "
+            "concurrent askers, comma-separated (e.g. 1,4,16; empty: skip)."
+        ),
+    ] = "",
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
     from bench.report import render
@@ -243,7 +250,8 @@ def bench(
 
     settings = _setup()
     if on_index is not None:
-        _bench_on_index(settings, on_index, as_json, during_reindex)
+        levels = tuple(int(n) for n in askers.split(",") if n.strip())
+        _bench_on_index(settings, on_index, as_json, during_reindex, levels)
         return
     logging.disable(logging.INFO)  # the engines' own INFO lines would bury the progress lines
     cache = settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
@@ -256,8 +264,13 @@ def bench(
 
 
 def _bench_on_index(
-    settings: Settings, questions: Path, as_json: bool, during_reindex: int = 0
+    settings: Settings,
+    questions: Path,
+    as_json: bool,
+    during_reindex: int = 0,
+    askers: tuple[int, ...] = (),
 ) -> None:
+    from bench.concurrency import bench_concurrency, render_concurrency
     from bench.contention import bench_contention, render_contention
     from bench.grouped_bench import bench_grouped, render_grouped
     from bench.scope_bench import bench_on_index, render_on_index
@@ -275,6 +288,11 @@ def _bench_on_index(
     if grouped:
         result["grouped"] = figures = bench_grouped(engine, grouped)
         out.print(render_grouped(figures), markup=False)
+    if askers and flat:
+        result["concurrency"] = levels = bench_concurrency(
+            engine, [q.question for q in flat], askers
+        )
+        out.print(render_concurrency(levels), markup=False)
     if during_reindex and flat:
         texts = [q.question for q in flat]
         busy = bench_contention(engine, texts, during_reindex, log=_progress_line)
