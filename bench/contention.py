@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ def bench_contention(
     chunks: int = 1000,
     child_env: dict[str, str] | None = None,
     log: Callable[[str], None] = lambda _line: None,
+    askers: int = 1,
 ) -> dict[str, Any]:
     """p50/p95 of whole extractive answers idle, then while a reindex of ``chunks`` chunks
     runs in another process (``child_env``: its extra environment, e.g. the settings under
@@ -88,13 +90,13 @@ def bench_contention(
         started_reindex = time.perf_counter()
         try:
             time.sleep(3.0)  # past the child's imports and file reading: into the embedding
-            n = 0
-            while process.poll() is None:
-                q = questions[n % len(questions)]
-                started = time.perf_counter()
-                engine.answer(f"{q} [{n}]")
-                busy.append(time.perf_counter() - started)
-                n += 1
+            with ThreadPoolExecutor(max_workers=askers) as pool:
+                workers = [
+                    pool.submit(_ask_until_done, engine, questions, process, i, askers)
+                    for i in range(askers)
+                ]
+                for worker in workers:
+                    busy += worker.result()
         finally:  # never leave an indexer behind writing into a deleted folder
             if process.poll() is None:
                 process.kill()
@@ -108,6 +110,7 @@ def bench_contention(
         )
     idle_ms, busy_ms = summary_ms(idle), summary_ms(busy)
     return {
+        "askers": askers,
         "chunks": chunks,
         "idle_ms": idle_ms,
         "during_reindex_ms": busy_ms | {"max": round(max(busy, default=0.0) * 1000, 1)},
@@ -118,13 +121,33 @@ def bench_contention(
     }
 
 
+def _ask_until_done(
+    engine: ChipquoteEngine,
+    questions: Sequence[str],
+    process: subprocess.Popen[bytes],
+    first: int,
+    step: int,
+) -> list[float]:
+    """One asker: questions in turn until the other process exits; each answer's seconds."""
+    times: list[float] = []
+    n = first
+    while process.poll() is None:
+        q = questions[n % len(questions)]
+        started = time.perf_counter()
+        engine.answer(f"{q} [{n}]")
+        times.append(time.perf_counter() - started)
+        n += step
+    return times
+
+
 def render_contention(result: dict[str, Any]) -> str:
     """A Markdown table of :func:`bench_contention`'s figures."""
     idle, busy = result["idle_ms"], result["during_reindex_ms"]
     return "\n".join(
         [
-            f"Answers while another process reindexes {result['chunks']:,} chunks "
-            f"({result['reindex_s']}s, OMP_WAIT_POLICY={result['omp_wait_policy']})",
+            f"Answers from {result['askers']} asker(s) while another process reindexes "
+            f"{result['chunks']:,} chunks ({result['reindex_s']}s, "
+            f"OMP_WAIT_POLICY={result['omp_wait_policy']})",
             "",
             "| when | n | p50 ms | p95 ms | max ms |",
             "|---|---|---|---|---|",

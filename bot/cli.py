@@ -243,6 +243,9 @@ def bench(
             "concurrent askers, comma-separated (e.g. 1,4,16; empty: skip)."
         ),
     ] = "",
+    reindex_askers: Annotated[
+        int, typer.Option(help="With --during-reindex: concurrent askers during the reindex.")
+    ] = 1,
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
     from bench.report import render
@@ -251,7 +254,7 @@ def bench(
     settings = _setup()
     if on_index is not None:
         levels = tuple(int(n) for n in askers.split(",") if n.strip())
-        _bench_on_index(settings, on_index, as_json, during_reindex, levels)
+        _bench_on_index(settings, on_index, as_json, during_reindex, levels, reindex_askers)
         return
     logging.disable(logging.INFO)  # the engines' own INFO lines would bury the progress lines
     cache = settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
@@ -269,6 +272,7 @@ def _bench_on_index(
     as_json: bool,
     during_reindex: int = 0,
     askers: tuple[int, ...] = (),
+    reindex_askers: int = 1,
 ) -> None:
     from bench.concurrency import bench_concurrency, render_concurrency
     from bench.contention import bench_contention, render_contention
@@ -295,7 +299,9 @@ def _bench_on_index(
         out.print(render_concurrency(levels), markup=False)
     if during_reindex and flat:
         texts = [q.question for q in flat]
-        busy = bench_contention(engine, texts, during_reindex, log=_progress_line)
+        busy = bench_contention(
+            engine, texts, during_reindex, log=_progress_line, askers=reindex_askers
+        )
         result["contention"] = busy
         out.print(render_contention(busy), markup=False)
     if as_json:
