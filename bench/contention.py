@@ -7,6 +7,7 @@ side by side in one run compare them."""
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.measures import summary_ms
+from bench.measures import peak_rss_mb, summary_ms
 from bench.synthetic import write_synthetic
 from bot.engine.engine import ChipquoteEngine
 
@@ -117,6 +118,11 @@ def bench_contention(
         "p95_over_idle_p50": round(busy_ms["p95"] / idle_ms["p50"], 2) if idle_ms["p50"] else None,
         "reindex_s": round(reindex_s, 1),
         "reindex_exit": process.returncode,
+        # peak resident memory: this bot process, and the largest finished child (the indexer)
+        "bot_peak_rss_mb": peak_rss_mb(),
+        "indexer_peak_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(library default)"),
     }
 
@@ -140,6 +146,11 @@ def _ask_until_done(
     return times
 
 
+def _children_peak_rss_mb() -> float:
+    """The largest peak resident set size of this process's finished children (KiB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
 def render_contention(result: dict[str, Any]) -> str:
     """A Markdown table of :func:`bench_contention`'s figures."""
     idle, busy = result["idle_ms"], result["during_reindex_ms"]
@@ -155,6 +166,7 @@ def render_contention(result: dict[str, Any]) -> str:
             f"| during the reindex | {busy['n']} | {busy['p50']:g} | {busy['p95']:g} "
             f"| {busy['max']:g} |",
             "",
-            f"p95 during the reindex / idle p50: {result['p95_over_idle_p50']}",
+            f"p95 during the reindex / idle p50: {result['p95_over_idle_p50']}; peak RSS: "
+            f"bot {result['bot_peak_rss_mb']:g} MB, indexer {result['indexer_peak_rss_mb']:g} MB",
         ]
     )

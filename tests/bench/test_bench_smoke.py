@@ -100,6 +100,7 @@ def test_bench_on_index_times_parsing_and_answers(
     busy = result["contention"]  # answers timed while another process indexed 40 chunks
     assert busy["reindex_exit"] == 0 and busy["during_reindex_ms"]["n"] >= 1
     assert busy["askers"] == 2
+    assert busy["bot_peak_rss_mb"] > 0 and busy["indexer_peak_rss_mb"] > 0
     assert busy["idle_ms"]["n"] == 2 and "during the reindex" in proc.stdout
     levels = result["concurrency"]["levels"]  # two questions, each asked twice per level
     assert set(levels) == {"1", "2"} and all(r["n"] == 4 and r["qps"] > 0 for r in levels.values())
