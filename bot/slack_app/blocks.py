@@ -134,29 +134,40 @@ def feedback_actions(answer_id: str) -> Block:
     }
 
 
-def answer_messages(rendered: RenderedAnswer, *, buttons: bool = True) -> list[OutgoingMessage]:
-    """The messages for an answer, in order, each within Slack's limits and ours."""
-    lead = escape(rendered.lead or "…")
-    head: list[Block] = [section(lead, LEAD_BLOCK_ID)]
+def head_blocks(rendered: RenderedAnswer) -> list[Block]:
+    """What opens an answer's first message: what was searched, the lead, the notice."""
+    head: list[Block] = [section(escape(rendered.lead or "…"), LEAD_BLOCK_ID)]
     if rendered.searching:
         head.insert(0, context(escape(f"Searching: {rendered.searching}")))
     if rendered.notice:
         head.append(context(escape(rendered.notice)))
+    return head
+
+
+def assemble(
+    rendered: RenderedAnswer, head: list[Block], bodies: list[list[Block]], *, buttons: bool
+) -> list[OutgoingMessage]:
+    """One message per body, the head opening the first (whose notification text is the
+    lead), the feedback buttons closing the last."""
+    messages = [OutgoingMessage(escape(texts.CONTINUED), body) for body in bodies]
+    messages[0].text = clip(escape(rendered.lead or "…"), FALLBACK_TEXT_CHARS)
+    messages[0].blocks[:0] = head
+    if buttons:
+        messages[-1].blocks.append(feedback_actions(rendered.answer_id))
+    return messages
+
+
+def answer_messages(rendered: RenderedAnswer, *, buttons: bool = True) -> list[OutgoingMessage]:
+    """The messages for an answer, in order, each within Slack's limits and ours."""
+    head = head_blocks(rendered)
     limits = PackLimits(
         max_items=BLOCKS_PER_MESSAGE - RESERVED_BLOCKS,
         max_chars=MESSAGE_CHARS,
         first_reserved=sum(len(b["text"]["text"]) if "text" in b else 0 for b in head),
     )
     groups = pack([fit_section(q) for q in rendered.quotes], limits, size=quote_size)
-    messages = [
-        OutgoingMessage(escape(texts.CONTINUED), [quote_section(q) for q in group])
-        for group in groups
-    ]
-    messages[0].text = clip(lead, FALLBACK_TEXT_CHARS)
-    messages[0].blocks[:0] = head
-    if buttons:
-        messages[-1].blocks.append(feedback_actions(rendered.answer_id))
-    return messages
+    bodies = [[quote_section(q) for q in group] for group in groups]
+    return assemble(rendered, head, bodies, buttons=buttons)
 
 
 def notice_message(text: str) -> OutgoingMessage:

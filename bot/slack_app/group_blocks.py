@@ -15,8 +15,6 @@ from bot.chat.render import GroupBlock, QuoteBlock, RenderedAnswer, pack_whole, 
 from bot.chat.render import with_numbers_marked as numbers_marked
 from bot.slack_app.blocks import (
     BLOCKS_PER_MESSAGE,
-    FALLBACK_TEXT_CHARS,
-    LEAD_BLOCK_ID,
     MESSAGE_CHARS,
     QUOTE_BLOCK_PREFIX,
     RESERVED_BLOCKS,
@@ -24,10 +22,10 @@ from bot.slack_app.blocks import (
     Block,
     OutgoingMessage,
     answer_messages,
+    assemble,
     citation_line,
-    clip,
     context,
-    feedback_actions,
+    head_blocks,
     section,
 )
 from bot.slack_app.mrkdwn import escape
@@ -87,28 +85,19 @@ def group_size(group: GroupBlock) -> int:
 
 def group_messages(rendered: RenderedAnswer, *, buttons: bool = True) -> list[OutgoingMessage]:
     """The messages for a timeline or comparison, in order, within Slack's limits and ours."""
-    lead = escape(rendered.lead or "…")
-    head: list[Block] = [section(lead, LEAD_BLOCK_ID)]
-    if rendered.searching:
-        head.insert(0, context(escape(f"Searching: {rendered.searching}")))
-    if rendered.notice:
-        head.append(context(escape(rendered.notice)))
+    head = head_blocks(rendered)
     groups = [fit_group(g) for g in rendered.groups]
     per_message = (BLOCKS_PER_MESSAGE - RESERVED_BLOCKS) // BLOCKS_PER_GROUP
-    packed = pack_whole(groups, per_message, MESSAGE_CHARS - len(lead), group_size)
-    messages: list[OutgoingMessage] = []
+    lead = len(escape(rendered.lead or "…"))
+    packed = pack_whole(groups, per_message, MESSAGE_CHARS - lead, group_size)
+    bodies: list[list[Block]] = []
     index = 0
     for chunk in packed:
-        blocks: list[Block] = []
+        bodies.append([])
         for group in chunk:
-            blocks += group_blocks(group, index)
+            bodies[-1] += group_blocks(group, index)
             index += 1
-        messages.append(OutgoingMessage(escape(texts.CONTINUED), blocks))
-    messages[0].text = clip(lead, FALLBACK_TEXT_CHARS)
-    messages[0].blocks[:0] = head
-    if buttons:
-        messages[-1].blocks.append(feedback_actions(rendered.answer_id))
-    return messages
+    return assemble(rendered, head, bodies, buttons=buttons)
 
 
 def messages_for(rendered: RenderedAnswer, *, buttons: bool = True) -> list[OutgoingMessage]:
