@@ -64,6 +64,17 @@ def make_settings(home: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, chipquote_home=home, **overrides)  # type: ignore[call-arg]
 
 
+def llm_settings(home: Path, server: FakeOpenAI, **overrides: object) -> Settings:
+    """:func:`make_settings` with the LLM at ``server``: a short timeout, no retries."""
+    llm: dict[str, object] = {
+        "openai_base_url": server.base_url,
+        "openai_api_key": "sk-test",
+        "chipquote_llm_timeout_s": 5,
+        "chipquote_llm_retries": 0,
+    }
+    return make_settings(home, **(llm | overrides))
+
+
 @pytest.fixture(scope="session")
 def sample_engine(
     tmp_path_factory: pytest.TempPathFactory, embed_cache: Path
@@ -115,6 +126,15 @@ def timeline_engine(
     report = engine.reindex()
     assert len(report.added) == 9 and not report.failed
     yield engine
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeOpenAI]:
+    """A local OpenAI-compatible server answering from a script (``llm.default``,
+    ``llm.replies``)."""
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from bot.evaluation import (
 from index.models import Chunk, Hit
 from index.sources import SourceSpec
 from tests.bot.engine.fake_openai import FakeOpenAI, draft
-from tests.conftest import make_settings
+from tests.conftest import llm_settings
 
 SEED = "000_dd2f60ee431230bd.txt"
 WORKING = "Dojo is working, and it is doing training jobs."
@@ -277,13 +276,6 @@ def _passage_with(prompt: str, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in any passage")
 
 
-@pytest.fixture
-def llm() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
 @pytest.mark.slow
 def test_llm_eval_counts_answers_and_fallbacks(
     llm: FakeOpenAI, tmp_path: Path, embed_cache: Path, sample_engine: ChipquoteEngine
@@ -298,12 +290,9 @@ def test_llm_eval_counts_answers_and_fallbacks(
         )
 
     llm.default = reply
-    settings = make_settings(
+    settings = llm_settings(
         tmp_path,
-        openai_base_url=llm.base_url,
-        openai_api_key="sk-test",
-        chipquote_llm_timeout_s=5,
-        chipquote_llm_retries=0,
+        llm,
     )
     engine = build_engine(settings, embed_cache=embed_cache)
     engine.reindex()

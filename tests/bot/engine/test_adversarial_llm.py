@@ -15,7 +15,7 @@ import pytest
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
 from tests.bot.engine.fake_openai import FakeOpenAI
-from tests.conftest import SHARED_CORPUS, make_settings
+from tests.conftest import SHARED_CORPUS, llm_settings
 from tests.llm_adversary import Adversary, assert_keeps_meaning
 
 pytestmark = pytest.mark.slow
@@ -31,12 +31,9 @@ def _documents(folder: Path) -> list[str]:
 
 
 def _engine(home: Path, server: FakeOpenAI, embed_cache: Path, stream: bool) -> ChipquoteEngine:
-    settings = make_settings(
+    settings = llm_settings(
         home,
-        openai_base_url=server.base_url,
-        openai_api_key="sk-test",
-        chipquote_llm_timeout_s=5,
-        chipquote_llm_retries=0,
+        server,
         chipquote_llm_stream=stream,
     )
     return build_engine(settings, embed_cache=embed_cache)

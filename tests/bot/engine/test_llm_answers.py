@@ -4,7 +4,6 @@ trusted — fabricated or altered quotes never reach the user, in the quote list
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from fake_openai import FakeOpenAI, draft
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
 from bot.engine.texts import UNVERIFIED_DROPPED
-from tests.conftest import make_settings
+from tests.conftest import llm_settings
 
 pytestmark = pytest.mark.slow
 REAL = "it’s a long shot worth taking"
@@ -21,22 +20,12 @@ FABRICATED = "Dojo has been cancelled and we will buy only NVIDIA from now on"
 
 
 @pytest.fixture
-def llm() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def engine(
     llm: FakeOpenAI, tmp_path: Path, embed_cache: Path, sample_engine: ChipquoteEngine
 ) -> ChipquoteEngine:
-    settings = make_settings(
+    settings = llm_settings(
         tmp_path,
-        openai_base_url=llm.base_url,
-        openai_api_key="sk-test",
-        chipquote_llm_timeout_s=5,
-        chipquote_llm_retries=0,
+        llm,
     )
     engine = build_engine(settings, embed_cache=embed_cache)
     engine.reindex()

@@ -5,7 +5,7 @@ most two, ever reach the reader."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,29 +14,19 @@ from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
 from bot.engine.models import AskContext
 from tests.bot.engine.fake_openai import FakeOpenAI
-from tests.conftest import make_settings
+from tests.conftest import llm_settings
 
 pytestmark = pytest.mark.slow
 QUESTION = "How has Tesla's view of Dojo changed?"
 
 
 @pytest.fixture
-def llm() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def engine(
     llm: FakeOpenAI, tmp_path: Path, embed_cache: Path, timeline_engine: ChipquoteEngine
 ) -> ChipquoteEngine:
-    settings = make_settings(
+    settings = llm_settings(
         tmp_path,
-        openai_base_url=llm.base_url,
-        openai_api_key="sk-test",
-        chipquote_llm_timeout_s=5,
-        chipquote_llm_retries=0,
+        llm,
     )
     engine = build_engine(settings, embed_cache=embed_cache)
     engine.registry.configured = timeline_engine.registry.configured
