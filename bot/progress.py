@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.chat.texts import time_left
 from bot.engine.api import Engine
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
@@ -15,7 +16,8 @@ from index.models import ProgressEvent, ReindexReport, SourceInfo
 def run_with_progress(
     engine: Engine, source_ids: list[str] | None, console: Console
 ) -> ReindexReport:
-    """Reindex with a progress bar (documents done / total, current document)."""
+    """Reindex with a progress bar: documents read, documents made searchable, then
+    passages embedded (with the documents already searchable and the time left)."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -30,16 +32,22 @@ def run_with_progress(
         def on_event(event: ProgressEvent) -> None:
             label = {
                 "scan": "reading",
-                "embed": "embedding",
+                "searchable": "making searchable",
                 "switch": "switching",
+                "embed": "embedding passages",
                 "done": "done",
             }[event.stage]
+            detail = (event.current or "")[:50]
+            if event.stage == "embed" and event.documents:
+                detail = f"searchable: {event.documents:,}/{event.documents:,} documents"
+                if event.eta_s is not None:
+                    detail += f" · {time_left(event.eta_s)}"
             bar.update(
                 task,
                 description=label,
                 completed=event.done,
                 total=event.total or None,
-                current=(event.current or "")[:50],
+                current=detail,
             )
 
         return engine.reindex(source_ids, on_event)
@@ -72,6 +80,13 @@ def print_report(report: ReindexReport, console: Console) -> None:
         console.print(
             f"{report.chunks_repeated} repeated passages left out (a document saying the same "
             "text twice is indexed once)",
+            markup=False,
+        )
+    if report.searchable_after is not None and report.chunks_embedded:
+        console.print(
+            f"every document searchable after {report.searchable_after:.1f}s; "
+            f"{report.chunks_embedded:,} passages embedded in {report.embed_seconds:.1f}s "
+            "of model time",
             markup=False,
         )
     for note in report.notes:

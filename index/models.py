@@ -208,18 +208,31 @@ class Hit:
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """One step of a reindex, fed to progress bars, chat message edits and logs."""
+    """One step of a reindex, fed to progress bars, chat message edits and logs.
 
-    stage: Literal["scan", "embed", "switch", "done"]
+    A reindex reads documents (``scan``), makes them keyword-searchable (``searchable``),
+    moves the serving pointer (``switch``), then embeds their passages newest first
+    (``embed``: ``done``/``total`` count passages, with ``searchable``/``documents`` the
+    documents already answering and ``eta_s`` the time left at the rate so far)."""
+
+    stage: Literal["scan", "searchable", "switch", "embed", "done"]
     done: int
     total: int
     current: str | None = None
     failures: int = 0
+    searchable: int = 0
+    documents: int = 0
+    eta_s: float | None = None
 
     @property
     def percent(self) -> int:
-        """Whole-number percentage of documents processed."""
+        """Whole-number percentage of this stage's work done."""
         return int(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def unit(self) -> str:
+        """What ``done`` and ``total`` count: passages while embedding, else documents."""
+        return "passages" if self.stage == "embed" else "documents"
 
 
 @dataclass
@@ -241,6 +254,9 @@ class ReindexReport:
     failed: list[DocumentFailure] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_repeated: int = 0  # passages left out: they repeat their document's earlier text
+    chunks_pending: int = 0  # passages still without vectors (keyword search finds them)
+    embed_seconds: float = 0.0  # time spent in the embedding model itself
+    searchable_after: float | None = None  # seconds until every document was searchable
     version: str | None = None
     switched: bool = False
     notes: list[str] = field(default_factory=list)

@@ -1,11 +1,19 @@
-"""Incremental, atomic reindexing.
+"""Incremental, progressive reindexing.
 
 Documents are compared by content hash with the serving version: unchanged ones are copied into
-the new version with their stored vectors (no embedding), changed and new ones are chunked and
-embedded, and vanished ones are left out. The new version is a new Chroma collection; the
-pointer moves only after it is complete, so questions keep being answered from the old version,
-and a crash, a kill or a bad file leaves the old version serving. A file that fails to load
-keeps its previously indexed copy (nothing indexed is lost to a bad read).
+the new version with their stored vectors (no embedding), changed and new ones are chunked, and
+vanished ones are left out. The new version is a new Chroma collection. Progressively:
+
+1. every new or changed passage is written without a vector (see :mod:`index.store`), the
+   version's BM25 index is built into the shared cache, and the pointer moves: within seconds
+   of being read, every document answers through keyword search;
+2. passages are then embedded newest call first, ``EMBED_BATCH`` at a time, each batch joining
+   dense search in one write.
+
+Until step 1 ends the old version serves, and a crash, a kill or a bad file leaves it serving
+(the next run drops the half-built version). After it, a crash keeps every finished batch, and
+the next run embeds only the passages still waiting. A file that fails to load keeps its
+previously indexed copy (nothing indexed is lost to a bad read).
 """
 
 from __future__ import annotations
@@ -34,8 +42,15 @@ from index.loaders import LoaderError, iter_source_files, load_file
 from index.loaders.files import is_inside
 from index.locking import ReindexLock
 from index.models import Chunk, Document, DocumentFailure, ProgressEvent, ReindexReport
+from index.search import keyword_index
 from index.sources import SourceRegistry, SourceSpec
-from index.store import ChromaStore, StoredDocument
+from index.store import (
+    PENDING_SUFFIX,
+    ChromaStore,
+    PendingChunk,
+    StoredDocument,
+    date_int,
+)
 from index.urls import public_url
 
 log = logging.getLogger(__name__)
@@ -96,7 +111,7 @@ class Reindexer:
         emit = _logged(progress or (lambda event: None))
         sources = self._select(source_ids)
         with self.lock() as lock:
-            report = self._run_locked(sources, source_ids is None, emit, lock)
+            report = self._run_locked(sources, source_ids is None, emit, lock, started)
         report.seconds = time.monotonic() - started
         log.info("reindex finished: %s (%.1fs)", report.summary(), report.seconds)
         return report
@@ -114,7 +129,12 @@ class Reindexer:
         return [known[s] for s in source_ids]
 
     def _run_locked(
-        self, sources: list[SourceSpec], everything: bool, emit: Progress, lock: ReindexLock
+        self,
+        sources: list[SourceSpec],
+        everything: bool,
+        emit: Progress,
+        lock: ReindexLock,
+        started: float,
     ) -> ReindexReport:
         report = ReindexReport()
         current = self.store.current_version()
@@ -213,12 +233,22 @@ class Reindexer:
             self._record_status(sources, scan)
             # a reindex killed earlier may have left a half-built version behind
             self._collect_garbage(keep={current.collection})
+            left = self.store.pending_count(current.collection)
+            if left:  # a reindex stopped while embedding: finish its work in place
+                report.notes.append(f"finishing {left:,} passage(s) a stopped reindex left")
+                report.searchable_after = time.monotonic() - started
+                self._embed_pending(current.collection, len(new_docs), report, emit, lock)
             emit(ProgressEvent("done", len(new_docs), len(new_docs), None, len(scan.failures)))
             return report
         report.version = self._build(
-            current.collection if current else None, keep_ids, to_embed, report, emit, lock
+            current.collection if current else None,
+            keep_ids,
+            to_embed,
+            report,
+            emit,
+            lock,
+            started,
         )
-        report.switched = True
         self._record_status(sources, scan)
         self._collect_garbage(keep={report.version, current.collection if current else ""})
         emit(ProgressEvent("done", len(to_embed), len(to_embed), None, len(scan.failures)))
@@ -279,6 +309,7 @@ class Reindexer:
         report: ReindexReport,
         emit: Progress,
         lock: ReindexLock,
+        started: float,
     ) -> str:
         name = self.store.create_version(self.embedder.name, self.embedder.dim)
         if previous and keep_ids:
@@ -286,17 +317,75 @@ class Reindexer:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         total = len(to_embed)
         for n, (doc, chunks) in enumerate(to_embed, 1):
-            emit(ProgressEvent("embed", n - 1, total, doc.title or doc.doc_id, len(report.failed)))
-            lock.update(int(100 * (n - 1) / max(total, 1)))
+            emit(
+                ProgressEvent(
+                    "searchable", n - 1, total, doc.title or doc.doc_id, len(report.failed)
+                )
+            )
             extra = {doc.doc_id: {"path": doc.path or "", "indexed_at": now}}
-            for i in range(0, len(chunks), EMBED_BATCH):
-                batch = chunks[i : i + EMBED_BATCH]
-                vectors = self.embedder.embed_passages([index_text(c) for c in batch])
-                self.store.add_chunks(name, batch, vectors, extra=extra)
-                report.chunks_embedded += len(batch)
+            self.store.add_pending(name, chunks, extra=extra)
+        self._prepare_keyword_index(name)
         emit(ProgressEvent("switch", total, total, None, len(report.failed)))
         self.store.switch(name, self.embedder.name, self.embedder.dim)
+        report.switched = True
+        report.searchable_after = time.monotonic() - started
+        log.info("reindex: every document searchable after %.1fs", report.searchable_after)
+        self._embed_pending(name, len(keep_ids) + total, report, emit, lock)
         return name
+
+    def _prepare_keyword_index(self, version: str) -> None:
+        """Build the version's BM25 index into the cache every process on this home reads,
+        before the pointer moves, so a bot's first question after the switch does not wait
+        for it. Best effort: a reader builds it itself when this fails."""
+        try:
+            keyword_index(self.store, version, self.home / "bm25")
+        except OSError as exc:
+            log.warning("could not prepare the keyword index of %s: %s", version, exc)
+
+    def _embed_pending(
+        self, version: str, documents: int, report: ReindexReport, emit: Progress, lock: ReindexLock
+    ) -> None:
+        """Embed a serving version's waiting passages, newest call first, one batch at a time:
+        each batch joins dense search in one write. An embedding failure stops here with the
+        rest still keyword-searchable; the next reindex resumes."""
+        waiting = sorted(self.store.pending(version), key=_newest_first)
+        total = len(waiting)
+        began = time.monotonic()
+        for i in range(0, total, EMBED_BATCH):
+            batch = waiting[i : i + EMBED_BATCH]
+            elapsed = time.monotonic() - began
+            emit(
+                ProgressEvent(
+                    "embed",
+                    i,
+                    total,
+                    batch[0].chunk.title or batch[0].chunk.doc_id,
+                    len(report.failed),
+                    searchable=documents,
+                    documents=documents,
+                    eta_s=elapsed / i * (total - i) if i else None,
+                )
+            )
+            lock.update(int(100 * i / total))
+            embed_started = time.monotonic()
+            try:
+                vectors = self.embedder.embed_passages([index_text(p.chunk) for p in batch])
+            except Exception as exc:  # the embedding server or model failed: keep what is done
+                report.chunks_pending = total - i
+                log.warning(
+                    "reindex: embedding stopped (%s); %d passages left to embed",
+                    type(exc).__name__,
+                    total - i,
+                )
+                report.notes.append(
+                    f"embedding stopped ({type(exc).__name__}) with {total - i:,} passage(s) "
+                    "left: keyword search finds them; reindex again to finish"
+                )
+                return
+            report.embed_seconds += time.monotonic() - embed_started
+            self.store.promote(version, batch, vectors)
+            report.chunks_embedded += len(batch)
+        self.store.drop_pending(version)
 
     def _record_status(self, sources: list[SourceSpec], scan: ScanResult) -> None:
         for spec in sources:
@@ -320,6 +409,13 @@ class Reindexer:
                 log.info("dropped index version %s", name)
             except Exception as exc:
                 log.warning("could not drop old version %s: %s", name, exc)
+        for pending in self.store.pending_collections():
+            version = pending.removesuffix(PENDING_SUFFIX)
+            if version not in live:  # its version is gone: nothing reads it
+                try:
+                    self.store.drop_pending(version)
+                except Exception as exc:
+                    log.warning("could not drop %s: %s", pending, exc)
         bm25_root = self.home / "bm25"
         if not bm25_root.is_dir():
             return
@@ -327,6 +423,14 @@ class Reindexer:
             name = cache.name.removesuffix(".tmp")
             if name.startswith(f"{self.store.prefix}_v") and name not in live:
                 shutil.rmtree(cache, ignore_errors=True)
+
+
+def _newest_first(item: PendingChunk) -> tuple[int, str, int]:
+    """Embedding order: newest documents first (users ask about the latest calls most) by date,
+    else by the end of the fiscal quarter they cover; undated ones last; each document's
+    passages in reading order."""
+    chunk = item.chunk
+    return (-(date_int(chunk.date or chunk.period_end) or 0), chunk.doc_id, chunk.char_start)
 
 
 def _logged(emit: Progress) -> Progress:
@@ -341,7 +445,9 @@ def _logged(emit: Progress) -> Progress:
             last["stage"], last["at"] = event.stage, now
             log.info(
                 "reindex %s: %d/%d (%d%%)%s%s",
-                {"scan": "reading", "embed": "embedding"}.get(event.stage, event.stage),
+                {"scan": "reading", "searchable": "making searchable", "embed": "embedding"}.get(
+                    event.stage, event.stage
+                ),
                 event.done,
                 event.total,
                 event.percent,

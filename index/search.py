@@ -130,8 +130,7 @@ class ServingIndex:
     @classmethod
     def load(cls, store: ChromaStore, version: VersionInfo, cache_root: Path) -> ServingIndex:
         """Read a version's chunks from the store and its BM25 index from cache (or build it)."""
-        chunks = sorted(store.iter_chunks(version.collection), key=lambda c: c.chunk_id)
-        bm25 = BM25Index.load_or_build(cache_root / version.collection, chunks)
+        chunks, bm25 = keyword_index(store, version.collection, cache_root)
         return cls(version=version, chunks=chunks, bm25=bm25)
 
     def resolve(self, filters: Filters) -> DenseFilter | None:
@@ -165,6 +164,15 @@ class ServingIndex:
         if where.until is not None:
             keep &= (self._dates <= where.until) & (self._dates > 0)
         return keep
+
+
+def keyword_index(
+    store: ChromaStore, collection: str, cache_root: Path
+) -> tuple[list[Chunk], BM25Index]:
+    """A version's chunks (those still waiting for vectors too) in the order BM25 positions
+    refer to, and its BM25 index from ``cache_root`` (built and saved there when missing)."""
+    chunks = sorted(store.iter_chunks(collection), key=lambda c: c.chunk_id)
+    return chunks, BM25Index.load_or_build(cache_root / collection, chunks)
 
 
 def _recency(chunks: list[Chunk]) -> np.ndarray:

@@ -3,9 +3,15 @@
 Each index version is its own Chroma collection (``<prefix>_v<stamp>``). A small meta
 collection (``<prefix>_meta``) holds the pointer to the serving version, the source registry,
 and the reindex lease, so every process using the same store (embedded or server) sees the
-same state. A reindex builds a new version and moves the pointer only when it is complete.
-Chunks are written and queried through llama-index's ``ChromaVectorStore``; bulk reads and
-copies use the Chroma collection directly.
+same state. A reindex builds a new version and moves the pointer as soon as every document
+is keyword-searchable (see :mod:`index.reindex`).
+
+A version's passages live in two collections: the version collection holds those with their
+vectors (dense search sees only these), and ``<version>_pending`` holds those still waiting
+for theirs. Readers load both (BM25 covers every passage); a batch is promoted from pending to
+the version with its vectors in one write, then deleted from pending, and a passage present in
+both counts once. Chunks are written and queried through llama-index's ``ChromaVectorStore``;
+bulk reads, copies and promotions use the Chroma collection directly.
 """
 
 from __future__ import annotations
@@ -38,8 +44,16 @@ from index.models import Chunk
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_UNIT = [1.0]  # meta records need a vector; they are only ever fetched by id
+_UNIT = [1.0]  # meta and pending records need a vector; they are only ever fetched by id
 _PAGE = 2000
+PENDING_SUFFIX = "_pending"
+
+
+def pending_name(version: str) -> str:
+    """The collection holding a version's passages that have no vector yet."""
+    return f"{version}{PENDING_SUFFIX}"
+
+
 # chromadb's HttpClient waits forever by default; a hung or partitioned server must become
 # "unreachable" within seconds instead of freezing every question.
 HTTP_CONNECT_TIMEOUT_S = 3.0
@@ -72,6 +86,16 @@ class StoredDocument:
     ticker: str = ""
     period: str = ""
     date: str = ""
+
+
+@dataclass(frozen=True)
+class PendingChunk:
+    """A passage waiting for its vector: the chunk, and its stored record as written (so a
+    promotion keeps every metadata field, e.g. the file path and indexing time)."""
+
+    chunk: Chunk
+    document: str
+    metadata: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -294,11 +318,44 @@ class ChromaStore:
             c if isinstance(c, str) else c.name
             for c in self._call(lambda: self.client().list_collections())
         ]
-        return sorted(n for n in names if n.startswith(f"{self.prefix}_v"))
+        return sorted(
+            n for n in names if n.startswith(f"{self.prefix}_v") and not n.endswith(PENDING_SUFFIX)
+        )
+
+    def pending_collections(self) -> list[str]:
+        """Names of every pending collection this prefix owns (see :func:`pending_name`)."""
+        names = [
+            c if isinstance(c, str) else c.name
+            for c in self._call(lambda: self.client().list_collections())
+        ]
+        return sorted(
+            n for n in names if n.startswith(f"{self.prefix}_v") and n.endswith(PENDING_SUFFIX)
+        )
 
     def drop(self, collection: str) -> None:
-        """Delete a version collection (garbage collection after a switch)."""
+        """Delete a version collection and its pending passages (garbage collection)."""
         self._call(lambda: self.client().delete_collection(collection))
+        self.drop_pending(collection)
+
+    def drop_pending(self, version: str) -> None:
+        """Delete a version's pending collection (absent is fine)."""
+        pending = pending_name(version)
+        try:
+            self._call(lambda: self.client().delete_collection(pending))
+        except ChipquoteError:
+            raise
+        except Exception as exc:
+            if "does not exist" not in str(exc).lower() and type(exc).__name__ != "NotFoundError":
+                raise
+
+    def _pending(self, version: str, *, create: bool = False) -> Any | None:
+        name = pending_name(version)
+        if create:
+            return self._call(lambda: self.client().get_or_create_collection(name))
+        try:
+            return self._collection(name)
+        except VersionGone:
+            return None
 
     def _collection(self, name: str) -> Any:
         try:
@@ -311,8 +368,17 @@ class ChromaStore:
             raise
 
     def count(self, collection: str) -> int:
-        """Number of chunks in a version."""
+        """Number of chunks in a version that have their vectors (dense search sees these)."""
         return int(self._call(lambda: self._collection(collection).count()))
+
+    def pending_count(self, version: str) -> int:
+        """Number of a version's chunks still waiting for their vectors (a chunk a crash left
+        both promoted and pending has its vector)."""
+        pending = self._pending(version)
+        if pending is None:
+            return 0
+        waiting = {i for got in self._pages_of(pending, []) for i in got["ids"]}
+        return len(waiting - self._ids(version)) if waiting else 0
 
     # -- chunks -------------------------------------------------------------------------------
     def add_chunks(
@@ -325,28 +391,74 @@ class ChromaStore:
     ) -> None:
         """Write chunks with their vectors through llama-index's ChromaVectorStore; ``extra``
         maps a doc_id to metadata (file path, indexing time) stored on each of its chunks."""
-        if not chunks:
-            return
-        vector_store = ChromaVectorStore(chroma_collection=self._collection(collection))
-        nodes = []
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            metadata = chunk.metadata()
-            metadata["date_int"] = date_int(chunk.date) or 0
-            metadata["company_key"] = (chunk.company or "").lower()
-            metadata["speaker_key"] = (chunk.speaker or "").lower()
-            metadata.update((extra or {}).get(chunk.doc_id, {}))
-            node = TextNode(
-                id_=chunk.chunk_id, text=chunk.text, metadata=metadata, embedding=list(vector)
-            )
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
-            nodes.append(node)
+        if chunks:
+            self._write_nodes(self._collection(collection), _nodes(chunks, vectors, extra))
+
+    def add_pending(
+        self,
+        version: str,
+        chunks: Sequence[Chunk],
+        *,
+        extra: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """Write chunks that have no vector yet: BM25 (and so every reader) sees them, dense
+        search does not until :meth:`promote` gives them their vectors."""
+        if chunks:
+            pending = self._pending(version, create=True)
+            self._write_nodes(pending, _nodes(chunks, [_UNIT] * len(chunks), extra))
+
+    def _write_nodes(self, collection: Any, nodes: list[TextNode]) -> None:
+        vector_store = ChromaVectorStore(chroma_collection=collection)
         for i in range(0, len(nodes), 500):
             batch = nodes[i : i + 500]
             self._call(lambda b=batch: vector_store.add(b))  # type: ignore[misc]
 
+    def pending(self, version: str) -> list[PendingChunk]:
+        """A version's chunks still waiting for their vectors (none already promoted)."""
+        collection = self._pending(version)
+        if collection is None:
+            return []
+        done = self._ids(version)
+        out: list[PendingChunk] = []
+        for got in self._pages_of(collection, ["documents", "metadatas"]):
+            for chunk_id, text, meta in zip(
+                got["ids"], got["documents"], got["metadatas"], strict=True
+            ):
+                if chunk_id not in done:
+                    metadata = dict(meta or {})
+                    chunk = Chunk.from_record(chunk_id, text or "", metadata)
+                    out.append(PendingChunk(chunk, text or "", metadata))
+        return out
+
+    def promote(
+        self, version: str, batch: Sequence[PendingChunk], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        """Give pending chunks their vectors: one write into the version (the batch becomes
+        dense-searchable at once), then their removal from pending. A crash between the two
+        leaves a chunk in both, which every reader counts once."""
+        if not batch:
+            return
+        target = self._collection(version)
+        ids = [item.chunk.chunk_id for item in batch]
+        self._call(
+            lambda: target.upsert(
+                ids=ids,
+                embeddings=[list(map(float, v)) for v in vectors],
+                documents=[item.document for item in batch],
+                metadatas=[item.metadata for item in batch],
+            )
+        )
+        pending = self._pending(version)
+        if pending is not None:
+            self._call(lambda: pending.delete(ids=ids))
+
+    def _ids(self, collection: str) -> set[str]:
+        coll = self._collection(collection)
+        return {i for got in self._pages_of(coll, []) for i in got["ids"]}
+
     def copy_documents(self, source: str, target: str, doc_ids: Sequence[str]) -> int:
-        """Copy documents' chunks with their stored vectors (no embedding) into another
-        version; returns the number of chunks copied."""
+        """Copy documents' chunks into another version: those with vectors keep them (no
+        embedding), those still pending stay pending; returns the number of chunks copied."""
         src, dst = self._collection(source), self._collection(target)
         copied = 0
         for i in range(0, len(doc_ids), 200):
@@ -366,11 +478,26 @@ class ChromaStore:
                     )
                 )
                 copied += len(got["ids"])
+        wanted = set(doc_ids)
+        waiting = [item for item in self.pending(source) if item.chunk.doc_id in wanted]
+        if waiting:
+            pending = self._pending(target, create=True)
+            for i in range(0, len(waiting), 500):
+                part = waiting[i : i + 500]
+                self._call(
+                    lambda b=part: pending.add(  # type: ignore[misc, union-attr]
+                        ids=[item.chunk.chunk_id for item in b],
+                        embeddings=[_UNIT] * len(b),
+                        documents=[item.document for item in b],
+                        metadatas=[item.metadata for item in b],
+                    )
+                )
+            copied += len(waiting)
         return copied
 
-    def _pages(self, collection: str, include: list[str]) -> Iterator[dict[str, Any]]:
-        """A version's records, ``_PAGE`` at a time (one huge ``get`` would hold them all)."""
-        coll = self._collection(collection)
+    def _pages_of(self, coll: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+        """A collection's records, ``_PAGE`` at a time (one huge ``get`` would hold them all).
+        Safe while the collection grows (records are returned in insertion order)."""
         offset = 0
         while True:
             got = self._call(
@@ -383,34 +510,51 @@ class ChromaStore:
             yield got
             offset += len(got["ids"])
 
+    def _records(self, version: str, include: list[str]) -> Iterator[tuple[str, Any, Any]]:
+        """``(id, document, metadata)`` of every passage of a version, with or without its
+        vector, each once. The pending side is read first, in one read: a batch promoted
+        meanwhile is then found in the version (which only grows while a reindex promotes),
+        so no passage is missed by a reader loading during a reindex."""
+        pending = self._pending(version)
+        waiting: dict[str, tuple[Any, Any]] = {}
+        if pending is not None:
+            got = self._call(lambda: pending.get(include=include))
+            documents = got.get("documents") or [None] * len(got["ids"])
+            metadatas = got.get("metadatas") or [None] * len(got["ids"])
+            waiting = {i: (d, m) for i, d, m in zip(got["ids"], documents, metadatas, strict=True)}
+        for got in self._pages_of(self._collection(version), include):
+            documents = got.get("documents") or [None] * len(got["ids"])
+            metadatas = got.get("metadatas") or [None] * len(got["ids"])
+            for chunk_id, doc, meta in zip(got["ids"], documents, metadatas, strict=True):
+                waiting.pop(chunk_id, None)
+                yield chunk_id, doc, meta
+        for chunk_id, (doc, meta) in waiting.items():
+            yield chunk_id, doc, meta
+
     def iter_chunks(self, collection: str) -> Iterator[Chunk]:
-        """Every chunk of a version (for BM25 and listings), in pages."""
-        for got in self._pages(collection, ["documents", "metadatas"]):
-            for chunk_id, text, meta in zip(
-                got["ids"], got["documents"], got["metadatas"], strict=True
-            ):
-                yield Chunk.from_record(chunk_id, text or "", dict(meta or {}))
+        """Every chunk of a version, with or without its vector yet (for BM25 and listings)."""
+        for chunk_id, text, meta in self._records(collection, ["documents", "metadatas"]):
+            yield Chunk.from_record(chunk_id, text or "", dict(meta or {}))
 
     def documents(self, collection: str) -> dict[str, StoredDocument]:
         """Every document of a version with its content hash and chunk count."""
         out: dict[str, StoredDocument] = {}
-        for got in self._pages(collection, ["metadatas"]):
-            for meta in got["metadatas"]:
-                doc_id = str(meta.get("doc_id"))
-                previous = out.get(doc_id)
-                out[doc_id] = StoredDocument(
-                    doc_id=doc_id,
-                    content_hash=str(meta.get("content_hash", "")),
-                    source_id=str(meta.get("source_id", "")),
-                    title=str(meta.get("title", "")),
-                    path=str(meta.get("path", "")),
-                    indexed_at=str(meta.get("indexed_at", "")),
-                    chunks=previous.chunks + 1 if previous else 1,
-                    company=str(meta.get("company", "")),
-                    ticker=str(meta.get("ticker", "")),
-                    period=str(meta.get("period", "")),
-                    date=str(meta.get("date", "")),
-                )
+        for _, _, meta in self._records(collection, ["metadatas"]):
+            doc_id = str(meta.get("doc_id"))
+            previous = out.get(doc_id)
+            out[doc_id] = StoredDocument(
+                doc_id=doc_id,
+                content_hash=str(meta.get("content_hash", "")),
+                source_id=str(meta.get("source_id", "")),
+                title=str(meta.get("title", "")),
+                path=str(meta.get("path", "")),
+                indexed_at=str(meta.get("indexed_at", "")),
+                chunks=previous.chunks + 1 if previous else 1,
+                company=str(meta.get("company", "")),
+                ticker=str(meta.get("ticker", "")),
+                period=str(meta.get("period", "")),
+                date=str(meta.get("date", "")),
+            )
         return out
 
     def dense_query(
@@ -428,6 +572,27 @@ class ChromaStore:
             cosine = 1.0 + math.log(max(similarity, 1e-12))  # Chroma's exp(-distance) back to cos
             hits.append((Chunk.from_record(node.node_id, node.text, node.metadata), cosine))
         return hits
+
+
+def _nodes(
+    chunks: Sequence[Chunk],
+    vectors: Sequence[Sequence[float]],
+    extra: dict[str, dict[str, str]] | None,
+) -> list[TextNode]:
+    """Chunks as llama-index nodes with the metadata every filter and listing relies on."""
+    nodes = []
+    for chunk, vector in zip(chunks, vectors, strict=True):
+        metadata = chunk.metadata()
+        metadata["date_int"] = date_int(chunk.date) or 0
+        metadata["company_key"] = (chunk.company or "").lower()
+        metadata["speaker_key"] = (chunk.speaker or "").lower()
+        metadata.update((extra or {}).get(chunk.doc_id, {}))
+        node = TextNode(
+            id_=chunk.chunk_id, text=chunk.text, metadata=metadata, embedding=list(vector)
+        )
+        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
+        nodes.append(node)
+    return nodes
 
 
 def _to_filters(where: DenseFilter | None) -> MetadataFilters | None:

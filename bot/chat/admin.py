@@ -31,7 +31,13 @@ MAX_LISTED = 10
 def format_progress(event: ProgressEvent) -> str:
     """The progress line for one event."""
     return texts.reindex_progress(
-        event.stage, event.done, event.total, event.percent, event.failures
+        event.stage,
+        event.done,
+        event.total,
+        event.percent,
+        event.failures,
+        documents=event.documents,
+        eta_s=event.eta_s,
     )
 
 

@@ -78,12 +78,42 @@ REMOVESOURCE_USAGE = (
 )
 
 
-def reindex_progress(stage: str, done: int, total: int, percent: int, failures: int) -> str:
-    """One progress line, edited into place as a reindex runs."""
-    line = f"Reindexing ({stage}): {done}/{total} documents ({percent}%)"
+_STAGE_NAMES = {"scan": "reading", "searchable": "making searchable", "switch": "switching"}
+
+
+def reindex_progress(
+    stage: str,
+    done: int,
+    total: int,
+    percent: int,
+    failures: int,
+    *,
+    documents: int = 0,
+    eta_s: float | None = None,
+) -> str:
+    """One progress line, edited into place as a reindex runs. While passages are embedded
+    it shows both stages: "searchable: 99/99 documents · embedded: 3,120/9,266 passages
+    (33%), ~11 min left"."""
+    if stage == "embed":
+        line = "Reindexing: "
+        if documents:
+            line += f"searchable: {documents:,}/{documents:,} documents · "
+        line += f"embedded: {done:,}/{total:,} passages ({percent}%)"
+        if eta_s is not None:
+            line += f", {time_left(eta_s)}"
+    else:
+        line = f"Reindexing ({_STAGE_NAMES.get(stage, stage)}): {done:,}/{total:,} documents"
+        line += f" ({percent}%)"
     if failures:
         line += f", {failures} failed so far"
     return line + "…"
+
+
+def time_left(seconds: float) -> str:
+    """ "~11 min left", "~40 s left": a rounded estimate, never falsely precise."""
+    if seconds >= 90:
+        return f"~{round(seconds / 60):,} min left"
+    return f"~{max(5, round(seconds / 5) * 5)} s left"
 
 
 def source_removed(source_id: str) -> str:

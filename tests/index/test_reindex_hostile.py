@@ -80,12 +80,18 @@ def test_hostile_files_are_reported_per_file_and_good_files_indexed(tmp_path: Pa
     status = engine.registry.status("calls")["errors"]
     assert {Path(e["path"]).name for e in status} == set(reasons)
 
-    # the progress stream: reading every file, embedding the good ones, switch, done
+    # the progress stream: reading every file, making the good ones searchable, switch,
+    # embedding their passages, done
     stages = [e.stage for e in events]
-    assert stages == sorted(stages, key=["scan", "embed", "switch", "done"].index)
+    order = ["scan", "searchable", "switch", "embed", "done"]
+    assert stages == sorted(stages, key=order.index)
     scans = [e for e in events if e.stage == "scan"]
     assert len(scans) == 7 and scans[-1].total == 7  # the FIFO and the folder are not files
-    assert [e.done for e in events if e.stage == "embed"] == [0, 1]
+    assert [e.done for e in events if e.stage == "searchable"] == [0, 1]
+    embeds = [e for e in events if e.stage == "embed"]
+    assert embeds and embeds[0].done == 0 and embeds[0].unit == "passages"
+    assert {e.total for e in embeds} == {report.chunks_embedded}
+    assert {e.documents for e in embeds} == {2}
     assert events[-1].stage == "done" and events[-1].failures == 5 and events[-1].percent == 100
 
 

@@ -1,6 +1,6 @@
 """Reindexing across real processes: the ``chipquote index`` CLI in subprocesses over the same
-CHIPQUOTE_HOME (embedded Chroma, bundled use-m3 model). A reindex killed with SIGKILL midway
-leaves the old version serving and the next reindex completes and drops the half-built one; two
+CHIPQUOTE_HOME (embedded Chroma, bundled use-m3 model). A reindex killed with SIGKILL while
+embedding keeps every finished batch serving and the next run embeds only the rest; two
 simultaneous requests run one reindex and tell the other it is busy; the CLI on an unchanged
 corpus reports everything unchanged."""
 
@@ -26,6 +26,8 @@ from reindex_support import (
     write_sources,
     write_transcript,
 )
+
+from index.reindex import EMBED_BATCH
 
 QUESTION = "What did Jensen Huang say is in full production?"
 pytestmark = pytest.mark.slow
@@ -63,7 +65,7 @@ def _report_counts(stdout: str) -> list[int]:
     raise AssertionError(f"no report row in:\n{stdout}")
 
 
-def test_sigkill_midway_leaves_the_old_version_serving_and_the_next_reindex_completes(
+def test_sigkill_while_embedding_keeps_finished_batches_and_the_next_run_embeds_the_rest(
     tmp_path: Path,
 ) -> None:
     folder, home = tmp_path / "corpus", tmp_path / "home"
@@ -80,37 +82,41 @@ def test_sigkill_midway_leaves_the_old_version_serving_and_the_next_reindex_comp
     proc = start_cli(["index"], cli_env(home, sources), tmp_path)
     _wait_for_line(proc, r"reindex embedding", timeout=120)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # until part of the new version is written
-        building = [v for v in engine.store.version_collections() if v != old]
-        if building and engine.store.count(building[0]) > 0:
+    new = None
+    while time.monotonic() < deadline:  # until at least one batch has its vectors
+        current = engine.store.current_version()
+        new = current.collection if current and current.collection != old else None
+        if new and engine.store.count(new) >= EMBED_BATCH:
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
     assert proc.poll() is None, "the reindex finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
 
-    # the killed run left a half-built version and its lease; the pointer never moved
-    orphans = [v for v in engine.store.version_collections() if v != old]
-    assert len(orphans) == 1
-    assert engine.store.count(orphans[0]) > 0
-    lease = engine.store.get_meta("lease") or {}
-    assert lease.get("pid") == proc.pid
-    current = engine.store.current_version()
-    assert current is not None and current.collection == old
-    assert "Blackwell" in quoted(engine.answer(QUESTION))
-
-    # the next reindex does not wait for the dead owner's lease to go stale
-    started = time.monotonic()
-    report = engine.reindex()
-    assert time.monotonic() - started < 60
-    assert report.switched and report.changed == [doc_id("calls", files["nvidia"])]
-    assert sorted(report.added) == sorted(doc_id("calls", p) for p in bulk)
-    assert not report.failed and not report.removed
-    assert set(engine.store.version_collections()) == {old, report.version}
-    assert orphans[0] not in engine.store.version_collections()
-    assert engine.store.get_meta("lease") is None
+    # the new version serves: every document answers (keyword search), finished batches are
+    # dense-searchable, the rest wait; the old version is kept for in-flight questions
+    assert new is not None and engine.store.current_version().collection == new  # type: ignore[union-attr]
+    embedded, left = engine.store.count(new), engine.store.pending_count(new)
+    assert embedded >= EMBED_BATCH and left > 0
+    assert set(engine.store.version_collections()) == {old, new}
+    documents = engine.store.documents(new)
+    assert {doc_id("calls", p) for p in bulk} <= set(documents)
+    assert sum(d.chunks for d in documents.values()) == embedded + left
     answer = quoted(engine.answer(QUESTION))
     assert "Rubin" in answer and "Blackwell" not in answer
+
+    # the next run resumes in place: nothing changed, only the waiting passages are embedded
+    before = engine.embedder.passages_embedded
+    report = engine.reindex()
+    assert not (report.added or report.changed or report.removed or report.failed)
+    assert report.version == new and not report.switched
+    assert report.chunks_embedded == left
+    assert engine.embedder.passages_embedded - before <= left  # finished batches not redone
+    assert engine.store.pending_count(new) == 0 and engine.store.count(new) == embedded + left
+    assert not engine.store.pending_collections()
+    assert engine.store.version_collections() == [new]
+    assert engine.store.get_meta("lease") is None
+    assert "Rubin" in quoted(engine.answer(QUESTION))
 
 
 def test_two_simultaneous_reindex_requests_run_one_and_tell_the_other_it_is_busy(

@@ -108,8 +108,18 @@ async def test_add_source_then_index_only_that_source() -> None:
 
 
 def test_progress_line_shows_counts_and_failures() -> None:
-    line = format_progress(ProgressEvent("embed", 3, 4, failures=1))
-    assert "3/4" in line and "75%" in line and "1 failed" in line
+    line = format_progress(ProgressEvent("searchable", 3, 4, failures=1))
+    assert "making searchable" in line and "3/4 documents" in line and "75%" in line
+    assert "1 failed" in line
+
+
+def test_progress_line_while_embedding_shows_both_stages_and_the_time_left() -> None:
+    event = ProgressEvent("embed", 3120, 9266, searchable=99, documents=99, eta_s=660)
+    line = format_progress(event)
+    assert "searchable: 99/99 documents" in line
+    assert "embedded: 3,120/9,266 passages (33%)" in line and "~11 min left" in line
+    assert "~40 s left" in format_progress(ProgressEvent("embed", 9000, 9266, eta_s=38.0))
+    assert "left" not in format_progress(ProgressEvent("embed", 0, 9266))  # no rate yet
 
 
 def test_report_lists_changes_and_caps_long_lists() -> None:

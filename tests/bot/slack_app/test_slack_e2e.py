@@ -283,7 +283,7 @@ async def test_admin_reindex_shows_progress_by_editing_one_message(
     assert {(u.args["channel"], u.args["ts"]) for u in updates} == {
         ("D" + ADMIN[1:], started[0].response["ts"])
     }
-    assert any(u.args["text"].startswith("Reindexing (embed)") for u in updates[:-1])
+    assert any(u.args["text"].startswith("Reindexing: embedded") for u in updates[:-1])
     assert updates[-1] is done and "1 added" in done.args["text"]
     assert engine.reindexed == [["sample"]]
     assert slack_api.calls_of("users.info") == []  # configured admins need no lookup
