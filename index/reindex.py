@@ -350,6 +350,10 @@ class Reindexer:
         rest still keyword-searchable; the next reindex resumes."""
         waiting = sorted(self.store.pending(version), key=_newest_first)
         total = len(waiting)
+        if total:
+            note = self.embedder.check_passage_model()
+            if note:
+                report.notes.append(note)
         began = time.monotonic()
         for i in range(0, total, EMBED_BATCH):
             batch = waiting[i : i + EMBED_BATCH]

@@ -9,7 +9,12 @@ from bot.engine.engine import ChipquoteEngine
 from bot.engine.llm import LLMClient
 from bot.settings import BUNDLED_CORPUS, Settings
 from index.companies import use_registry_file
-from index.embeddings import Embedder, EmbeddingCache, make_embedding_model
+from index.embeddings import (
+    Embedder,
+    EmbeddingCache,
+    OpenAICompatibleEmbedding,
+    make_embedding_model,
+)
 from index.reindex import Reindexer
 from index.search import HybridSearcher
 from index.sources import SourceRegistry, SourceSpec, load_sources_file
@@ -46,7 +51,16 @@ def build_embedder(settings: Settings, cache: Path | None = None) -> Embedder:
     cache_file = (
         cache or settings.chipquote_embed_cache or settings.ensure_home() / "embed_cache.sqlite3"
     )
-    return Embedder(model, EmbeddingCache(cache_file))
+    passage_model = None
+    if settings.chipquote_index_embed_base_url:
+        index_key = settings.chipquote_index_embed_api_key
+        passage_model = OpenAICompatibleEmbedding(
+            model_name=settings.chipquote_embed_model,
+            base_url=settings.chipquote_index_embed_base_url,
+            api_key=index_key.get_secret_value() if index_key else None,
+            input_type="passage",
+        )
+    return Embedder(model, EmbeddingCache(cache_file), passage_model)
 
 
 def build_llm(settings: Settings) -> LLMClient | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -16,12 +15,7 @@ from bot.errors import ChipquoteError
 from bot.serve import _serve_chat, supervised
 from bot.settings import Settings
 from tests.chat_fakes import FakeEngine
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.loopback import free_port
 
 
 async def test_a_failing_platform_is_retried_until_it_runs() -> None:
@@ -57,8 +51,8 @@ async def test_a_platform_failing_every_time_is_given_up() -> None:
 async def test_discord_down_never_takes_slack_down(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{_free_port()}/api/v10")
-    port = _free_port()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{free_port()}/api/v10")
+    port = free_port()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         chipquote_home=tmp_path / "home",

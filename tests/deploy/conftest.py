@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from deploy_chroma import ChromaServer, free_port
+from deploy_chroma import ChromaServer
+
+from tests.loopback import free_port
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from deploy_chroma import ChromaServer, executable, free_port
+from deploy_chroma import ChromaServer, executable
 
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
@@ -30,6 +30,7 @@ from bot.engine.models import Answer
 from bot.errors import IndexUnavailable
 from bot.settings import BUNDLED_CORPUS, Settings
 from index.store import HTTP_CONNECT_TIMEOUT_S
+from tests.loopback import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import chromadb
 import pytest
-from deploy_chroma import free_port
 
 from bot.errors import IndexUnavailable
 from index import store as store_module
 from index.store import SERVER_ATTEMPTS, ChromaStore
+from tests.loopback import free_port
 
 
 def test_unreachable_server_fails_fast_with_bounded_attempts(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from typing import ClassVar
 
 import aiohttp
@@ -23,12 +22,7 @@ from bot.errors import ChipquoteError
 from bot.settings import Settings
 from bot.slack_app import create_slack_app, run_slack
 from bot.slack_app import server as slack_server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.loopback import free_port
 
 
 async def stop(task: asyncio.Task[None]) -> None:
