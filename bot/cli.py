@@ -246,12 +246,30 @@ def bench(
     reindex_askers: Annotated[
         int, typer.Option(help="With --during-reindex: concurrent askers during the reindex.")
     ] = 1,
+    first_answer: Annotated[
+        Path | None,
+        typer.Option(
+            help="Instead: time `chipquote index FOLDER` (another process, fresh home, cold "
+            "embedding cache) to the first answered question and to the full hybrid index."
+        ),
+    ] = None,
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
     from bench.report import render
     from bench.run import BenchOptions, run_bench
 
     settings = _setup()
+    if first_answer is not None:
+        from bench.first_answer import bench_first_answer, render_first_answer
+
+        logging.disable(logging.INFO)
+        figures = bench_first_answer(
+            settings, first_answer, log=lambda line: err.print(line, markup=False)
+        )
+        out.print(render_first_answer(figures), markup=False)
+        if as_json:
+            out.print(json.dumps(figures, ensure_ascii=False), markup=False)
+        return
     if on_index is not None:
         levels = tuple(int(n) for n in askers.split(",") if n.strip())
         _bench_on_index(settings, on_index, as_json, during_reindex, levels, reindex_askers)
