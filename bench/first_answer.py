@@ -6,6 +6,7 @@ index, against the embedding model's own time inside that run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -110,10 +111,11 @@ def bench_first_answer(
 def _first_answer(
     engine: Any, questions: Sequence[str], child: subprocess.Popen[bytes], started: float
 ) -> tuple[float | None, int]:
-    """Seconds from ``started`` to the first question answered with a quote; None if the child
-    ended first. A question is asked at most every ``POLL_S`` seconds."""
+    """Seconds from ``started`` to the first question answered with a quote, asking at most
+    every ``POLL_S`` seconds and once more after the child ends; None if none was."""
     asked = 0
-    while child.poll() is None:
+    while True:
+        ended = child.poll() is not None
         try:
             answer = engine.answer(questions[asked % len(questions)])
             asked += 1
@@ -121,8 +123,10 @@ def _first_answer(
                 return round(time.perf_counter() - started, 1), asked
         except ChipquoteError:
             pass  # nothing indexed yet
-        time.sleep(POLL_S)
-    return None, asked
+        if ended:
+            return None, asked
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(POLL_S)
 
 
 def render_first_answer(result: dict[str, Any]) -> str:

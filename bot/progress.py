@@ -85,7 +85,7 @@ def print_report(report: ReindexReport, console: Console) -> None:
     if report.searchable_after is not None and report.chunks_embedded:
         console.print(
             f"every document searchable after {report.searchable_after:.1f}s; "
-            f"{report.chunks_embedded:,} passages embedded in {report.embed_seconds:.1f}s "
+            f"{report.chunks_embedded:,} passages embedded in {report.embed_seconds:.2f}s "
             "of model time",
             markup=False,
         )

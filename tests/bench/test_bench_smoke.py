@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,31 @@ def test_bench_on_index_times_parsing_and_answers(
     assert busy["idle_ms"]["n"] == 2 and "during the reindex" in proc.stdout
     levels = result["concurrency"]["levels"]  # two questions, each asked twice per level
     assert set(levels) == {"1", "2"} and all(r["n"] == 4 and r["qps"] > 0 for r in levels.values())
+
+
+@pytest.mark.slow
+def test_bench_first_answer_times_an_index_from_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    for name in ("NVDA_2025_Q1.txt", "NVDA_2025_Q2.txt"):
+        shutil.copy(REPO / "tests" / "fixtures" / "archive" / name, folder / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIPQUOTE_")}
+    env |= {"CHIPQUOTE_HOME": str(tmp_path / "bench-home"), "CHIPQUOTE_EMBED_MODEL": "use-m3"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "--first-answer", str(folder), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["passages_embedded"] > 0 and result["embed_model_s"] >= 0
+    assert result["first_answer_s"] is not None  # a question was answered before the end
+    assert 0 < result["searchable_s"] < result["full_index_s"]
+    assert result["full_over_embed"] is None or result["full_over_embed"] >= 1
+    assert 0 < result["first_over_full"] <= 1
+    assert "first answer s" in proc.stdout
+    assert not (tmp_path / "bench-home" / "chroma").exists()  # the bench used its own home
