@@ -202,6 +202,9 @@ def test_profiles(services: dict[str, dict[str, Any]]) -> None:
         "slack",
     }
     assert services["indexer"]["profiles"] == ["indexer"]
+    # questions win the cores from a reindex across containers too (nice works only inside one)
+    assert services["indexer"]["cpu_shares"] < 1024
+    assert all("cpu_shares" not in services[name] for name in ("discord", "slack"))
     assert services["ollama"]["profiles"] == ["ollama"]
     assert services["ollama-pull"]["profiles"] == ["ollama"]
     assert services["ollama"]["image"].startswith("ollama/ollama:")
