@@ -1,21 +1,30 @@
-"""The ``chipquote`` command line: index, ask, chat, serve, sources, eval, bench."""
+"""The ``chipquote`` command line: index, audit, ask, chat, serve, sources, eval, bench."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
+import os
+import re
+import socket
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from bot.errors import ChipquoteError
+from bot.errors import ChipquoteError, ReindexBusy
 from bot.settings import Settings
 from index.runtime import configure as configure_runtime
 from index.runtime import lower_priority
+
+if TYPE_CHECKING:
+    from bot.chat.audit import Actor
 
 app = typer.Typer(
     add_completion=False,
@@ -58,23 +67,92 @@ def index(
         list[str] | None, typer.Option("--source", "-s", help="Reindex only this source id.")
     ] = None,
 ) -> None:
-    """Index the configured sources (sources.yaml, or the bundled sample), or the given paths."""
+    """Index the configured sources (sources.yaml, or the bundled sample), or the given paths.
+    Recorded in the audit log as the operating-system user running it."""
     from bot.engine.factory import build_engine
     from bot.progress import run_with_progress
 
     settings = _setup()
     lower_priority()  # before the embedder starts its threads: they inherit it
     engine = build_engine(settings)
+    actor = _cli_actor()
+    source_ids = list(source or [])
+    target = ", ".join(source_ids) or "all sources"
     try:
-        source_ids = list(source or [])
         for path in paths or []:
-            source_ids.append(engine.add_source(path))
+            try:
+                source_ids.append(engine.add_source(path))
+            except ChipquoteError as exc:
+                engine.record_admin_action(
+                    actor.entry("addsource", "failed", path.name, type(exc).__name__)
+                )
+                raise
+            engine.record_admin_action(actor.entry("addsource", "ok", path.name, source_ids[-1]))
+            target = ", ".join(source_ids)
         report = run_with_progress(engine, source_ids or None, err)
     except ChipquoteError as exc:
+        outcome = "busy" if isinstance(exc, ReindexBusy) else "failed"
+        engine.record_admin_action(actor.entry("reindex", outcome, target, type(exc).__name__))
         raise _fail(exc) from exc
+    engine.record_admin_action(actor.entry("reindex", "ok", target, report.summary()))
     from bot.progress import print_report
 
     print_report(report, out)
+
+
+@app.command()
+def audit(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only entries from this long ago (e.g. 7d, 12h) or since YYYY-MM-DD."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """The audit log of admin actions from every bot process and the CLI, refusals included."""
+    from dataclasses import asdict
+
+    from bot.chat.audit import format_audit
+    from bot.engine.factory import build_engine
+
+    engine = build_engine(_setup())
+    try:
+        entries = engine.admin_actions(_since(since), limit)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        for entry in entries:
+            out.print(json.dumps(asdict(entry), ensure_ascii=False), markup=False)
+    else:
+        out.print(format_audit(entries, max_shown=limit), markup=False)
+
+
+def _since(text: str | None) -> float | None:
+    """``7d``/``12h``/``30m`` ago, or a YYYY-MM-DD date (UTC), as epoch seconds."""
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d+)\s*([dhm])", text.strip().lower())
+    if match:
+        seconds = {"d": 86_400, "h": 3_600, "m": 60}[match.group(2)] * int(match.group(1))
+        return time.time() - seconds
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise _fail(
+            ChipquoteError(f"--since takes 7d, 12h, 30m or YYYY-MM-DD, not {text!r}.")
+        ) from exc
+    return day.timestamp()
+
+
+def _cli_actor() -> Actor:
+    """The operating-system user running the CLI, on this host, for the audit log."""
+    from bot.chat.audit import Actor
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return Actor(platform="cli", user_id=user, user_name=user, place=socket.gethostname())
 
 
 @app.command()
@@ -177,7 +255,16 @@ def sources(
             return
         if action != "remove" or not source_id:
             raise ChipquoteError("Usage: chipquote sources [remove SOURCE_ID]")
-        report = engine.remove_source(source_id)
+        actor = _cli_actor()
+        try:
+            report = engine.remove_source(source_id)
+        except ChipquoteError as exc:
+            outcome = "busy" if isinstance(exc, ReindexBusy) else "failed"
+            engine.record_admin_action(
+                actor.entry("removesource", outcome, source_id, type(exc).__name__)
+            )
+            raise
+        engine.record_admin_action(actor.entry("removesource", "ok", source_id, report.summary()))
         out.print(f"removed source {source_id}: {report.summary()}")
     except ChipquoteError as exc:
         raise _fail(exc) from exc

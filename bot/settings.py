@@ -95,6 +95,17 @@ class Settings(BaseSettings):
     chipquote_max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters."
     )
+    chipquote_answer_slots: int | None = Field(
+        None,
+        ge=1,
+        description="Answers one process computes at once (default: one per core); more wait "
+        "their turn in arrival order, which keeps the slowest answer short under load.",
+    )
+    chipquote_audit_retention_days: float = Field(
+        365,
+        ge=0,
+        description="Days the audit log of admin actions keeps its entries (0: forever).",
+    )
     chipquote_max_in_flight: int = Field(
         4,
         ge=1,

@@ -157,6 +157,7 @@ class ChromaStore:
         self._auth_token = auth_token
         self._client: Any = None
         self._nesting = threading.local()  # only the outermost _call retries (see _call)
+        self._connecting = threading.Lock()
         self._down_since: float | None = None
 
     # -- connection -------------------------------------------------------------------------
@@ -166,10 +167,16 @@ class ChromaStore:
         return "server" if self.host else "embedded"
 
     def client(self) -> Any:
-        """The Chroma client, connecting on first use (server mode retries with backoff)."""
-        if self._client is None:
-            self._client = self._call(self._connect)
-        return self._client
+        """The Chroma client, connecting on first use (server mode retries with backoff). One
+        thread connects at a time: chromadb fails when two threads create the same embedded
+        client at once (a fresh bot given two admin commands together did)."""
+        client = self._client
+        if client is None:
+            with self._connecting:
+                if self._client is None:
+                    self._client = self._call(self._connect)
+                client = self._client
+        return client
 
     def _connect(self) -> Any:
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -274,6 +281,34 @@ class ChromaStore:
             if key.startswith(prefix) and doc:
                 out[key] = json.loads(doc)
         return out
+
+    # -- append-only logs ---------------------------------------------------------------------
+    def _log(self, name: str) -> Any:
+        return self._call(lambda: self.client().get_or_create_collection(f"{self.prefix}_{name}"))
+
+    def append_log(self, name: str, record_id: str, record: dict[str, Any], at: float) -> None:
+        """Add one JSON record to the ``<prefix>_<name>`` log (``add``: an id is never
+        overwritten), stamped ``at`` (epoch seconds) for time filters."""
+        doc = json.dumps(record, ensure_ascii=False)
+        log_collection = self._log(name)
+        self._call(
+            lambda: log_collection.add(
+                ids=[record_id], documents=[doc], embeddings=[_UNIT], metadatas=[{"at": at}]
+            )
+        )
+
+    def read_log(self, name: str, since: float | None = None) -> list[dict[str, Any]]:
+        """Every record of a log stamped at or after ``since`` (all without it), oldest first."""
+        log_collection = self._log(name)
+        where = {"at": {"$gte": since}} if since is not None else None
+        got = self._call(lambda: log_collection.get(where=where, include=["documents"]))
+        rows = sorted(zip(got["ids"], got.get("documents") or [], strict=False))
+        return [json.loads(doc) for _, doc in rows if doc]
+
+    def prune_log(self, name: str, before: float) -> None:
+        """Delete a log's records stamped before ``before`` (retention)."""
+        log_collection = self._log(name)
+        self._call(lambda: log_collection.delete(where={"at": {"$lt": before}}))
 
     # -- versions -----------------------------------------------------------------------------
     def current_version(self) -> VersionInfo | None:

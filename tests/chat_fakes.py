@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.engine.api import ProgressCallback
 from bot.engine.models import Answer, AskContext, Quote
 from bot.errors import SourceError
+from index.audit import AuditEntry
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
 SAMPLE_DOC = "000_dd2f60ee431230bd.txt"
@@ -114,3 +115,12 @@ class FakeEngine:
             raise SourceError("source 'sample' comes from sources.yaml; remove it there")
         self.removed.append(source_id)
         return ReindexReport(removed=[f"{source_id}:call.txt"], switched=True)
+
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def record_admin_action(self, entry: AuditEntry) -> None:
+        self.audit.append(entry)
+
+    def admin_actions(self, since: float | None = None, limit: int = 20) -> list[AuditEntry]:
+        found = [e for e in reversed(self.audit) if since is None or e.at >= since]
+        return found[:limit]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.engine.models import Answer, AskContext
+from index.audit import AuditEntry
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -47,4 +48,12 @@ class Engine(Protocol):
     ) -> ReindexReport:
         """Unregister an added source and reindex, so its documents stop answering. Raises
         :class:`bot.errors.SourceError` for an unknown id or a ``sources.yaml`` source."""
+        ...
+
+    def record_admin_action(self, entry: AuditEntry) -> None:
+        """Append an admin action or refused attempt to the shared audit log (never raises)."""
+        ...
+
+    def admin_actions(self, since: float | None = None, limit: int = 20) -> list[AuditEntry]:
+        """The newest audit entries (at or after ``since``, epoch seconds), newest first."""
         ...

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from bot.engine import grouped
 from bot.engine.api import ProgressCallback
@@ -50,9 +51,11 @@ from bot.engine.texts import (
 from bot.engine.verify import verify_quote
 from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
+from index.audit import AuditEntry, AuditLog
 from index.chunking import index_text
 from index.companies import default_registry
 from index.embeddings import Embedder
+from index.fairness import FairGate, default_slots
 from index.models import Filters, Hit, ReindexReport, SourceInfo
 from index.reindex import Reindexer
 from index.search import HybridSearcher, ServingIndex
@@ -62,6 +65,8 @@ from index.text import detect_lang
 from index.tokenize import tokenize
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 POINTER_CHECK_S = 2.0
 GROUP_HITS = 10
 """Passages searched per timeline or comparison group; its quote is the strongest of them."""
@@ -94,6 +99,9 @@ class ChipquoteEngine:
         self._catalog: tuple[str, Catalog] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self.audit = AuditLog(store, settings.chipquote_audit_retention_days)
+        # answers computed at once (one per core by default), the rest in arrival order
+        self.gate = FairGate(settings.chipquote_answer_slots or default_slots())
 
     # -- index versions ---------------------------------------------------------------------
     def serving_index(self) -> ServingIndex:
@@ -127,7 +135,17 @@ class ChipquoteEngine:
 
     # -- answering --------------------------------------------------------------------------
     def answer(self, question: str, context: AskContext | None = None) -> Answer:
-        """Answer one question with verified quotes, or say the sources don't."""
+        """Answer one question with verified quotes, or say the sources don't. At most
+        ``CHIPQUOTE_ANSWER_SLOTS`` answers compute at once; the others wait their turn in
+        arrival order (see :mod:`index.fairness`), stepping out while an LLM is asked."""
+        started = time.perf_counter()
+        with self.gate:
+            queued_ms = (time.perf_counter() - started) * 1000
+            answer = self._answer(question, context)
+        answer.timings_ms["queue_ms"] = queued_ms
+        return answer
+
+    def _answer(self, question: str, context: AskContext | None = None) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         text = clean_question(question, self.settings.chipquote_max_question_chars)
@@ -162,6 +180,15 @@ class ChipquoteEngine:
         if scope.notice and not result.notice:
             result.notice = scope.notice
         return self._finish(result, text, scope, timings, started)
+
+    def _outside_gate(self, call: Callable[P, R]) -> Callable[P, R]:
+        """``call`` run outside the answer gate (it waits on the network, not the cores)."""
+
+        def outside(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self.gate.paused():
+                return call(*args, **kwargs)
+
+        return outside
 
     def _finish(
         self, result: Answer, text: str, scope: Scope, timings: dict[str, float], started: float
@@ -228,7 +255,7 @@ class ChipquoteEngine:
         return analyze(
             text,
             context,
-            rewriter=self.llm.rewrites if self.llm else None,
+            rewriter=self._outside_gate(self.llm.rewrites) if self.llm else None,
             remove=remove,
             prefer_newer=scope.recency,
             boost_companies=scope.companies,
@@ -327,7 +354,8 @@ class ChipquoteEngine:
         groups, quotes = self._quote_groups(serving, plan, analyzed, found)
         result = _grouped_answer(plan, groups, quotes, analyzed.lang, scope.notice)
         if self.llm is not None and not result.abstained:
-            summary = summarize(self.llm, text, result)
+            with self.gate.paused():
+                summary = summarize(self.llm, text, result)
             result.checks = summary.checks
             if summary.text:
                 result.answer = f"{summary.text}\n{result.answer}"
@@ -340,7 +368,9 @@ class ChipquoteEngine:
         forms = [f.split(": ", 1)[-1] for f in scope.parse.company_forms]
         names = [n for c in scope.parse.companies for n in (c.name, *c.names, *c.zh)]
         topic = topic_of(text, (*forms, *names, *(p.text for p in scope.parse.periods)))
-        analyzed = analyze(topic, None, rewriter=self.llm.rewrites if self.llm else None)
+        analyzed = analyze(
+            topic, None, rewriter=self._outside_gate(self.llm.rewrites) if self.llm else None
+        )
         return replace(analyzed, lang=detect_lang(text))
 
     def _search_groups(
@@ -470,7 +500,8 @@ class ChipquoteEngine:
     ) -> Answer:
         assert self.llm is not None
         try:
-            draft = self.llm.draft(analyzed.text, hits, analyzed.lang)
+            with self.gate.paused():
+                draft = self.llm.draft(analyzed.text, hits, analyzed.lang)
         except LLMError as exc:
             log.warning("LLM answer failed (%s); falling back to the extractive answer", exc)
             return self._answer_extractively(
@@ -524,6 +555,18 @@ class ChipquoteEngine:
         """Unregister an added source and reindex, so its documents stop answering at once."""
         self.registry.remove(source_id)
         return self.reindex(None, progress)
+
+    def record_admin_action(self, entry: AuditEntry) -> None:
+        """Append an admin action (or refused attempt) to the audit log every process shares.
+        A store failure is logged, not raised: the action itself already happened."""
+        try:
+            self.audit.record(entry)
+        except Exception:
+            log.exception("could not record admin action %s by %s", entry.action, entry.user_id)
+
+    def admin_actions(self, since: float | None = None, limit: int = 20) -> list[AuditEntry]:
+        """The newest audit entries, at or after ``since``."""
+        return self.audit.entries(since, limit)
 
 
 def _scoped_people(scope: Scope) -> frozenset[str]:

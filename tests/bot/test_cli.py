@@ -40,6 +40,23 @@ def test_index_then_unchanged_reindex(home: Path, embed_cache: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "index unchanged" in again.stdout
 
+    # both runs are in the audit log, as the operating-system user, newest first
+    listed = run(["audit", "--json", "--since", "1d"], home, embed_cache)
+    assert listed.returncode == 0, listed.stderr
+    entries = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(e["platform"], e["action"], e["outcome"]) for e in entries] == [
+        ("cli", "reindex", "ok"),
+        ("cli", "reindex", "ok"),
+    ]
+    assert entries[0]["detail"].startswith("0 added") and entries[1]["detail"].startswith("1 added")
+    assert entries[0]["user_id"] and entries[0]["target"] == "all sources"
+    table = run(["audit", "--limit", "1"], home, embed_cache)
+    assert "Last 1 admin action(s)" in table.stdout and "reindex all sources · ok" in table.stdout
+    future = run(["audit", "--json", "--since", "2999-01-01"], home, embed_cache)
+    assert future.returncode == 0 and future.stdout.strip() == ""
+    bad = run(["audit", "--since", "last tuesday"], home, embed_cache)
+    assert bad.returncode != 0 and "--since takes 7d" in bad.stderr
+
 
 def test_ask_json_gives_verbatim_cited_quotes(home: Path, embed_cache: Path) -> None:
     result = run(["ask", "tesla的dojo是不是要黄了", "--json"], home, embed_cache)

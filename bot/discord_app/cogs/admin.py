@@ -1,11 +1,12 @@
 """Admin commands: ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``,
-``/removesource source``.
+``/removesource source`` and ``/audit [count]``.
 
 They are registered only in the operator's own servers (``DISCORD_ADMIN_GUILD_IDS``, else
 ``DISCORD_GUILD_IDS``; with neither, not at all: the CLI remains) and default to members with
 Manage Server, so other servers never see them. The code checks again on every call (see
 :mod:`bot.discord_app.permissions`): others get an ephemeral refusal and the attempt is
-logged. Replies are ephemeral to keep channels quiet. A reindex shows progress by editing the
+logged and recorded in the audit log, like every admin action (:mod:`bot.chat.audit`).
+Replies are ephemeral to keep channels quiet. A reindex shows progress by editing the
 one deferred reply (throttled by :func:`bot.chat.admin.run_reindex`) and runs in a worker
 thread, so questions keep being answered meanwhile. Interaction tokens last 15 minutes: for
 longer reindexes the last edits fail (logged) while the reindex completes.
@@ -29,6 +30,7 @@ from bot.chat.admin import (
     remove_source_and_reindex,
     run_reindex,
 )
+from bot.chat.audit import Actor, audited, format_audit, record_refusal
 from bot.chat.uploads import check_upload, upload_path
 from bot.discord_app.client import ChipquoteBot
 from bot.discord_app.embeds import MESSAGE_CHARS, clip
@@ -40,6 +42,17 @@ log = logging.getLogger(__name__)
 
 
 AnyCommand = TypeVar("AnyCommand", bound=app_commands.Command[Any, Any, Any])
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who runs a command, for the audit log: user id and name, server and channel ids."""
+    return Actor(
+        platform="discord",
+        user_id=str(interaction.user.id),
+        user_name=interaction.user.name,
+        place=str(interaction.guild_id or ""),
+        channel=str(interaction.channel_id or ""),
+    )
 
 
 def admin_only(command: AnyCommand) -> AnyCommand:
@@ -61,6 +74,7 @@ class AdminCog(commands.Cog):
         log_refusal(interaction, command)
         refusal = texts.NOT_ADMIN if interaction.guild else texts.ADMIN_GUILD_ONLY
         await interaction.response.send_message(refusal, ephemeral=True)
+        await record_refusal(self.bot.engine, actor_of(interaction), command)
         return False
 
     def _editor(self, interaction: discord.Interaction) -> Edit:
@@ -99,14 +113,17 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         log.info("reindex of %s requested by %s", source or "all sources", interaction.user.id)
+        actor, target = actor_of(interaction), source or "all sources"
         try:
-            await interaction.edit_original_response(content=texts.REINDEX_STARTED)
-            await run_reindex(
-                self.bot.engine,
-                [source] if source else None,
-                self._editor(interaction),
-                min_interval_s=self.bot.progress_interval_s,
-            )
+            async with audited(self.bot.engine, actor, "reindex", target) as outcome:
+                await interaction.edit_original_response(content=texts.REINDEX_STARTED)
+                report = await run_reindex(
+                    self.bot.engine,
+                    [source] if source else None,
+                    self._editor(interaction),
+                    min_interval_s=self.bot.progress_interval_s,
+                )
+                outcome.detail = report.summary()
         except Exception as err:
             await self._report_error(interaction, err)
 
@@ -121,13 +138,17 @@ class AdminCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         log.info("removal of source %s requested by %s", source, interaction.user.id)
         try:
-            await interaction.edit_original_response(content=texts.REINDEX_STARTED)
-            await remove_source_and_reindex(
-                self.bot.engine,
-                source,
-                self._editor(interaction),
-                min_interval_s=self.bot.progress_interval_s,
-            )
+            async with audited(
+                self.bot.engine, actor_of(interaction), "removesource", source
+            ) as outcome:
+                await interaction.edit_original_response(content=texts.REINDEX_STARTED)
+                report = await remove_source_and_reindex(
+                    self.bot.engine,
+                    source,
+                    self._editor(interaction),
+                    min_interval_s=self.bot.progress_interval_s,
+                )
+                outcome.detail = report.summary()
         except Exception as err:
             await self._report_error(interaction, err)
 
@@ -155,22 +176,43 @@ class AdminCog(commands.Cog):
                 await interaction.response.send_message(err.user_message, ephemeral=True)
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        target = public_url(url) if url is not None else file.filename if file else ""
         try:
-            location = url
-            if file is not None:
-                path = upload_path(self.bot.settings, file.filename)
-                await file.save(path)
-                location = str(path)
-            assert location is not None
-            log.info("source %s added by %s", public_url(location), interaction.user.id)
-            await add_source_and_index(
-                self.bot.engine,
-                location,
-                self._editor(interaction),
-                min_interval_s=self.bot.progress_interval_s,
-            )
+            async with audited(
+                self.bot.engine, actor_of(interaction), "addsource", target
+            ) as outcome:
+                location = url
+                if file is not None:
+                    path = upload_path(self.bot.settings, file.filename)
+                    await file.save(path)
+                    location = str(path)
+                assert location is not None
+                log.info("source %s added by %s", public_url(location), interaction.user.id)
+                source_id, report = await add_source_and_index(
+                    self.bot.engine,
+                    location,
+                    self._editor(interaction),
+                    min_interval_s=self.bot.progress_interval_s,
+                )
+                outcome.detail = f"source {source_id}: {report.summary()}"
         except Exception as err:
             await self._report_error(interaction, err)
+
+    @admin_only
+    @app_commands.command(name="audit", description="Admins: the latest admin actions")
+    @app_commands.describe(count="How many entries, newest first (default 20)")
+    async def audit(
+        self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 50] = 20
+    ) -> None:
+        if not await self._allowed(interaction, "audit"):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            entries = await asyncio.to_thread(self.bot.engine.admin_actions, None, count)
+        except Exception as err:
+            await self._report_error(interaction, err)
+            return
+        await interaction.edit_original_response(content=clip(format_audit(entries), MESSAGE_CHARS))
 
 
 async def setup(bot: ChipquoteBot) -> None:

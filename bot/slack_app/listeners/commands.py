@@ -1,6 +1,7 @@
 """Slash commands: ``/ask``, ``/chipquote-timeline TOPIC`` and ``/chipquote-compare TOPIC``
 (the companies and any "since 2024" named in the text), and the admin commands
-``/chipquote-sources``, ``/chipquote-reindex [source]`` and ``/chipquote-removesource SOURCE_ID``.
+``/chipquote-sources``, ``/chipquote-reindex [source]``, ``/chipquote-removesource SOURCE_ID``
+and ``/chipquote-audit [count]``.
 
 Slack wants an acknowledgement within 3 seconds, so every command acks first (a refusal of a
 bad or rate-limited ``/ask`` *is* the ack: its text is shown only to the asker) and does the
@@ -11,8 +12,9 @@ answer is public, follow-ups in that thread have context, and long answers can b
 messages. Where the bot may not post (a channel it was not invited to, a DM between other
 people) it answers through the command's ``response_url`` instead, in the channel.
 
-Admin commands are refused (ephemeral, and logged) for anyone but configured or workspace
-admins. ``/chipquote-reindex`` and ``/chipquote-removesource`` post one message in the admin's
+Admin commands are refused (ephemeral, logged and recorded in the audit log) for anyone but
+configured or workspace admins; reindexes and removals are recorded with their outcome.
+``/chipquote-reindex`` and ``/chipquote-removesource`` post one message in the admin's
 DM with the app (the report names failed files and their paths, which members must not see) and
 edit it with throttled progress, then the report; the reindex runs in a worker thread so
 questions keep being answered meanwhile.
@@ -31,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import texts
 from bot.chat.admin import Edit, format_sources, remove_source_and_reindex, run_reindex
+from bot.chat.audit import Actor, audited, format_audit, record_refusal
 from bot.chat.render import render_answer
 from bot.errors import ChipquoteError, InvalidQuestion
 from bot.slack_app.answering import (
@@ -58,6 +61,8 @@ ASK = "/ask"
 SOURCES = "/chipquote-sources"
 REINDEX = "/chipquote-reindex"
 REMOVESOURCE = "/chipquote-removesource"
+AUDIT = "/chipquote-audit"
+AUDIT_DEFAULT = 20
 TIMELINE = "/chipquote-timeline"
 COMPARE = "/chipquote-compare"
 Listener = Callable[..., Awaitable[None]]
@@ -94,7 +99,23 @@ async def allowed(
     await tell_privately(
         client, command["channel_id"], user, texts.NOT_WORKSPACE_ADMIN, respond=respond
     )
+    await record_refusal(
+        deps.engine,
+        actor_of(command),
+        command["command"].removeprefix("/").removeprefix("chipquote-"),
+    )
     return False
+
+
+def actor_of(command: dict[str, Any]) -> Actor:
+    """Who runs a slash command, for the audit log: user id and name, workspace, channel."""
+    return Actor(
+        platform="slack",
+        user_id=str(command.get("user_id", "")),
+        user_name=str(command.get("user_name", "")),
+        place=str(command.get("team_id", "")),
+        channel=str(command.get("channel_id", "")),
+    )
 
 
 async def post_visible(
@@ -187,17 +208,19 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         source = (command.get("text") or "").strip() or None
         log.info("reindex of %s requested by %s", source or "all sources", command["user_id"])
-        await with_private_progress(
-            client,
-            command,
-            respond,
-            lambda edit: run_reindex(
-                deps.engine,
-                [source] if source else None,
-                edit,
-                min_interval_s=deps.progress_interval_s,
-            ),
-        )
+
+        async def work(edit: Edit) -> None:
+            target = source or "all sources"
+            async with audited(deps.engine, actor_of(command), "reindex", target) as outcome:
+                report = await run_reindex(
+                    deps.engine,
+                    [source] if source else None,
+                    edit,
+                    min_interval_s=deps.progress_interval_s,
+                )
+                outcome.detail = report.summary()
+
+        await with_private_progress(client, command, respond, work)
 
     @app.command(REMOVESOURCE)
     async def removesource(
@@ -214,13 +237,35 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             )
             return
         log.info("removal of source %s requested by %s", source, user)
-        await with_private_progress(
-            client,
-            command,
-            respond,
-            lambda edit: remove_source_and_reindex(
-                deps.engine, source, edit, min_interval_s=deps.progress_interval_s
-            ),
+
+        async def work(edit: Edit) -> None:
+            async with audited(deps.engine, actor_of(command), "removesource", source) as outcome:
+                report = await remove_source_and_reindex(
+                    deps.engine, source, edit, min_interval_s=deps.progress_interval_s
+                )
+                outcome.detail = report.summary()
+
+        await with_private_progress(client, command, respond, work)
+
+    @app.command(AUDIT)
+    async def audit(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not await allowed(deps, client, command, respond):
+            return
+        text = (command.get("text") or "").strip()
+        count = int(text) if text.isdigit() and 0 < int(text) <= 50 else AUDIT_DEFAULT
+        try:
+            entries = await asyncio.to_thread(deps.engine.admin_actions, None, count)
+            reply_text = escape(format_audit(entries))[: SECTION_TEXT_CHARS - 100]
+        except ChipquoteError as err:
+            reply_text = err.user_message
+        except Exception:
+            log.exception("%s failed", AUDIT)
+            reply_text = texts.APOLOGY
+        await tell_privately(
+            client, command["channel_id"], command["user_id"], reply_text, respond=respond
         )
 
 

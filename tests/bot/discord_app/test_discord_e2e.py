@@ -25,6 +25,7 @@ from discord_support import (
 from fake_discord import (
     APP_ID,
     BOT_ID,
+    CALLBACK,
     CHANNEL_ID,
     DM_CHANNEL_ID,
     GUILD_ID,
@@ -40,8 +41,6 @@ from bot.engine.models import Answer, Turn
 from bot.errors import IndexUnavailable
 from bot.settings import Settings
 from tests.chat_fakes import dojo_answer
-
-CALLBACK = r"/interactions/\d+/[^/]+/callback"
 
 
 def followups(token: str) -> str:
@@ -245,7 +244,7 @@ async def test_reindex_by_admin_role_shows_progress_by_editing_one_message(
     edits = [r.json["content"] for r in fake.calls("PATCH", original(token), since=mark)]
     progress = [e for e in edits if e.startswith("Reindexing")]
     assert progress, edits
-    assert "/6 documents" in progress[-1]
+    assert "/6 passages" in progress[-1]
     assert edits[-1].startswith("Reindex finished: 1 added, 0 changed, 1 unchanged")
     assert not fake.calls("POST", followups(token), since=mark)  # one message, edited
     assert running.engine.reindexed == [["sample"]]
@@ -320,7 +319,7 @@ async def test_admin_commands_are_registered_only_in_the_admin_server(
         here = {c["name"] for c in fake_discord.registered[GUILD_ID]}
         there = {c["name"]: c for c in fake_discord.registered[other]}
         assert here == {"ask", "timeline", "compare"}
-        assert set(there) == {"sources", "reindex", "addsource", "removesource"}
+        assert set(there) == {"sources", "reindex", "addsource", "removesource", "audit"}
         for command in there.values():
             assert int(command["default_member_permissions"]) == MANAGE_GUILD
             assert command["contexts"] == [0]  # in servers only, never in DMs

@@ -18,5 +18,6 @@ async def test_connects_identifies_and_syncs_guild_commands(running: Running) ->
         "reindex",
         "addsource",
         "removesource",
+        "audit",
     }
     assert running.bot.failed_extensions == []

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from discord_support import ALICE, SAMPLE, SERVER_ADMIN, connected_bot
-from fake_discord import APP_ID, FakeDiscord
+from discord_support import ALICE, BOB, SAMPLE, SERVER_ADMIN, connected_bot
+from fake_discord import APP_ID, CALLBACK, GUILD_ID, FakeDiscord
 
+from bot.chat import texts
 from bot.chat.ratelimit import RateLimiter
 from bot.settings import Settings
 from tests.local_http import serving
@@ -122,3 +123,47 @@ async def test_addsource_cannot_reach_inside_the_machine(
         assert "could not download that URL" in report
         assert "ConnectError" not in report and "HTTP" not in report.replace("http", "")
     assert "cq-internal" not in str(answer.json)
+
+
+async def test_admin_actions_and_refused_attempts_reach_the_shared_audit_log(
+    fake_discord: FakeDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = sample_engine(settings, tmp_path, monkeypatch)
+    fake = fake_discord
+    async with connected_bot(fake, engine, settings, RateLimiter(5)):
+        mark = fake.mark()
+        await fake.slash(BOB, "reindex")
+        refusal = await fake.wait_for("POST", CALLBACK, since=mark)
+        assert refusal.json["data"]["content"] == texts.NOT_ADMIN
+        mark = fake.mark()
+        reindex = await fake.slash(SERVER_ADMIN, "reindex")
+        await fake.wait_for(
+            "PATCH",
+            rf"/webhooks/{APP_ID}/{reindex['token']}/messages/@original",
+            since=mark,
+            where=lambda r: r.json["content"].startswith("Reindex finished"),
+            timeout=120,
+        )
+        mark = fake.mark()
+        listing = await fake.slash(SERVER_ADMIN, "audit")
+        shown = await fake.wait_for(
+            "PATCH",
+            rf"/webhooks/{APP_ID}/{listing['token']}/messages/@original",
+            since=mark,
+            where=lambda r: "admin action" in r.json["content"],
+        )
+    lines = shown.json["content"].splitlines()
+    assert "reindex all sources · ok: 1 added" in lines[1]
+    assert f"sam ({SERVER_ADMIN.user_id})" in lines[1]
+    assert "reindex · refused" in lines[2] and f"bob ({BOB.user_id})" in lines[2]
+    # another process on the same store sees the same history
+    other = pytest.importorskip("bot.engine.factory").build_engine(settings)
+    entries = other.admin_actions()
+    assert [(e.action, e.outcome, e.user_id) for e in entries] == [
+        ("reindex", "ok", str(SERVER_ADMIN.user_id)),
+        ("reindex", "refused", str(BOB.user_id)),
+    ]
+    assert entries[1].place == str(GUILD_ID) and entries[1].platform == "discord"

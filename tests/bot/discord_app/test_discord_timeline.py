@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from discord_support import ALICE, connected_bot
-from fake_discord import APP_ID, GUILD_ID, FakeDiscord, Recorded
+from fake_discord import APP_ID, CALLBACK, GUILD_ID, FakeDiscord, Recorded
 
 from bot.chat import texts
 from bot.chat.ratelimit import RateLimiter
@@ -29,7 +29,6 @@ from tests.conftest import FIXTURES
 
 slow = pytest.mark.slow  # the real engine and the bundled embedding model
 
-CALLBACK = r"/interactions/\d+/[^/]+/callback"
 ANSWER_TIMEOUT_S = 60
 TIMELINE = FIXTURES / "timeline"
 ARCHIVE = FIXTURES / "archive"

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from fake_slack_api import BOT_USER, ApiCall, FakeSlackApi
+from fake_slack_api import BOT_USER, TEAM, ApiCall, FakeSlackApi
 from slack_support import (
     ADMIN,
     ALICE,
@@ -450,3 +450,37 @@ async def test_timeout_retry_of_an_event_is_not_answered_twice(
     await asyncio.sleep(0.3)  # give a wrongly processed retry time to reach the engine
     assert len(engine.calls) == 1
     assert len(slack_api.calls_of("chat.postMessage")) == 1
+
+
+async def test_admin_actions_and_refusals_are_audited_and_listed_privately(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    await slack.command("/chipquote-reindex", "sample", user=BOB)
+    await slack_api.wait_for("chat.postEphemeral")
+    await slack.command("/chipquote-reindex", "sample", user=ADMIN)
+    await slack_api.wait_for(
+        "chat.update", where=lambda c: c.args["text"].startswith("Reindex finished")
+    )
+    for _ in range(100):  # recorded just after the report is shown
+        if len(engine.audit) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert [(e.action, e.outcome, e.user_id, e.target) for e in engine.audit] == [
+        ("reindex", "refused", BOB, ""),
+        ("reindex", "ok", ADMIN, "sample"),
+    ]
+    assert engine.audit[1].detail == "1 added, 0 changed, 1 unchanged, 0 removed, 0 failed"
+    assert engine.audit[0].place == TEAM and engine.audit[0].channel == CHANNEL
+
+    await slack.command("/chipquote-audit", "5", user=ADMIN)
+    listing = await slack_api.wait_for(
+        "chat.postEphemeral", where=lambda c: "admin action" in c.args["text"]
+    )
+    assert listing.args["user"] == ADMIN
+    lines = listing.args["text"].splitlines()
+    assert "reindex sample · ok" in lines[1] and "reindex · refused" in lines[2]
+    await slack.command("/chipquote-audit", "", user=BOB)  # members cannot read it
+    assert await slack_api.wait_for(
+        "chat.postEphemeral", where=lambda c: c.args["user"] == BOB and "admin" in c.args["text"]
+    )
+    assert engine.audit[-1].action == "audit" and engine.audit[-1].outcome == "refused"

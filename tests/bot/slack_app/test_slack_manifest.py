@@ -10,6 +10,7 @@ import yaml
 
 from bot.slack_app.listeners.commands import (
     ASK,
+    AUDIT,
     COMPARE,
     REINDEX,
     REMOVESOURCE,
@@ -28,7 +29,7 @@ def manifest() -> dict[str, Any]:
 
 def test_manifest_declares_every_slash_command_the_app_handles() -> None:
     commands = {c["command"] for c in manifest()["features"]["slash_commands"]}
-    assert commands == {ASK, TIMELINE, COMPARE, SOURCES, REINDEX, REMOVESOURCE}
+    assert commands == {ASK, TIMELINE, COMPARE, SOURCES, REINDEX, REMOVESOURCE, AUDIT}
 
 
 def test_manifest_subscribes_to_the_events_and_scopes_the_listeners_need() -> None:
