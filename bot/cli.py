@@ -66,6 +66,13 @@ def index(
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Reindex only this source id.")
     ] = None,
+    cancel: Annotated[
+        bool,
+        typer.Option(
+            "--cancel",
+            help="Instead: ask the running reindex (any process) to stop at its next batch.",
+        ),
+    ] = False,
 ) -> None:
     """Index the configured sources (sources.yaml, or the bundled sample), or the given paths.
     Recorded in the audit log as the operating-system user running it."""
@@ -76,6 +83,14 @@ def index(
     lower_priority()  # before the embedder starts its threads: they inherit it
     engine = build_engine(settings)
     actor = _cli_actor()
+    if cancel:
+        from bot.chat import texts
+
+        percent = engine.cancel_reindex(f"{actor.user_name} (cli)")
+        detail = "no reindex was running" if percent is None else f"at {percent}%"
+        engine.record_admin_action(actor.entry("cancel", "ok", "", detail))
+        out.print(texts.NO_REINDEX_RUNNING if percent is None else texts.cancel_requested(percent))
+        return
     source_ids = list(source or [])
     target = ", ".join(source_ids) or "all sources"
     try:

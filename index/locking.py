@@ -54,6 +54,9 @@ def lease_owner_alive(lease: dict[str, Any]) -> bool | None:
     return not (started and recorded and abs(started - recorded) > 1.0)
 
 
+CANCEL_KEY = "cancel"  # meta record: {owner: the lease owner to stop, by: who asked, at}
+
+
 class ReindexLock:
     """Context manager guarding a reindex; raises :class:`ReindexBusy` when held elsewhere."""
 
@@ -90,6 +93,22 @@ class ReindexLock:
             return None
         return lease
 
+    def request_cancel(self, by: str) -> dict[str, Any] | None:
+        """Ask the running reindex, in whatever process, to stop at its next batch boundary;
+        returns its lease (with its progress), or None when no reindex runs."""
+        lease = self.current_lease()
+        if not lease:
+            return None
+        self.store.put_meta(CANCEL_KEY, {"owner": lease.get("owner"), "by": by, "at": time.time()})
+        return lease
+
+    def cancelled_by(self) -> str | None:
+        """Who asked this reindex to stop, if anyone did."""
+        request = self.store.get_meta(CANCEL_KEY)
+        if request and request.get("owner") == self.owner:
+            return str(request.get("by") or "an admin")
+        return None
+
     def __enter__(self) -> ReindexLock:
         try:
             self._file_lock.acquire()
@@ -121,6 +140,8 @@ class ReindexLock:
         if self._thread:
             self._thread.join(timeout=5)
         try:
+            if self.cancelled_by() is not None:
+                self.store.delete_meta(CANCEL_KEY)
             lease = self.store.get_meta("lease") or {}
             if lease.get("owner") == self.owner:
                 self.store.delete_meta("lease")

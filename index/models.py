@@ -257,6 +257,7 @@ class ReindexReport:
     chunks_pending: int = 0  # passages still without vectors (keyword search finds them)
     embed_seconds: float = 0.0  # time spent in the embedding model itself
     searchable_after: float | None = None  # seconds until every document was searchable
+    cancelled_by: str | None = None  # who stopped it (see Reindexer.request_cancel)
     version: str | None = None
     switched: bool = False
     notes: list[str] = field(default_factory=list)
@@ -268,6 +269,7 @@ class ReindexReport:
             f"{len(self.added)} added, {len(self.changed)} changed, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
             f"{len(self.failed)} failed"
+            + (f" (cancelled by {self.cancelled_by})" if self.cancelled_by else "")
         )
 
 

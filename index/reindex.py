@@ -49,6 +49,7 @@ from index.store import (
     ChromaStore,
     PendingChunk,
     StoredDocument,
+    VersionInfo,
     date_int,
 )
 from index.urls import public_url
@@ -57,6 +58,14 @@ log = logging.getLogger(__name__)
 Progress = Callable[[ProgressEvent], None]
 EMBED_BATCH = 32
 LOG_EVERY_S = 5.0  # progress is logged at each stage change and at most this often between
+
+
+class _Cancelled(Exception):
+    """Raised at a batch boundary when an admin asked the reindex to stop."""
+
+    def __init__(self, by: str) -> None:
+        super().__init__(by)
+        self.by = by
 
 
 @dataclass
@@ -110,8 +119,13 @@ class Reindexer:
         started = time.monotonic()
         emit = _logged(progress or (lambda event: None))
         sources = self._select(source_ids)
+        report = ReindexReport()
         with self.lock() as lock:
-            report = self._run_locked(sources, source_ids is None, emit, lock, started)
+            try:
+                self._run_locked(report, sources, source_ids is None, emit, lock, started)
+            except _Cancelled as stop:
+                report.cancelled_by = stop.by
+                emit(ProgressEvent("done", 0, 0, None, len(report.failed)))
         report.seconds = time.monotonic() - started
         log.info("reindex finished: %s (%.1fs)", report.summary(), report.seconds)
         return report
@@ -128,15 +142,21 @@ class Reindexer:
             )
         return [known[s] for s in source_ids]
 
+    def request_cancel(self, by: str) -> int | None:
+        """Ask the running reindex (this process or another on the same store) to stop at its
+        next batch boundary; returns its percent done, or None when none runs."""
+        lease = self.lock().request_cancel(by)
+        return int(str(lease.get("percent", 0))) if lease else None
+
     def _run_locked(
         self,
+        report: ReindexReport,
         sources: list[SourceSpec],
         everything: bool,
         emit: Progress,
         lock: ReindexLock,
         started: float,
     ) -> ReindexReport:
-        report = ReindexReport()
         current = self.store.current_version()
         if current is not None and current.collection not in self.store.version_collections():
             # the serving collection was deleted behind our back: without this, every reindex
@@ -158,7 +178,7 @@ class Reindexer:
                 # into the new version: a partial rebuild would silently drop them
                 report.notes.append("the rebuild covers every source, not only the ones asked for")
                 sources, everything = self.registry.all(), True
-        scan = self._scan(sources, emit)
+        scan = self._scan(sources, emit, lock)
         report.failed = scan.failures
         report.notes.extend(f"metadata conflict, {note}" for note in scan.notes)
         report.notes.extend(
@@ -237,11 +257,11 @@ class Reindexer:
             if left:  # a reindex stopped while embedding: finish its work in place
                 report.notes.append(f"finishing {left:,} passage(s) a stopped reindex left")
                 report.searchable_after = time.monotonic() - started
-                self._embed_pending(current.collection, len(new_docs), report, emit, lock)
+                self._embed_pending(current.collection, len(new_docs), report, emit, lock, None)
             emit(ProgressEvent("done", len(new_docs), len(new_docs), None, len(scan.failures)))
             return report
         report.version = self._build(
-            current.collection if current else None,
+            current,
             keep_ids,
             to_embed,
             report,
@@ -254,7 +274,7 @@ class Reindexer:
         emit(ProgressEvent("done", len(to_embed), len(to_embed), None, len(scan.failures)))
         return report
 
-    def _scan(self, sources: list[SourceSpec], emit: Progress) -> ScanResult:
+    def _scan(self, sources: list[SourceSpec], emit: Progress, lock: ReindexLock) -> ScanResult:
         scan = ScanResult()
         files: list[tuple[SourceSpec, Path, Path]] = []
         for spec in sources:
@@ -272,6 +292,7 @@ class Reindexer:
                 reason = f"unexpected error: {type(exc).__name__}"
                 scan.fail(spec.source_id, DocumentFailure(_shown_location(spec), reason))
         for n, (spec, root, path) in enumerate(files, 1):
+            _checkpoint(lock)
             emit(ProgressEvent("scan", n - 1, len(files), path.name, len(scan.failures)))
             doc_key = source_doc_key(spec, root, path)
             try:
@@ -303,7 +324,7 @@ class Reindexer:
 
     def _build(
         self,
-        previous: str | None,
+        current: VersionInfo | None,
         keep_ids: list[str],
         to_embed: list[tuple[Document, list[Chunk]]],
         report: ReindexReport,
@@ -312,25 +333,34 @@ class Reindexer:
         started: float,
     ) -> str:
         name = self.store.create_version(self.embedder.name, self.embedder.dim)
-        if previous and keep_ids:
-            self.store.copy_documents(previous, name, keep_ids)
+        previous = current.collection if current else None
         now = datetime.now(UTC).isoformat(timespec="seconds")
         total = len(to_embed)
-        for n, (doc, chunks) in enumerate(to_embed, 1):
-            emit(
-                ProgressEvent(
-                    "searchable", n - 1, total, doc.title or doc.doc_id, len(report.failed)
+        try:
+            if previous and keep_ids:
+                self.store.copy_documents(previous, name, keep_ids)
+            for n, (doc, chunks) in enumerate(to_embed, 1):
+                _checkpoint(lock)
+                emit(
+                    ProgressEvent(
+                        "searchable", n - 1, total, doc.title or doc.doc_id, len(report.failed)
+                    )
                 )
-            )
-            extra = {doc.doc_id: {"path": doc.path or "", "indexed_at": now}}
-            self.store.add_pending(name, chunks, extra=extra)
-        self._prepare_keyword_index(name)
+                extra = {doc.doc_id: {"path": doc.path or "", "indexed_at": now}}
+                self.store.add_pending(name, chunks, extra=extra)
+            self._prepare_keyword_index(name)
+            _checkpoint(lock)
+        except _Cancelled as stop:  # before the switch: the serving version never changed
+            self.store.drop(name)
+            report.version = previous
+            report.notes.append(f"cancelled by {stop.by} before the switch: nothing changed")
+            raise
         emit(ProgressEvent("switch", total, total, None, len(report.failed)))
         self.store.switch(name, self.embedder.name, self.embedder.dim)
         report.switched = True
         report.searchable_after = time.monotonic() - started
         log.info("reindex: every document searchable after %.1fs", report.searchable_after)
-        self._embed_pending(name, len(keep_ids) + total, report, emit, lock)
+        self._embed_pending(name, len(keep_ids) + total, report, emit, lock, current)
         return name
 
     def _prepare_keyword_index(self, version: str) -> None:
@@ -343,11 +373,18 @@ class Reindexer:
             log.warning("could not prepare the keyword index of %s: %s", version, exc)
 
     def _embed_pending(
-        self, version: str, documents: int, report: ReindexReport, emit: Progress, lock: ReindexLock
+        self,
+        version: str,
+        documents: int,
+        report: ReindexReport,
+        emit: Progress,
+        lock: ReindexLock,
+        replaced: VersionInfo | None,
     ) -> None:
         """Embed a serving version's waiting passages, newest call first, one batch at a time:
         each batch joins dense search in one write. An embedding failure stops here with the
-        rest still keyword-searchable; the next reindex resumes."""
+        rest still keyword-searchable; the next reindex resumes. A cancel puts ``replaced``
+        (the version this one replaced) back in service, when there is one."""
         waiting = sorted(self.store.pending(version), key=_newest_first)
         total = len(waiting)
         if total:
@@ -371,6 +408,10 @@ class Reindexer:
                 )
             )
             lock.update(int(100 * i / total))
+            by = lock.cancelled_by()
+            if by is not None:
+                self._cancel_embedding(version, replaced, total - i, by, report)
+                raise _Cancelled(by)
             embed_started = time.monotonic()
             try:
                 vectors = self.embedder.embed_passages([index_text(p.chunk) for p in batch])
@@ -390,6 +431,30 @@ class Reindexer:
             self.store.promote(version, batch, vectors)
             report.chunks_embedded += len(batch)
         self.store.drop_pending(version)
+
+    def _cancel_embedding(
+        self,
+        version: str,
+        replaced: VersionInfo | None,
+        left: int,
+        by: str,
+        report: ReindexReport,
+    ) -> None:
+        """Stop embedding: the replaced version serves again (the next reindex drops this one;
+        the vectors made so far stay in the embedding cache), or, with none to go back to,
+        this version keeps answering with ``left`` passages by keyword search only."""
+        if replaced is not None:
+            self.store.switch(replaced.collection, replaced.embed_model, replaced.embed_dim)
+            report.version, report.switched = replaced.collection, False
+            report.notes.append(
+                f"cancelled by {by} while embedding: the previous version serves again"
+            )
+        else:
+            report.chunks_pending = left
+            report.notes.append(
+                f"cancelled by {by} while embedding with {left:,} passage(s) left: keyword "
+                "search finds them; reindex again to finish"
+            )
 
     def _record_status(self, sources: list[SourceSpec], scan: ScanResult) -> None:
         for spec in sources:
@@ -427,6 +492,13 @@ class Reindexer:
             name = cache.name.removesuffix(".tmp")
             if name.startswith(f"{self.store.prefix}_v") and name not in live:
                 shutil.rmtree(cache, ignore_errors=True)
+
+
+def _checkpoint(lock: ReindexLock) -> None:
+    """A batch boundary: stop here if an admin asked."""
+    by = lock.cancelled_by()
+    if by is not None:
+        raise _Cancelled(by)
 
 
 def _newest_first(item: PendingChunk) -> tuple[int, str, int]:

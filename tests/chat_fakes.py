@@ -117,6 +117,12 @@ class FakeEngine:
         return ReindexReport(removed=[f"{source_id}:call.txt"], switched=True)
 
     audit: list[AuditEntry] = field(default_factory=list)
+    cancels: list[str] = field(default_factory=list)
+    running_percent: int | None = None
+
+    def cancel_reindex(self, by: str) -> int | None:
+        self.cancels.append(by)
+        return self.running_percent
 
     def record_admin_action(self, entry: AuditEntry) -> None:
         self.audit.append(entry)

@@ -1,6 +1,7 @@
 """Recording admin actions from chat and the CLI in the shared audit log, and showing it.
 
-Each front door describes who acts (:class:`Actor`); :func:`audited` wraps an action and records
+Each front door describes who acts (:class:`Actor`); :func:`cancel_reindex` is ``/cancel`` for
+every front door; :func:`audited` wraps an action and records
 its outcome (ok with the report's summary, busy, or failed with the error's kind) whether it
 succeeds or raises; :func:`record_refusal` records an attempt by someone who is not an admin.
 Recording never raises into the action: the engine logs a store failure instead.
@@ -14,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.chat import texts
 from bot.engine.api import Engine
 from bot.errors import ReindexBusy
 from index.audit import AuditEntry
@@ -107,3 +109,13 @@ def audit_line(entry: AuditEntry) -> str:
     what = f"{entry.action} {entry.target}".strip()
     outcome = f"{entry.outcome}: {entry.detail}" if entry.detail else entry.outcome
     return " · ".join(filter(None, (when, entry.platform, f"{who} {where}".strip(), what, outcome)))
+
+
+async def cancel_reindex(engine: Engine, actor: Actor) -> str:
+    """Ask the running reindex to stop (recorded in the audit log); the reply to show."""
+    who = actor.user_name or actor.user_id
+    by = f"{who} ({actor.platform})"
+    async with audited(engine, actor, "cancel") as outcome:
+        percent = await asyncio.to_thread(engine.cancel_reindex, by)
+        outcome.detail = "no reindex was running" if percent is None else f"at {percent}%"
+    return texts.NO_REINDEX_RUNNING if percent is None else texts.cancel_requested(percent)

@@ -137,3 +137,14 @@ def upload_too_large(size: int, limit: int) -> str:
 def upload_unsupported(name: str, allowed: tuple[str, ...]) -> str:
     """Refusal for an upload of a type the loaders cannot read, listing the ones they can."""
     return f"I can't index `{name}`. Supported file types: {', '.join(allowed)}."
+
+
+NO_REINDEX_RUNNING = "No reindex is running."
+
+
+def cancel_requested(percent: int) -> str:
+    """Reply to /cancel while a reindex runs."""
+    return (
+        f"Asked the running reindex ({percent}% done) to stop at its next batch. The version "
+        "that served before it keeps serving; its report will say who cancelled it."
+    )

@@ -50,6 +50,11 @@ class Engine(Protocol):
         :class:`bot.errors.SourceError` for an unknown id or a ``sources.yaml`` source."""
         ...
 
+    def cancel_reindex(self, by: str) -> int | None:
+        """Ask the running reindex, in any process, to stop at its next batch boundary (the
+        previous version keeps serving); returns its percent done, or None when none runs."""
+        ...
+
     def record_admin_action(self, entry: AuditEntry) -> None:
         """Append an admin action or refused attempt to the shared audit log (never raises)."""
         ...

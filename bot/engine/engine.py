@@ -556,6 +556,11 @@ class ChipquoteEngine:
         self.registry.remove(source_id)
         return self.reindex(None, progress)
 
+    def cancel_reindex(self, by: str) -> int | None:
+        """Ask the running reindex (any process on this store) to stop at its next batch;
+        returns its percent done, or None when no reindex runs."""
+        return self.reindexer.request_cancel(by)
+
     def record_admin_action(self, entry: AuditEntry) -> None:
         """Append an admin action (or refused attempt) to the audit log every process shares.
         A store failure is logged, not raised: the action itself already happened."""

@@ -211,3 +211,18 @@ def test_eval_on_the_development_set(tmp_path: Path, embed_cache: Path) -> None:
     assert metrics["quote_verified_rate"] == 1.0
     assert metrics["recall_at_k"] <= metrics["recall_at_k_token_overlap"]
     assert metrics["recall_at_k"] >= 0.8  # regression floor; docs/retrieval.md records the figure
+
+
+def test_index_cancel_with_nothing_running_says_so_and_is_audited(
+    tmp_path: Path, embed_cache: Path
+) -> None:
+    result = run(["index", "--cancel"], tmp_path, embed_cache)
+    assert result.returncode == 0, result.stderr
+    assert "No reindex is running." in result.stdout
+    listed = run(["audit", "--json"], tmp_path, embed_cache)
+    (entry,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (entry["action"], entry["outcome"], entry["detail"]) == (
+        "cancel",
+        "ok",
+        "no reindex was running",
+    )

@@ -1,5 +1,5 @@
 """Admin commands: ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``,
-``/removesource source`` and ``/audit [count]``.
+``/removesource source``, ``/cancel`` (stop the running reindex) and ``/audit [count]``.
 
 They are registered only in the operator's own servers (``DISCORD_ADMIN_GUILD_IDS``, else
 ``DISCORD_GUILD_IDS``; with neither, not at all: the CLI remains) and default to members with
@@ -30,7 +30,7 @@ from bot.chat.admin import (
     remove_source_and_reindex,
     run_reindex,
 )
-from bot.chat.audit import Actor, audited, format_audit, record_refusal
+from bot.chat.audit import Actor, audited, cancel_reindex, format_audit, record_refusal
 from bot.chat.uploads import check_upload, upload_path
 from bot.discord_app.client import ChipquoteBot
 from bot.discord_app.embeds import MESSAGE_CHARS, clip
@@ -197,6 +197,19 @@ class AdminCog(commands.Cog):
                 outcome.detail = f"source {source_id}: {report.summary()}"
         except Exception as err:
             await self._report_error(interaction, err)
+
+    @admin_only
+    @app_commands.command(name="cancel", description="Admins: stop the running reindex")
+    async def cancel(self, interaction: discord.Interaction) -> None:
+        if not await self._allowed(interaction, "cancel"):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            reply = await cancel_reindex(self.bot.engine, actor_of(interaction))
+        except Exception as err:
+            await self._report_error(interaction, err)
+            return
+        await interaction.edit_original_response(content=reply)
 
     @admin_only
     @app_commands.command(name="audit", description="Admins: the latest admin actions")

@@ -1,7 +1,7 @@
 """Slash commands: ``/ask``, ``/chipquote-timeline TOPIC`` and ``/chipquote-compare TOPIC``
 (the companies and any "since 2024" named in the text), and the admin commands
-``/chipquote-sources``, ``/chipquote-reindex [source]``, ``/chipquote-removesource SOURCE_ID``
-and ``/chipquote-audit [count]``.
+``/chipquote-sources``, ``/chipquote-reindex [source]``, ``/chipquote-removesource SOURCE_ID``,
+``/chipquote-cancel`` (stop the running reindex) and ``/chipquote-audit [count]``.
 
 Slack wants an acknowledgement within 3 seconds, so every command acks first (a refusal of a
 bad or rate-limited ``/ask`` *is* the ack: its text is shown only to the asker) and does the
@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import texts
 from bot.chat.admin import Edit, format_sources, remove_source_and_reindex, run_reindex
-from bot.chat.audit import Actor, audited, format_audit, record_refusal
+from bot.chat.audit import Actor, audited, cancel_reindex, format_audit, record_refusal
 from bot.chat.render import render_answer
 from bot.errors import ChipquoteError, InvalidQuestion
 from bot.slack_app.answering import (
@@ -62,6 +62,7 @@ SOURCES = "/chipquote-sources"
 REINDEX = "/chipquote-reindex"
 REMOVESOURCE = "/chipquote-removesource"
 AUDIT = "/chipquote-audit"
+CANCEL = "/chipquote-cancel"
 AUDIT_DEFAULT = 20
 TIMELINE = "/chipquote-timeline"
 COMPARE = "/chipquote-compare"
@@ -246,6 +247,24 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 outcome.detail = report.summary()
 
         await with_private_progress(client, command, respond, work)
+
+    @app.command(CANCEL)
+    async def cancel(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not await allowed(deps, client, command, respond):
+            return
+        try:
+            reply_text = await cancel_reindex(deps.engine, actor_of(command))
+        except ChipquoteError as err:
+            reply_text = err.user_message
+        except Exception:
+            log.exception("%s failed", CANCEL)
+            reply_text = texts.APOLOGY
+        await tell_privately(
+            client, command["channel_id"], command["user_id"], reply_text, respond=respond
+        )
 
     @app.command(AUDIT)
     async def audit(

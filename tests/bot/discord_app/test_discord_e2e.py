@@ -319,7 +319,7 @@ async def test_admin_commands_are_registered_only_in_the_admin_server(
         here = {c["name"] for c in fake_discord.registered[GUILD_ID]}
         there = {c["name"]: c for c in fake_discord.registered[other]}
         assert here == {"ask", "timeline", "compare"}
-        assert set(there) == {"sources", "reindex", "addsource", "removesource", "audit"}
+        assert set(there) == {"sources", "reindex", "addsource", "removesource", "audit", "cancel"}
         for command in there.values():
             assert int(command["default_member_permissions"]) == MANAGE_GUILD
             assert command["contexts"] == [0]  # in servers only, never in DMs
@@ -549,3 +549,26 @@ async def test_ask_period_option_reaches_the_engine_and_searching_is_shown(
     _, context = running.engine.calls[-1]
     assert context is not None
     assert (context.filters.company, context.filters.period) == ("Tesla", "Q2 2025")
+
+
+async def test_cancel_asks_the_running_reindex_to_stop_and_is_audited(running: Running) -> None:
+    fake, engine = running.discord, running.engine
+    engine.running_percent = 40
+    mark = fake.mark()
+    payload = await fake.slash(SERVER_ADMIN, "cancel")
+    reply = await fake.wait_for("PATCH", original(payload["token"]), since=mark)
+    assert reply.json["content"] == texts.cancel_requested(40)
+    assert engine.cancels == ["sam (discord)"]
+    mark = fake.mark()
+    await fake.slash(BOB, "cancel")
+    refusal = await fake.wait_for("POST", CALLBACK, since=mark)
+    assert refusal.json["data"]["content"] == texts.NOT_ADMIN
+    assert engine.cancels == ["sam (discord)"]
+    for _ in range(100):
+        if len(engine.audit) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert [(e.action, e.outcome, e.detail) for e in engine.audit] == [
+        ("cancel", "ok", "at 40%"),
+        ("cancel", "refused", "not an admin here"),
+    ]

@@ -19,5 +19,6 @@ async def test_connects_identifies_and_syncs_guild_commands(running: Running) ->
         "addsource",
         "removesource",
         "audit",
+        "cancel",
     }
     assert running.bot.failed_extensions == []

@@ -4,6 +4,7 @@ Discord, then a member asks in Chinese and gets Elon Musk's own words back; an a
 
 from __future__ import annotations
 
+import asyncio
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
@@ -147,6 +148,10 @@ async def test_admin_actions_and_refused_attempts_reach_the_shared_audit_log(
             where=lambda r: r.json["content"].startswith("Reindex finished"),
             timeout=120,
         )
+        for _ in range(100):  # recorded just after the report is shown
+            if len(await asyncio.to_thread(engine.admin_actions)) == 2:
+                break
+            await asyncio.sleep(0.05)
         mark = fake.mark()
         listing = await fake.slash(SERVER_ADMIN, "audit")
         shown = await fake.wait_for(

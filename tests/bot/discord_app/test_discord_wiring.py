@@ -40,7 +40,7 @@ async def test_a_broken_cog_is_logged_and_the_rest_load(
     await bot.close()
 
 
-ADMIN_COMMANDS = {"sources", "reindex", "addsource", "removesource", "audit"}
+ADMIN_COMMANDS = {"sources", "reindex", "addsource", "removesource", "audit", "cancel"}
 
 
 async def test_all_commands_registered_with_options(tmp_path: Path) -> None:

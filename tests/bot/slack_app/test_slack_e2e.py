@@ -484,3 +484,15 @@ async def test_admin_actions_and_refusals_are_audited_and_listed_privately(
         "chat.postEphemeral", where=lambda c: c.args["user"] == BOB and "admin" in c.args["text"]
     )
     assert engine.audit[-1].action == "audit" and engine.audit[-1].outcome == "refused"
+
+
+async def test_cancel_with_no_reindex_running_says_so_privately(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    await slack.command("/chipquote-cancel", "", user=ADMIN)
+    reply = await slack_api.wait_for("chat.postEphemeral")
+    assert reply.args["user"] == ADMIN and reply.args["text"] == texts.NO_REINDEX_RUNNING
+    assert engine.cancels == [f"{ADMIN.lower()} (slack)"]
+    assert [(e.action, e.outcome, e.detail) for e in engine.audit] == [
+        ("cancel", "ok", "no reindex was running")
+    ]

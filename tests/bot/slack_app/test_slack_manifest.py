@@ -11,6 +11,7 @@ import yaml
 from bot.slack_app.listeners.commands import (
     ASK,
     AUDIT,
+    CANCEL,
     COMPARE,
     REINDEX,
     REMOVESOURCE,
@@ -29,7 +30,7 @@ def manifest() -> dict[str, Any]:
 
 def test_manifest_declares_every_slash_command_the_app_handles() -> None:
     commands = {c["command"] for c in manifest()["features"]["slash_commands"]}
-    assert commands == {ASK, TIMELINE, COMPARE, SOURCES, REINDEX, REMOVESOURCE, AUDIT}
+    assert commands == {ASK, TIMELINE, COMPARE, SOURCES, REINDEX, REMOVESOURCE, AUDIT, CANCEL}
 
 
 def test_manifest_subscribes_to_the_events_and_scopes_the_listeners_need() -> None:
