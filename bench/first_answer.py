@@ -83,7 +83,8 @@ def bench_first_answer(
             )
             try:
                 first, asked = _first_answer(asker, questions, child, started)
-                log(f"first answer after {first}s ({asked} questions asked)")
+                shown = f"{first:.1f}s" if first is not None else "never"
+                log(f"first answer after {shown} ({asked} questions asked)")
                 child.wait()
             finally:
                 if child.poll() is None:
@@ -98,7 +99,7 @@ def bench_first_answer(
     return {
         "folder": folder.name,
         "passages_embedded": int(searchable.group(2).replace(",", "")) if searchable else None,
-        "first_answer_s": first,
+        "first_answer_s": round(first, 1) if first is not None else None,
         "searchable_s": float(searchable.group(1)) if searchable else None,
         "full_index_s": round(full_s, 1),
         "embed_model_s": model_s,
@@ -120,7 +121,7 @@ def _first_answer(
             answer = engine.answer(questions[asked % len(questions)])
             asked += 1
             if answer.quotes:
-                return round(time.perf_counter() - started, 1), asked
+                return time.perf_counter() - started, asked
         except ChipquoteError:
             pass  # nothing indexed yet
         if ended:
