@@ -187,18 +187,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         if not await allowed(deps, client, command, respond):
             return
-        try:
+
+        async def listing() -> str:
             infos = await asyncio.to_thread(deps.engine.sources)
             stats = await asyncio.to_thread(deps.feedback.stats)
-            text = bold_markdown(format_sources(infos, stats, max_chars=SECTION_TEXT_CHARS - 100))
-        except ChipquoteError as err:
-            text = err.user_message
-        except Exception:
-            log.exception("%s failed", SOURCES)
-            text = texts.APOLOGY
-        await tell_privately(
-            client, command["channel_id"], command["user_id"], text, respond=respond
-        )
+            return bold_markdown(format_sources(infos, stats, max_chars=SECTION_TEXT_CHARS - 100))
+
+        await with_private_reply(client, command, respond, listing)
 
     @app.command(REINDEX)
     async def reindex(
@@ -255,15 +250,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         await ack()
         if not await allowed(deps, client, command, respond):
             return
-        try:
-            reply_text = await cancel_reindex(deps.engine, actor_of(command))
-        except ChipquoteError as err:
-            reply_text = err.user_message
-        except Exception:
-            log.exception("%s failed", CANCEL)
-            reply_text = texts.APOLOGY
-        await tell_privately(
-            client, command["channel_id"], command["user_id"], reply_text, respond=respond
+        await with_private_reply(
+            client, command, respond, lambda: cancel_reindex(deps.engine, actor_of(command))
         )
 
     @app.command(AUDIT)
@@ -275,17 +263,30 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         text = (command.get("text") or "").strip()
         count = int(text) if text.isdigit() and 0 < int(text) <= 50 else AUDIT_DEFAULT
-        try:
-            entries = await asyncio.to_thread(deps.engine.admin_actions, None, count)
-            reply_text = escape(format_audit(entries))[: SECTION_TEXT_CHARS - 100]
-        except ChipquoteError as err:
-            reply_text = err.user_message
-        except Exception:
-            log.exception("%s failed", AUDIT)
-            reply_text = texts.APOLOGY
-        await tell_privately(
-            client, command["channel_id"], command["user_id"], reply_text, respond=respond
-        )
+
+        async def entries() -> str:
+            found = await asyncio.to_thread(deps.engine.admin_actions, None, count)
+            return escape(format_audit(found))[: SECTION_TEXT_CHARS - 100]
+
+        await with_private_reply(client, command, respond, entries)
+
+
+async def with_private_reply(
+    client: AsyncWebClient,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    compute: Callable[[], Awaitable[str]],
+) -> None:
+    """Show the admin, privately, the text ``compute`` returns, a user-ready error, or an
+    apology (the failure logged under the command's name)."""
+    try:
+        text = await compute()
+    except ChipquoteError as err:
+        text = err.user_message
+    except Exception:
+        log.exception("%s failed", command["command"])
+        text = texts.APOLOGY
+    await tell_privately(client, command["channel_id"], command["user_id"], text, respond=respond)
 
 
 async def with_private_progress(
