@@ -8,9 +8,12 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from pytest import MonkeyPatch
 
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
@@ -171,3 +174,25 @@ def small_corpus(folder: Path) -> dict[str, Path]:
 def doc_id(source_id: str, path: Path) -> str:
     """The id a file in a source folder gets (``source:relative/path``)."""
     return f"{source_id}:{path.name}"
+
+
+def gate_embedding(
+    monkeypatch: MonkeyPatch, engine: ChipquoteEngine, stop_at_call: int
+) -> tuple[threading.Event, threading.Event]:
+    """Make the reindexer's ``stop_at_call``-th passage batch wait until released (the model
+    still embeds every batch); returns (reached, release)."""
+    embedder = engine.reindexer.embedder
+    real = embedder.embed_passages
+    reached, release = threading.Event(), threading.Event()
+    calls = 0
+
+    def gated(texts: Sequence[str]) -> list[list[float]]:
+        nonlocal calls
+        calls += 1
+        if calls == stop_at_call:
+            reached.set()
+            assert release.wait(120), "the test never released the reindex"
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "embed_passages", gated)
+    return reached, release

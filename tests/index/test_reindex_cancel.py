@@ -5,13 +5,13 @@ serves again, the report says who cancelled it, and the next reindex completes."
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from reindex_support import (
     NVIDIA_NEW,
     bulk_corpus,
+    gate_embedding,
     make_engine,
     quoted,
     small_corpus,
@@ -39,18 +39,7 @@ def test_a_cancel_while_embedding_puts_the_previous_version_back(
     monkeypatch.setattr("index.reindex.EMBED_BATCH", 2)
     embedder = indexer.reindexer.embedder
     real = embedder.embed_passages
-    reached, release = threading.Event(), threading.Event()
-    calls = 0
-
-    def gated(texts: Sequence[str]) -> list[list[float]]:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            reached.set()
-            release.wait(60)
-        return real(texts)
-
-    monkeypatch.setattr(embedder, "embed_passages", gated)
+    reached, release = gate_embedding(monkeypatch, indexer, stop_at_call=2)
     result: list[ReindexReport] = []
     worker = threading.Thread(target=lambda: result.append(indexer.reindex()))
     worker.start()

@@ -11,36 +11,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from reindex_support import doc_id, make_engine, quoted, small_corpus, write_sources
+from reindex_support import (
+    doc_id,
+    gate_embedding,
+    make_engine,
+    quoted,
+    small_corpus,
+    write_sources,
+)
 
-from bot.engine.engine import ChipquoteEngine
 from index.models import ProgressEvent
 from index.store import PendingChunk, pending_name
 from tests.conftest import FIXTURES
 
 QUESTION = "What did Jensen Huang say is in full production?"
-
-
-def _gate_embedding(
-    monkeypatch: pytest.MonkeyPatch, engine: ChipquoteEngine, stop_at_call: int
-) -> tuple[threading.Event, threading.Event]:
-    """Make the reindexer's ``stop_at_call``-th passage batch wait until released (the model
-    still embeds every batch); returns (reached, release)."""
-    embedder = engine.reindexer.embedder
-    real = embedder.embed_passages
-    reached, release = threading.Event(), threading.Event()
-    calls = 0
-
-    def gated(texts: Sequence[str]) -> list[list[float]]:
-        nonlocal calls
-        calls += 1
-        if calls == stop_at_call:
-            reached.set()
-            assert release.wait(120), "the test never released the reindex"
-        return real(texts)
-
-    monkeypatch.setattr(embedder, "embed_passages", gated)
-    return reached, release
 
 
 def test_new_documents_answer_by_keyword_before_their_vectors_land(
@@ -51,7 +35,7 @@ def test_new_documents_answer_by_keyword_before_their_vectors_land(
     sources = write_sources(tmp_path / "sources.yaml", {"calls": folder})
     indexer, reader = make_engine(home, sources), make_engine(home, sources)
     monkeypatch.setattr("index.reindex.EMBED_BATCH", 1)  # one passage per batch
-    reached, release = _gate_embedding(monkeypatch, indexer, stop_at_call=2)
+    reached, release = gate_embedding(monkeypatch, indexer, stop_at_call=2)
     events: list[ProgressEvent] = []
     worker = threading.Thread(target=lambda: indexer.reindex(None, events.append))
     worker.start()
