@@ -34,6 +34,18 @@ UNDER_TEST = frozenset(
 """Settings the other process takes from this one: what a comparison varies."""
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment for a bench's ``chipquote`` child: the settings under test
+    kept, every other chipquote, Chroma, OpenAI, Discord and Slack variable left out (the child
+    must never reach a configured server or the live index)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k in UNDER_TEST
+        or not k.upper().startswith(("CHIPQUOTE_", "CHROMA_", "OPENAI_", "DISCORD_", "SLACK_"))
+    }
+
+
 def _reindex_process(workdir: Path, chunks: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """``chipquote index`` over a fresh synthetic corpus, in ``workdir`` only: embedded Chroma
     in its own home (never a configured Chroma server: it would replace the live index), its
@@ -42,13 +54,7 @@ def _reindex_process(workdir: Path, chunks: int, env: dict[str, str]) -> subproc
     write_synthetic(corpus, chunks, seed=11)
     sources = workdir / "sources.yaml"
     sources.write_text(f"sources:\n- id: busy\n  path: {corpus}\n", encoding="utf-8")
-    child_env = {
-        k: v
-        for k, v in os.environ.items()
-        if k in UNDER_TEST
-        or not k.upper().startswith(("CHIPQUOTE_", "CHROMA_", "OPENAI_", "DISCORD_", "SLACK_"))
-    }
-    child_env |= {
+    child_env = child_environment() | {
         "CHIPQUOTE_HOME": str(workdir / "home"),
         "CHIPQUOTE_SOURCES": str(sources),
         "CHIPQUOTE_EMBED_CACHE": str(workdir / "cold-cache.sqlite3"),

@@ -7,7 +7,6 @@ index, against the embedding model's own time inside that run."""
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.contention import child_environment
 from bench.measures import peak_rss_mb
 from bot.engine.factory import build_engine
 from bot.settings import Settings
@@ -29,7 +29,6 @@ DEFAULT_QUESTIONS = (
     "What was said about gross margin?",
     "管理层如何评价需求?",
 )
-_UNDER_TEST = ("CHIPQUOTE_OMP_WAIT_POLICY", "CHIPQUOTE_EMBED_THREADS", "CHIPQUOTE_EMBED_MODEL")
 _SEARCHABLE = re.compile(r"every document searchable after ([\d.]+)s; ([\d,]+) passages embedded")
 _MODEL_TIME = re.compile(r"embedded in ([\d.]+)s of model time")
 
@@ -64,13 +63,11 @@ def bench_first_answer(
             )
         )
         asker.embedder.embed_query("warm-up")  # a serving bot has its model loaded already
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k in _UNDER_TEST
-            or not k.upper().startswith(("CHIPQUOTE_", "CHROMA_", "OPENAI_", "DISCORD_", "SLACK_"))
-        }
-        env |= fresh | {"PYTHONPATH": str(REPO), "COLUMNS": "200", "NO_COLOR": "1"}
+        env = (
+            child_environment()
+            | fresh
+            | {"PYTHONPATH": str(REPO), "COLUMNS": "200", "NO_COLOR": "1"}
+        )
         out_file = work / "index.out"
         started = time.perf_counter()
         with out_file.open("w", encoding="utf-8") as out:
