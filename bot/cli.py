@@ -1,4 +1,5 @@
-"""The ``chipquote`` command line: index, audit, ask, chat, serve, sources, eval, bench."""
+"""The ``chipquote`` command line: index, status, audit, feedback, ask, chat, serve, sources,
+eval, bench."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def index(
     if cancel:
         from bot.chat import texts
 
-        percent = engine.cancel_reindex(f"{actor.user_name} (cli)")
+        percent = engine.cancel_reindex(actor.label)
         detail = "no reindex was running" if percent is None else f"at {percent}%"
         engine.record_admin_action(actor.entry("cancel", "ok", "", detail))
         out.print(texts.NO_REINDEX_RUNNING if percent is None else texts.cancel_requested(percent))
@@ -104,7 +105,7 @@ def index(
                 raise
             engine.record_admin_action(actor.entry("addsource", "ok", path.name, source_ids[-1]))
             target = ", ".join(source_ids)
-        report = run_with_progress(engine, source_ids or None, err)
+        report = run_with_progress(engine, source_ids or None, err, started_by=actor.label)
     except ChipquoteError as exc:
         outcome = "busy" if isinstance(exc, ReindexBusy) else "failed"
         engine.record_admin_action(actor.entry("reindex", outcome, target, type(exc).__name__))
@@ -140,6 +141,79 @@ def audit(
             out.print(json.dumps(asdict(entry), ensure_ascii=False), markup=False)
     else:
         out.print(format_audit(entries, max_shown=limit), markup=False)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """The serving index and its sources, the models in use, a running reindex and who started
+    it, the last reindex's report, the last 24 h of questions, and feedback counts."""
+    from bot.chat.status import format_status, status_json
+    from bot.engine.factory import build_engine
+
+    try:
+        current = build_engine(_setup()).status()
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print(json.dumps(status_json(current), ensure_ascii=False), markup=False)
+    else:
+        out.print(format_status(current, max_chars=20_000).replace("**", ""), markup=False)
+
+
+@app.command()
+def feedback(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only votes from this long ago (e.g. 7d, 12h) or since YYYY-MM-DD."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per rated answer, per line.")
+    ] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="One CSV row per vote.")] = False,
+    to_eval: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-eval",
+            help="Write 👍 answers as `chipquote eval` items to this JSONL file, and answers "
+            "with a 👎 to NAME.review.jsonl beside it.",
+        ),
+    ] = None,
+) -> None:
+    """Members' 👍/👎 on answers and quotes, with the question, the shown quotes and their
+    chunk ids; or, with --to-eval, the regression set they make."""
+    from bot.engine.factory import build_engine
+    from bot.feedback_export import (
+        answer_json,
+        eval_items,
+        format_rated,
+        to_csv,
+        vote_rows,
+        write_eval,
+    )
+
+    if as_json and as_csv:
+        raise _fail(ChipquoteError("Choose one of --json and --csv."))
+    try:
+        rated = build_engine(_setup()).rated_answers(_since(since))
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    if to_eval is not None:
+        export = eval_items(rated)
+        review_path = write_eval(export, to_eval)
+        out.print(
+            f"wrote {len(export.items)} eval item(s) to {to_eval} and "
+            f"{len(export.reviews)} answer(s) to review to {review_path}",
+            markup=False,
+        )
+    elif as_json:
+        for item in rated:
+            out.print(json.dumps(answer_json(item), ensure_ascii=False), markup=False)
+    elif as_csv:
+        sys.stdout.write(to_csv(vote_rows(rated)))
+    else:
+        out.print(format_rated(rated), markup=False)
 
 
 def _since(text: str | None) -> float | None:
@@ -272,7 +346,7 @@ def sources(
             raise ChipquoteError("Usage: chipquote sources [remove SOURCE_ID]")
         actor = _cli_actor()
         try:
-            report = engine.remove_source(source_id)
+            report = engine.remove_source(source_id, started_by=actor.label)
         except ChipquoteError as exc:
             outcome = "busy" if isinstance(exc, ReindexBusy) else "failed"
             engine.record_admin_action(

@@ -14,10 +14,11 @@ from index.models import ProgressEvent, ReindexReport, SourceInfo
 
 
 def run_with_progress(
-    engine: Engine, source_ids: list[str] | None, console: Console
+    engine: Engine, source_ids: list[str] | None, console: Console, *, started_by: str = ""
 ) -> ReindexReport:
     """Reindex with a progress bar: documents read, documents made searchable, then
-    passages embedded (with the documents already searchable and the time left)."""
+    passages embedded (with the documents already searchable and the time left);
+    ``started_by`` is shown by ``/status`` while it runs."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -50,7 +51,7 @@ def run_with_progress(
                 current=detail,
             )
 
-        return engine.reindex(source_ids, on_event)
+        return engine.reindex(source_ids, on_event, started_by=started_by)
 
 
 def ensure_indexed(engine: Engine, console: Console) -> None:

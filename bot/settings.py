@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Days the audit log of admin actions keeps its entries (0: forever).",
     )
+    chipquote_feedback_retention_days: float = Field(
+        365,
+        ge=0,
+        description="Days the answers shown in chat (question and quotes) and the 👍/👎 on them "
+        "are kept for /status and `chipquote feedback` (0: forever).",
+    )
     chipquote_max_in_flight: int = Field(
         4,
         ge=1,

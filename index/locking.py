@@ -67,6 +67,7 @@ class ReindexLock:
         *,
         stale_after: float = 60.0,
         heartbeat_every: float = 10.0,
+        started_by: str = "",
     ) -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.store = store
@@ -75,6 +76,9 @@ class ReindexLock:
         self.heartbeat_every = heartbeat_every
         self.owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.percent = 0
+        self.started_by = started_by
+        self.began = time.time()
+        self.stage: dict[str, Any] = {}
         self._published = -1
         self._started = _process_started(os.getpid()) or 0.0
         self._stop = threading.Event()
@@ -153,6 +157,11 @@ class ReindexLock:
         a second request reports a current "N% done"."""
         self.percent = percent
 
+    def note_stage(self, stage: str, done: int, total: int, eta_s: float | None) -> None:
+        """Record the current stage and its counts, published with the next heartbeat so
+        ``/status`` in any process can show what the reindex is doing."""
+        self.stage = {"stage": stage, "done": done, "total": total, "eta_s": eta_s}
+
     def _lease_percent(self) -> int | None:
         try:
             lease = self.current_lease()
@@ -171,6 +180,9 @@ class ReindexLock:
                 "host": _HOST,
                 "pid": os.getpid(),
                 "started": self._started,
+                "started_by": self.started_by,
+                "began": self.began,
+                **self.stage,
             },
         )
         self._published = percent

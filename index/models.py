@@ -6,7 +6,7 @@ these types at the boundary (the private-gpt habit), so front doors and tests st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 KINDS: tuple[str, ...] = ("transcript", "forum", "article")
@@ -241,6 +241,27 @@ class DocumentFailure:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class LastReport:
+    """The newest finished reindex, kept in the store for ``/status`` in every process."""
+
+    summary: str
+    started_by: str = ""
+    began: float = 0.0
+    finished: float = 0.0
+    seconds: float = 0.0
+    version: str | None = None
+    cancelled_by: str | None = None
+    failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> LastReport:
+        """Rebuild from its stored record (unknown keys ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in record.items() if k in names})
 
 
 @dataclass

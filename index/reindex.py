@@ -22,10 +22,11 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 from index.chunking import (
     ChunkingPolicy,
@@ -41,7 +42,14 @@ from index.limits import FileLimits
 from index.loaders import LoaderError, iter_source_files, load_file
 from index.loaders.files import is_inside
 from index.locking import ReindexLock
-from index.models import Chunk, Document, DocumentFailure, ProgressEvent, ReindexReport
+from index.models import (
+    Chunk,
+    Document,
+    DocumentFailure,
+    LastReport,
+    ProgressEvent,
+    ReindexReport,
+)
 from index.search import keyword_index
 from index.sources import SourceRegistry, SourceSpec
 from index.store import (
@@ -57,6 +65,7 @@ from index.urls import public_url
 log = logging.getLogger(__name__)
 Progress = Callable[[ProgressEvent], None]
 EMBED_BATCH = 32
+LAST_REPORT_KEY = "last_report"  # meta record: the newest finished reindex's LastReport
 LOG_EVERY_S = 5.0  # progress is logged at each stage change and at most this often between
 
 
@@ -108,27 +117,61 @@ class Reindexer:
         self.home = home
         self.policy = policy or ChunkingPolicy()
 
-    def lock(self) -> ReindexLock:
-        """The cross-process reindex lock for this store."""
-        return ReindexLock(self.store, self.home)
+    def lock(self, started_by: str = "") -> ReindexLock:
+        """The cross-process reindex lock for this store (``started_by`` names who asked)."""
+        return ReindexLock(self.store, self.home, started_by=started_by)
 
     def run(
-        self, source_ids: list[str] | None = None, progress: Progress | None = None
+        self,
+        source_ids: list[str] | None = None,
+        progress: Progress | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
-        """Reindex all sources, or only ``source_ids``; raises ReindexBusy if one is running."""
+        """Reindex all sources, or only ``source_ids``; raises ReindexBusy if one is running.
+        ``started_by`` ("discord: alice") is shown by ``/status`` while it runs and after."""
         started = time.monotonic()
-        emit = _logged(progress or (lambda event: None))
         sources = self._select(source_ids)
         report = ReindexReport()
-        with self.lock() as lock:
+        with self.lock(started_by) as lock:
+            emit = _logged(_noting_stage(lock, progress or (lambda event: None)))
             try:
                 self._run_locked(report, sources, source_ids is None, emit, lock, started)
             except _Cancelled as stop:
                 report.cancelled_by = stop.by
                 emit(ProgressEvent("done", 0, 0, None, len(report.failed)))
-        report.seconds = time.monotonic() - started
+            report.seconds = time.monotonic() - started
+            self._keep_last_report(report, started_by, lock.began)
         log.info("reindex finished: %s (%.1fs)", report.summary(), report.seconds)
         return report
+
+    def last_report(self) -> LastReport | None:
+        """What the most recent finished reindex did (any process on this store)."""
+        record = self.store.get_meta(LAST_REPORT_KEY)
+        return LastReport.from_record(record) if record else None
+
+    def running(self) -> dict[str, Any] | None:
+        """The running reindex's lease (percent, stage, counts, who started it, when), or
+        None when none runs."""
+        return self.lock().current_lease()
+
+    def _keep_last_report(self, report: ReindexReport, started_by: str, began: float) -> None:
+        """Store the report's summary for ``/status``; a store failure only loses that."""
+        last = LastReport(
+            summary=report.summary(),
+            started_by=started_by,
+            began=began,
+            finished=time.time(),
+            seconds=report.seconds,
+            version=report.version,
+            cancelled_by=report.cancelled_by,
+            failed=len(report.failed),
+            notes=list(report.notes[:5]),
+        )
+        try:
+            self.store.put_meta(LAST_REPORT_KEY, asdict(last))
+        except Exception:
+            log.exception("could not store the reindex report")
 
     def _select(self, source_ids: list[str] | None) -> list[SourceSpec]:
         every = self.registry.all()
@@ -530,6 +573,16 @@ def _logged(emit: Progress) -> Progress:
                 f", {event.failures} failed" if event.failures else "",
                 f", at {event.current}" if event.current else "",
             )
+        emit(event)
+
+    return on_event
+
+
+def _noting_stage(lock: ReindexLock, emit: Progress) -> Progress:
+    """Pass events on, noting each one's stage and counts in the lock's lease."""
+
+    def on_event(event: ProgressEvent) -> None:
+        lock.note_stage(event.stage, event.done, event.total, event.eta_s)
         emit(event)
 
     return on_event

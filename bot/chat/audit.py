@@ -33,6 +33,11 @@ class Actor:
     place: str = ""  # Discord server id, Slack workspace id
     channel: str = ""
 
+    @property
+    def label(self) -> str:
+        """``alice (discord)``: how reports and ``/status`` name this actor."""
+        return f"{self.user_name or self.user_id} ({self.platform})"
+
     def entry(self, action: str, outcome: str, target: str = "", detail: str = "") -> AuditEntry:
         """An audit entry for this actor."""
         return AuditEntry(
@@ -113,9 +118,7 @@ def audit_line(entry: AuditEntry) -> str:
 
 async def cancel_reindex(engine: Engine, actor: Actor) -> str:
     """Ask the running reindex to stop (recorded in the audit log); the reply to show."""
-    who = actor.user_name or actor.user_id
-    by = f"{who} ({actor.platform})"
     async with audited(engine, actor, "cancel") as outcome:
-        percent = await asyncio.to_thread(engine.cancel_reindex, by)
+        percent = await asyncio.to_thread(engine.cancel_reindex, actor.label)
         outcome.detail = "no reindex was running" if percent is None else f"at {percent}%"
     return texts.NO_REINDEX_RUNNING if percent is None else texts.cancel_requested(percent)

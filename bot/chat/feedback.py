@@ -1,139 +1,79 @@
-"""👍/👎 feedback on answers, stored in SQLite under ``CHIPQUOTE_HOME/feedback.sqlite3``.
+"""👍/👎 on answers and on single quotes, the same way on every platform.
 
-SQLite because feedback is tiny, must survive restarts, and the bot may run Discord and Slack in
-one process: each call opens its own short-lived connection, so the store is safe to use from
-worker threads (``asyncio.to_thread``) without sharing a connection. One vote per user per
-answer; voting again replaces the earlier vote (people change their minds).
-
-The question is stored with the vote so feedback can be reviewed without the chat history.
-Buttons are clicked long after the answer was posted (and maybe after a restart), so adapters
-call :meth:`FeedbackStore.remember_answer` when they post an answer and :meth:`record` fills
-in the question from there when the click does not carry it.
+Votes go to the activity log every bot process shares (:mod:`index.activity`, through the
+engine). Under each answer a member can rate the whole answer (👍/👎) or one quote: a good quote,
+or 👎 with a reason kind (off-topic, wrong speaker, misleading cut). A 👎 then offers an optional
+one-line comment (a modal on Discord, a view on Slack); the comment is stored as a repeat of the
+same vote, which replaces the earlier one when read. Front doors call :func:`remember` when they
+post an answer, so a click days later (or after a restart) still knows the question and quotes.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+import asyncio
+import logging
+from collections.abc import Sequence
 
-from bot.settings import Settings
+from bot.chat import texts
+from bot.engine.api import Engine
+from bot.engine.models import Answer
+from index.activity import QUOTE_ISSUES, FeedbackEntry
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    platform TEXT NOT NULL,
-    answer_id TEXT NOT NULL,
-    question TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (platform, answer_id)
-);
-CREATE TABLE IF NOT EXISTS votes (
-    platform TEXT NOT NULL,
-    answer_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    question TEXT,
-    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-    voted_at REAL NOT NULL,
-    PRIMARY KEY (platform, answer_id, user_id)
-);
-"""
+log = logging.getLogger(__name__)
+QUOTE_CHOICES = ("up", *QUOTE_ISSUES)
+MAX_RATED_QUOTES = 6  # 6 quotes x 4 choices stays within Discord's 25 menu options
 
 
-@dataclass(frozen=True)
-class Vote:
-    """One stored vote."""
-
-    platform: str
-    answer_id: str
-    user_id: str
-    question: str | None
-    vote: int
-
-
-@dataclass(frozen=True)
-class FeedbackStats:
-    """Totals for ``/sources``-style summaries."""
-
-    up: int = 0
-    down: int = 0
-    answers_rated: int = 0
-
-    def summary(self) -> str:
-        """One line: ``Feedback: 3 👍, 1 👎 on 4 answers``."""
-        return f"Feedback: {self.up} 👍, {self.down} 👎 on {self.answers_rated} answers"
+def quote_choices(numbers: Sequence[int]) -> list[tuple[str, str]]:
+    """Menu options ``(value, label)`` for rating each quote: ``("2:off_topic", "[2] 👎
+    off-topic")``; at most :data:`MAX_RATED_QUOTES` quotes."""
+    options = []
+    for n in list(numbers)[:MAX_RATED_QUOTES]:
+        for choice in QUOTE_CHOICES:
+            mark = "👍" if choice == "up" else "👎"
+            options.append((f"{n}:{choice}", f"[{n}] {mark} {texts.QUOTE_REASON_LABELS[choice]}"))
+    return options
 
 
-class FeedbackStore:
-    """Votes and the questions behind answer ids, in one SQLite file."""
+def parse_choice(value: str) -> tuple[int, int, str] | None:
+    """``"2:off_topic"`` → ``(2, -1, "off_topic")``; ``"1:up"`` → ``(1, 1, "")``; None for
+    anything else (a forged or stale value)."""
+    number, _, choice = value.partition(":")
+    if not number.isdigit() or choice not in QUOTE_CHOICES or not 0 < int(number) < 100:
+        return None
+    return (int(number), 1, "") if choice == "up" else (int(number), -1, choice)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
 
-    @classmethod
-    def for_settings(cls, settings: Settings) -> FeedbackStore:
-        """The store at ``settings.chipquote_home / "feedback.sqlite3"``."""
-        return cls(settings.chipquote_home / "feedback.sqlite3")
+def thanks(entry: FeedbackEntry) -> str:
+    """What to tell the member after their vote was stored."""
+    if entry.comment:
+        return texts.FEEDBACK_THANKS_COMMENT
+    if entry.quote is None:
+        return texts.FEEDBACK_THANKS_UP if entry.vote > 0 else texts.FEEDBACK_THANKS_DOWN
+    if entry.vote > 0:
+        return texts.FEEDBACK_THANKS_QUOTE_UP.format(n=entry.quote)
+    reason = texts.QUOTE_REASON_LABELS.get(entry.reason, "not helpful")
+    return texts.FEEDBACK_THANKS_QUOTE_DOWN.format(n=entry.quote, reason=reason)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            with db:  # commit on success, roll back on error
-                yield db
-        finally:
-            db.close()
 
-    def remember_answer(self, platform: str, answer_id: str, question: str) -> None:
-        """Note which question an answer id answered (called when the answer is posted)."""
-        with self._connect() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
-                (platform, answer_id, question, time.time()),
-            )
+async def remember(engine: Engine, platform: str, question: str, answer: Answer) -> None:
+    """Record what was shown, off the event loop (never raises: the answer is already out)."""
+    await asyncio.to_thread(engine.remember_answer, platform, question, answer)
 
-    def record(
-        self, platform: str, answer_id: str, user_id: str, question: str | None, vote: int
-    ) -> None:
-        """Store ``vote`` (+1 or -1) by ``user_id``; a later vote replaces an earlier one."""
-        if vote not in (1, -1):
-            raise ValueError("vote must be +1 or -1")
-        with self._connect() as db:
-            if question is None:
-                row = db.execute(
-                    "SELECT question FROM answers WHERE platform = ? AND answer_id = ?",
-                    (platform, answer_id),
-                ).fetchone()
-                question = row[0] if row else None
-            db.execute(
-                "INSERT INTO votes VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (platform, answer_id, user_id) DO UPDATE SET "
-                "vote = excluded.vote, voted_at = excluded.voted_at, "
-                "question = COALESCE(excluded.question, votes.question)",
-                (platform, answer_id, str(user_id), question, vote, time.time()),
-            )
 
-    def votes(self, answer_id: str | None = None) -> list[Vote]:
-        """Stored votes, optionally for one answer (oldest first)."""
-        query = "SELECT platform, answer_id, user_id, question, vote FROM votes"
-        params: tuple[str, ...] = ()
-        if answer_id is not None:
-            query += " WHERE answer_id = ?"
-            params = (answer_id,)
-        with self._connect() as db:
-            rows = db.execute(query + " ORDER BY voted_at", params).fetchall()
-        return [Vote(*row) for row in rows]
+async def store_vote(engine: Engine, entry: FeedbackEntry) -> str:
+    """Store ``entry`` and return the reply for the member: thanks, or why it was not kept
+    (a quote number the answer did not show), or an apology when the store failed."""
+    try:
+        rated = await asyncio.to_thread(engine.record_feedback, entry)
+    except Exception:
+        log.exception("could not store feedback for answer %s", entry.answer_id)
+        return texts.APOLOGY
+    if entry.quote is not None and rated is not None and rated.quote(entry.quote) is None:
+        return texts.FEEDBACK_NO_SUCH_QUOTE.format(n=entry.quote)
+    return thanks(entry)
 
-    def stats(self) -> FeedbackStats:
-        """Counts of 👍 and 👎 and of distinct answers rated."""
-        with self._connect() as db:
-            up, down, rated = db.execute(
-                "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0), "
-                "COUNT(DISTINCT platform || ':' || answer_id) FROM votes"
-            ).fetchone()
-        return FeedbackStats(up=int(up), down=int(down), answers_rated=int(rated))
+
+def wants_comment(entry: FeedbackEntry) -> bool:
+    """Whether to offer the optional one-line comment after this vote (every 👎)."""
+    return entry.vote < 0 and not entry.comment

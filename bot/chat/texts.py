@@ -62,6 +62,23 @@ FEEDBACK_UP_LABEL = "Helpful"
 FEEDBACK_DOWN_LABEL = "Not helpful"
 FEEDBACK_THANKS_UP = "Thanks, glad it helped."
 FEEDBACK_THANKS_DOWN = "Thanks for telling us; we use this to improve answers."
+FEEDBACK_THANKS_QUOTE_UP = "Thanks: quote [{n}] marked as a good quote."
+FEEDBACK_THANKS_QUOTE_DOWN = "Thanks: quote [{n}] marked {reason}; we use this to improve answers."
+FEEDBACK_THANKS_COMMENT = "Thanks, your note is saved with your vote."
+FEEDBACK_NO_SUCH_QUOTE = "That answer has no quote [{n}]."
+QUOTE_FEEDBACK_PLACEHOLDER = "Rate a quote…"
+QUOTE_REASON_LABELS = {
+    "up": "good quote",
+    "off_topic": "off-topic",
+    "wrong_speaker": "wrong speaker",
+    "misleading_cut": "misleading cut",
+}
+"""How each per-quote choice reads in menus and thanks (keys: "up" and index.activity's
+QUOTE_ISSUES)."""
+FEEDBACK_COMMENT_TITLE = "What was wrong? (optional)"
+FEEDBACK_COMMENT_LABEL = "One line, optional"
+FEEDBACK_COMMENT_PLACEHOLDER = "e.g. the quote is about gaming GPUs, not data centers"
+FEEDBACK_COMMENT_SUBMIT = "Save"
 
 # --- admin -----------------------------------------------------------------------------------
 

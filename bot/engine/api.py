@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.engine.models import Answer, AskContext
+from bot.engine.status import Status
+from index.activity import AnswerRecord, FeedbackEntry, RatedAnswer
 from index.audit import AuditEntry
 from index.models import ProgressEvent, ReindexReport, SourceInfo
 
@@ -24,10 +26,15 @@ class Engine(Protocol):
         ...
 
     def reindex(
-        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+        self,
+        source_ids: list[str] | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
-        """Incrementally reindex all sources, or the given ones. Raises
-        :class:`bot.errors.ReindexBusy` when another reindex is running."""
+        """Incrementally reindex all sources, or the given ones; ``started_by`` ("alice
+        (discord)") is shown by ``/status``. Raises :class:`bot.errors.ReindexBusy` when
+        another reindex is running."""
         ...
 
     def indexed_calls(self) -> dict[str, list[str]]:
@@ -44,7 +51,11 @@ class Engine(Protocol):
         ...
 
     def remove_source(
-        self, source_id: str, progress: ProgressCallback | None = None
+        self,
+        source_id: str,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
         """Unregister an added source and reindex, so its documents stop answering. Raises
         :class:`bot.errors.SourceError` for an unknown id or a ``sources.yaml`` source."""
@@ -61,4 +72,21 @@ class Engine(Protocol):
 
     def admin_actions(self, since: float | None = None, limit: int = 20) -> list[AuditEntry]:
         """The newest audit entries (at or after ``since``, epoch seconds), newest first."""
+        ...
+
+    def remember_answer(self, platform: str, question: str, answer: Answer) -> None:
+        """Record what a front door showed, for feedback and ``/status`` (never raises)."""
+        ...
+
+    def record_feedback(self, entry: FeedbackEntry) -> AnswerRecord | None:
+        """Store a 👍/👎 on an answer or one of its quotes; returns the answer rated, when it
+        was recorded. Store failures raise."""
+        ...
+
+    def rated_answers(self, since: float | None = None) -> list[RatedAnswer]:
+        """Answers rated at or after ``since`` with their question, quotes and votes."""
+        ...
+
+    def status(self) -> Status:
+        """What ``/status`` shows (see :class:`bot.engine.status.Status`)."""
         ...

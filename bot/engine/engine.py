@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from bot.engine import grouped
+from bot.engine.activity import answer_record
 from bot.engine.api import ProgressCallback
 from bot.engine.confidence import relevance
 from bot.engine.drafts import verify_draft
@@ -32,6 +33,7 @@ from bot.engine.models import Answer, AskContext, Group, Quote
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
 from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope, with_options
+from bot.engine.status import RunningReindex, Status, last_day_and_feedback
 from bot.engine.summary import summarize
 from bot.engine.texts import (
     ABSTAIN,
@@ -51,6 +53,7 @@ from bot.engine.texts import (
 from bot.engine.verify import verify_quote
 from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
+from index.activity import ActivityLog, AnswerRecord, FeedbackEntry, RatedAnswer
 from index.audit import AuditEntry, AuditLog
 from index.chunking import index_text
 from index.companies import default_registry
@@ -100,6 +103,7 @@ class ChipquoteEngine:
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self.audit = AuditLog(store, settings.chipquote_audit_retention_days)
+        self.activity = ActivityLog(store, settings.chipquote_feedback_retention_days)
         # answers computed at once (one per core by default), the rest in arrival order
         self.gate = FairGate(settings.chipquote_answer_slots or default_slots())
 
@@ -531,10 +535,14 @@ class ChipquoteEngine:
 
     # -- administration ---------------------------------------------------------------------
     def reindex(
-        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+        self,
+        source_ids: list[str] | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
         """Incremental, atomic reindex (see :mod:`index.reindex`)."""
-        report = self.reindexer.run(source_ids, progress)
+        report = self.reindexer.run(source_ids, progress, started_by=started_by)
         with self._lock:
             self._checked_at = 0.0  # pick the new version up on the next question
         return report
@@ -550,11 +558,15 @@ class ChipquoteEngine:
         return self.registry.add(str(location), source_id).source_id
 
     def remove_source(
-        self, source_id: str, progress: ProgressCallback | None = None
+        self,
+        source_id: str,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
         """Unregister an added source and reindex, so its documents stop answering at once."""
         self.registry.remove(source_id)
-        return self.reindex(None, progress)
+        return self.reindex(None, progress, started_by=started_by)
 
     def cancel_reindex(self, by: str) -> int | None:
         """Ask the running reindex (any process on this store) to stop at its next batch;
@@ -572,6 +584,41 @@ class ChipquoteEngine:
     def admin_actions(self, since: float | None = None, limit: int = 20) -> list[AuditEntry]:
         """The newest audit entries, at or after ``since``."""
         return self.audit.entries(since, limit)
+
+    # -- activity: answers shown, feedback, status --------------------------------------------
+    def remember_answer(self, platform: str, question: str, answer: Answer) -> None:
+        """Record what a front door showed (question, quotes, latency) for feedback and
+        ``/status``. A store failure is logged, not raised: the answer was already shown."""
+        try:
+            self.activity.record_answer(answer_record(platform, question, answer))
+        except Exception:
+            log.exception("could not record answer %s", answer.answer_id)
+
+    def record_feedback(self, entry: FeedbackEntry) -> AnswerRecord | None:
+        """Store a vote on an answer or one of its quotes; returns the answer rated."""
+        return self.activity.record_feedback(entry)
+
+    def rated_answers(self, since: float | None = None) -> list[RatedAnswer]:
+        """Answers rated at or after ``since``, with their questions, quotes and votes."""
+        return self.activity.rated_answers(since)
+
+    def status(self) -> Status:
+        """The serving version, sources, models, reindexes and the last day's activity."""
+        version = self.store.current_version()
+        lease = self.reindexer.running()
+        last_day, feedback = last_day_and_feedback(self.activity)
+        return Status(
+            version=version.collection if version else None,
+            built_at=version.switched_at if version else None,
+            sources=self.sources(),
+            embed_model=self.embedder.name,
+            llm_model=self.settings.chipquote_llm_model if self.llm is not None else None,
+            running=RunningReindex.from_lease(lease) if lease else None,
+            last_report=self.reindexer.last_report(),
+            last_day=last_day,
+            feedback=feedback,
+            retention_days=self.settings.chipquote_feedback_retention_days,
+        )
 
 
 def _scoped_people(scope: Scope) -> frozenset[str]:

@@ -3,6 +3,7 @@ build variations by passing their own parts)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from bot.engine.engine import ChipquoteEngine
@@ -15,10 +16,13 @@ from index.embeddings import (
     OpenAICompatibleEmbedding,
     make_embedding_model,
 )
+from index.legacy_feedback import import_legacy_feedback
 from index.reindex import Reindexer
 from index.search import HybridSearcher
 from index.sources import SourceRegistry, SourceSpec, load_sources_file
 from index.store import ChromaStore
+
+log = logging.getLogger(__name__)
 
 
 def configured_sources(settings: Settings) -> list[SourceSpec]:
@@ -96,6 +100,11 @@ def build_engine(
         url_policy=settings.url_policy,
     )
     searcher = HybridSearcher(store, embedder)
-    return ChipquoteEngine(
+    engine = ChipquoteEngine(
         settings, store, embedder, registry, reindexer, searcher, build_llm(settings)
     )
+    try:
+        import_legacy_feedback(engine.activity, settings.chipquote_home)
+    except Exception:  # the store may be down at start; the next start tries again
+        log.warning("old feedback votes not imported yet", exc_info=True)
+    return engine
