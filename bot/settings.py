@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     chipquote_home: Path = Field(
-        Path("data"), description="Data directory: embedded Chroma, caches, feedback, locks."
+        Path("data"), description="Data directory: embedded Chroma, caches, locks."
     )
     chipquote_sources: Path | None = Field(
         None,
