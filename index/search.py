@@ -252,8 +252,7 @@ class HybridSearcher:
         pool = max(4 * k, 20)
         started = time.perf_counter()
         vectors = self.embedder.embed_queries(query.dense_texts)  # one engine call for all
-        dense = self._dense(index, vectors[0], pool, where)
-        rewrites = [self._dense(index, vector, pool, where) for vector in vectors[1:]]
+        dense, *rewrites = self._dense(index, vectors, pool, where)  # one store query for all
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         sparse = index.bm25.search(list(query.tokens), pool, mask)
@@ -280,14 +279,22 @@ class HybridSearcher:
         return hits[:k]
 
     def _dense(
-        self, index: ServingIndex, vector: list[float], pool: int, where: DenseFilter | None
-    ) -> list[tuple[int, float]]:
-        ranked: list[tuple[int, float]] = []
-        for chunk, score in self.store.dense_query(index.version.collection, vector, pool, where):
-            pos = index.position.get(chunk.chunk_id)
-            if pos is not None:
-                ranked.append((pos, score))
-        return ranked
+        self,
+        index: ServingIndex,
+        vectors: list[list[float]],
+        pool: int,
+        where: DenseFilter | None,
+    ) -> list[list[tuple[int, float]]]:
+        """Per vector, the nearest chunks as (position in ``index``, cosine), best first."""
+        found = self.store.nearest(index.version.collection, vectors, pool, where)
+        return [
+            [
+                (index.position[chunk_id], score)
+                for chunk_id, score in ranked
+                if chunk_id in index.position
+            ]
+            for ranked in found
+        ]
 
 
 def rerank_by_sentence(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,9 +33,9 @@ from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
     MetadataFilters,
-    VectorStoreQuery,
 )
 from llama_index.vector_stores.chroma import ChromaVectorStore
+from llama_index.vector_stores.chroma.base import _to_chroma_filter
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from index.errors import ChipquoteError, IndexUnavailable, VersionGone
@@ -615,21 +614,37 @@ class ChromaStore:
             )
         return out
 
-    def dense_query(
-        self, collection: str, vector: Sequence[float], k: int, where: DenseFilter | None = None
-    ) -> list[tuple[Chunk, float]]:
-        """Nearest chunks by cosine similarity through llama-index's ChromaVectorStore."""
-        vector_store = ChromaVectorStore(chroma_collection=self._collection(collection))
-        query = VectorStoreQuery(
-            query_embedding=list(vector), similarity_top_k=k, filters=_to_filters(where)
+    def nearest(
+        self,
+        collection: str,
+        vectors: Sequence[Sequence[float]],
+        k: int,
+        where: DenseFilter | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """For each query vector, the ids of the ``k`` nearest chunks with their cosine
+        similarity, best first: one Chroma query for all vectors, asking for ids and distances
+        only. The caller already holds every chunk of the serving version in memory, so
+        fetching texts and metadata again (llama-index's ``ChromaVectorStore.query`` does,
+        and builds nodes from them) cost ~7 ms per vector at 10k chunks against ~1 ms here.
+        Filters are translated by llama-index's own Chroma filter translation."""
+        if not vectors:
+            return []
+        chroma_collection = self._collection(collection)
+        filters = _to_filters(where)
+        chroma_where = _to_chroma_filter(filters) if filters is not None else None
+        result = self._call(
+            lambda: chroma_collection.query(
+                query_embeddings=[list(v) for v in vectors],
+                n_results=k,
+                where=chroma_where,
+                include=["distances"],
+            )
         )
-        result = self._call(lambda: vector_store.query(query))
-        hits: list[tuple[Chunk, float]] = []
-        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
-            assert isinstance(node, TextNode)
-            cosine = 1.0 + math.log(max(similarity, 1e-12))  # Chroma's exp(-distance) back to cos
-            hits.append((Chunk.from_record(node.node_id, node.text, node.metadata), cosine))
-        return hits
+        ids, distances = result.get("ids") or [], result.get("distances") or []
+        return [
+            [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(i, d, strict=False)]
+            for i, d in zip(ids, distances, strict=False)
+        ]
 
 
 def _nodes(
