@@ -226,10 +226,13 @@ async def add_source_and_index(
     edit: Edit,
     *,
     min_interval_s: float = 2.0,
+    started_by: str = "",
 ) -> tuple[str, ReindexReport]:
     """Register a URL or saved file as a source, then index just that source with progress.
     ``SourceError`` from the engine propagates with a user-ready message."""
     source_id = await asyncio.to_thread(engine.add_source, location)
     await edit(texts.source_added(source_id))
-    report = await run_reindex(engine, [source_id], edit, min_interval_s=min_interval_s)
+    report = await run_reindex(
+        engine, [source_id], edit, min_interval_s=min_interval_s, started_by=started_by
+    )
     return source_id, report

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
 from bot.discord_app.client import ChipquoteBot
 from bot.engine.api import Engine
@@ -23,19 +22,15 @@ def create_bot(
     engine: Engine,
     settings: Settings,
     *,
-    feedback: FeedbackStore | None = None,
     limiter: RateLimiter | None = None,
     **options: Any,
 ) -> ChipquoteBot:
-    """The Discord bot wired to ``engine``; feedback and rate limiting default to the
-    settings' (SQLite under ``CHIPQUOTE_HOME``, ``CHIPQUOTE_RATE_LIMIT_PER_MINUTE``).
+    """The Discord bot wired to ``engine`` (which also keeps the answers shown and the
+    feedback on them); rate limiting defaults to ``CHIPQUOTE_RATE_LIMIT_PER_MINUTE``.
     ``options`` go to :class:`ChipquoteBot` (e.g. ``progress_interval_s``)."""
-    if feedback is None:
-        settings.ensure_home()
-        feedback = FeedbackStore.for_settings(settings)
     if limiter is None:
         limiter = RateLimiter(settings.chipquote_rate_limit_per_minute)
-    return ChipquoteBot(engine, settings, feedback, limiter, **options)
+    return ChipquoteBot(engine, settings, limiter, **options)
 
 
 async def run_discord(engine: Engine, settings: Settings) -> None:

@@ -3,13 +3,12 @@
 Both paths do the same things in the same order: ask the engine off the event loop (so the
 gateway heartbeat and other users are never blocked by a slow answer or a running reindex),
 turn engine errors into a short message the user can read, post the answer as one or more
-messages with the feedback buttons under the last, and remember the question behind the answer
-id for later 👍/👎 clicks.
+messages with the feedback buttons and quote menu under the last, and remember what was shown
+(through the engine's shared activity log) for later 👍/👎 clicks and ``/status``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ import discord
 
 from bot.chat.answering import answer_or_message
 from bot.chat.conversation import ThreadMessage
+from bot.chat.feedback import remember
 from bot.chat.render import render_answer
 from bot.discord_app.embeds import message_text
 from bot.discord_app.feedback_view import PLATFORM, feedback_view
@@ -43,16 +43,19 @@ async def ask_engine(bot: ChipquoteBot, question: str, context: AskContext) -> A
 
 
 async def post_answer(bot: ChipquoteBot, send: Send, answer: Answer, question: str) -> None:
-    """Remember the question behind the answer id, then send the answer's messages in order
-    via ``send(content=, embeds=, view=)``; the feedback buttons go under the last one."""
-    try:  # before sending, so even an instant click finds the question
-        await asyncio.to_thread(bot.feedback.remember_answer, PLATFORM, answer.answer_id, question)
+    """Remember what is shown, then send the answer's messages in order via
+    ``send(content=, embeds=, view=)``; the feedback buttons and the menu rating the quotes
+    shown (for an abstention, the closest passages) go under the last one."""
+    try:  # before sending, so even an instant click finds the question and quotes
+        await remember(bot.engine, PLATFORM, question, answer)
     except Exception:  # feedback bookkeeping must never cost the user the answer
         log.exception("could not remember answer %s", answer.answer_id)
-    messages = messages_for(render_answer(answer))
+    rendered = render_answer(answer)
+    shown = [q.n for q in rendered.quotes]
+    messages = messages_for(rendered)
     for i, message in enumerate(messages):
         last = i == len(messages) - 1
-        view = feedback_view(answer.answer_id) if last else discord.utils.MISSING
+        view = feedback_view(answer.answer_id, shown) if last else discord.utils.MISSING
         await send(content=message.content, embeds=message.embeds, view=view)
 
 

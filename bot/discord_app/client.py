@@ -1,4 +1,5 @@
-"""The Discord client: a ``commands.Bot`` holding the engine and chat services.
+"""The Discord client: a ``commands.Bot`` holding the engine and chat services (feedback and
+the answers shown are kept by the engine, in the activity log every bot process shares).
 
 Dependencies come in through the constructor (the app-factory habit), so tests run the real
 client against a local Discord stand-in with a fake engine. Features live in cogs loaded by
@@ -17,7 +18,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat import texts
-from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
 from bot.discord_app.permissions import admin_guilds
 from bot.engine.api import Engine
@@ -48,7 +48,6 @@ class ChipquoteBot(commands.Bot):
         self,
         engine: Engine,
         settings: Settings,
-        feedback: FeedbackStore,
         limiter: RateLimiter,
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
@@ -67,7 +66,6 @@ class ChipquoteBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
-        self.feedback = feedback
         self.limiter = limiter
         self.extensions_to_load = extensions
         self.sync_commands = sync_commands

@@ -3,14 +3,13 @@
 Every path does the same things in the same order: check the question and the asker's rate
 limit, read the thread for context when there is one, ask the engine off the event loop (a slow
 answer or a running reindex must never stall other users), turn engine errors into a short
-message, post the answer's messages in the thread, and remember the question behind the answer
-id for later 👍/👎 clicks. Thread context is read from Slack each time
-(``conversations.replies``), so it survives restarts.
+message, post the answer's messages in the thread, and record the question and quotes behind
+the answer id (in the engine's activity log) for later 👍/👎 ratings. Thread context is read
+from Slack each time (``conversations.replies``), so it survives restarts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -19,7 +18,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat import texts
+from bot.chat import feedback, texts
 from bot.chat.answering import answer_or_message
 from bot.chat.conversation import ThreadMessage, build_context
 from bot.chat.questions import validate_question
@@ -107,10 +106,10 @@ async def post_messages(
 
 
 async def remember(deps: SlackDeps, answer: Answer, question: str) -> None:
-    """Note the question behind the answer id before posting, so even an instant click finds
-    it; a bookkeeping failure must never cost the user the answer."""
+    """Record the question and quotes behind the answer id before posting, so even an instant
+    click finds them; a bookkeeping failure must never cost the user the answer."""
     try:
-        await asyncio.to_thread(deps.feedback.remember_answer, PLATFORM, answer.answer_id, question)
+        await feedback.remember(deps.engine, PLATFORM, question, answer)
     except Exception:
         log.exception("could not remember answer %s", answer.answer_id)
 

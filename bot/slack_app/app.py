@@ -17,7 +17,6 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
 from bot.engine.api import Engine
 from bot.errors import ChipquoteError
@@ -38,22 +37,18 @@ def create_slack_app(
     settings: Settings,
     *,
     client: AsyncWebClient | None = None,
-    feedback: FeedbackStore | None = None,
     limiter: RateLimiter | None = None,
     progress_interval_s: float = 2.0,
 ) -> AsyncApp:
     """The Slack app for ``engine``. ``client`` defaults to one with ``SLACK_BOT_TOKEN`` and
-    the retry handlers of :func:`bot.slack_app.client.build_web_client`; feedback and rate
-    limiting default to the settings' (SQLite under ``CHIPQUOTE_HOME``,
-    ``CHIPQUOTE_RATE_LIMIT_PER_MINUTE``). Requests are verified with ``SLACK_SIGNING_SECRET``
-    (HTTP mode; Socket Mode needs none)."""
+    the retry handlers of :func:`bot.slack_app.client.build_web_client`; rate limiting
+    defaults to ``CHIPQUOTE_RATE_LIMIT_PER_MINUTE``. Answers shown and feedback are recorded
+    through ``engine``. Requests are verified with ``SLACK_SIGNING_SECRET`` (HTTP mode; Socket
+    Mode needs none)."""
     if client is None:
         if settings.slack_bot_token is None:
             raise ChipquoteError("SLACK_BOT_TOKEN is not set.")
         client = build_web_client(settings.slack_bot_token.get_secret_value())
-    if feedback is None:
-        settings.ensure_home()
-        feedback = FeedbackStore.for_settings(settings)
     if limiter is None:
         limiter = RateLimiter(settings.chipquote_rate_limit_per_minute)
     secret = settings.slack_signing_secret
@@ -64,7 +59,7 @@ def create_slack_app(
     )
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    deps = SlackDeps(engine, settings, feedback, limiter, progress_interval_s)
+    deps = SlackDeps(engine, settings, limiter, progress_interval_s)
     app.middleware(skip_timeout_retries)
     register_all(app, deps)
 

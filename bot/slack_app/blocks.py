@@ -7,7 +7,7 @@ text at 3,000 characters; on top of that we keep each message under :data:`MESSA
 long answer arrives as several readable messages rather than one wall of text. Quotes
 are split between messages whole by :func:`bot.chat.render.pack`; only a quote longer than a
 section on its own is shortened (marked, with a note that the link has the full text). The
-👍/👎 buttons go under the last message.
+👍/👎 buttons and the "Rate a quote…" menu go under the last message.
 
 Block ids (``cq_lead``, ``cq_quote_N``, ``cq_question``...) let us read our own messages back
 from ``conversations.replies`` for thread context.
@@ -15,10 +15,12 @@ from ``conversations.replies`` for thread context.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.chat import texts
+from bot.chat.feedback import quote_choices
 from bot.chat.render import PackLimits, QuoteBlock, RenderedAnswer, pack, trim_block
 from bot.slack_app.mrkdwn import escape, link, unescape
 
@@ -35,6 +37,19 @@ RESERVED_BLOCKS = 3
 FEEDBACK_BLOCK_ID = "cq_feedback"
 FEEDBACK_UP = "cq_feedback_up"
 FEEDBACK_DOWN = "cq_feedback_down"
+FEEDBACK_QUOTE = "cq_feedback_quote"
+OPTION_VALUE_CHARS = 75  # Slack's cap on a select option's value (and on its text)
+CHOICE_SEPARATOR = "|"
+COMMENT_VIEW = "cq_feedback_comment"
+COMMENT_BLOCK_ID = "cq_comment"
+COMMENT_INPUT = "comment"
+# Slack caps a modal's title and its buttons at 24 characters, so the shared
+# texts.FEEDBACK_COMMENT_TITLE ("What was wrong? (optional)") is shortened here; the input's
+# label still says it is optional.
+MODAL_TITLE_CHARS = 24
+COMMENT_TITLE = "What was wrong?"
+COMMENT_SKIP = "Skip"  # closing the modal keeps the vote, so not "Cancel"
+NOTICE_CLOSE = "Close"
 LEAD_BLOCK_ID = "cq_lead"
 QUESTION_BLOCK_ID = "cq_question"
 QUOTE_BLOCK_PREFIX = "cq_quote_"
@@ -113,8 +128,42 @@ def fit_section(block: QuoteBlock) -> QuoteBlock:
     return trim_block(block, SECTION_TEXT_CHARS, quote_size)
 
 
-def feedback_actions(answer_id: str) -> Block:
-    """The 👍/👎 buttons; the value carries the answer id, so clicks work after restarts."""
+def quote_option_value(answer_id: str, choice: str) -> str:
+    """A "Rate a quote…" option's value: ``"<answer id>|2:off_topic"`` (the answer id travels
+    with the choice, so a pick works whenever it comes, even after a restart)."""
+    return f"{answer_id}{CHOICE_SEPARATOR}{choice}"
+
+
+def split_option_value(value: str) -> tuple[str, str]:
+    """``(answer id, choice)`` of an option value (either part empty when it is malformed)."""
+    answer_id, _, choice = value.partition(CHOICE_SEPARATOR)
+    return answer_id, choice
+
+
+def quote_select(answer_id: str, numbers: Sequence[int]) -> dict[str, Any] | None:
+    """The "Rate a quote…" menu (a good quote, or 👎 with what is wrong with it), or None
+    when the answer shows no quotes."""
+    options = [
+        {
+            "text": {"type": "plain_text", "text": clip(label, OPTION_VALUE_CHARS), "emoji": True},
+            "value": quote_option_value(answer_id, value),
+        }
+        for value, label in quote_choices(numbers)
+    ]
+    options = [o for o in options if len(o["value"]) <= OPTION_VALUE_CHARS]
+    if not options:
+        return None
+    return {
+        "type": "static_select",
+        "action_id": FEEDBACK_QUOTE,
+        "placeholder": {"type": "plain_text", "text": texts.QUOTE_FEEDBACK_PLACEHOLDER},
+        "options": options,
+    }
+
+
+def feedback_actions(answer_id: str, quote_numbers: Sequence[int] = ()) -> Block:
+    """The 👍/👎 buttons (the value carries the answer id, so clicks work after restarts) and,
+    when the answer shows quotes, the menu to rate one of them."""
 
     def button(action_id: str, label: str) -> dict[str, Any]:
         return {
@@ -124,14 +173,63 @@ def feedback_actions(answer_id: str) -> Block:
             "text": {"type": "plain_text", "text": label, "emoji": True},
         }
 
+    elements = [
+        button(FEEDBACK_UP, f"👍 {texts.FEEDBACK_UP_LABEL}"),
+        button(FEEDBACK_DOWN, f"👎 {texts.FEEDBACK_DOWN_LABEL}"),
+    ]
+    menu = quote_select(answer_id, quote_numbers)
+    if menu is not None:
+        elements.append(menu)
+    return {"type": "actions", "block_id": FEEDBACK_BLOCK_ID, "elements": elements}
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def comment_modal(said: str, private_metadata: str, max_chars: int) -> dict[str, Any]:
+    """The modal offered after a 👎: what was saved (``said``, plain text), then one optional
+    line of at most ``max_chars``; ``private_metadata`` says which vote the line belongs to."""
     return {
-        "type": "actions",
-        "block_id": FEEDBACK_BLOCK_ID,
-        "elements": [
-            button(FEEDBACK_UP, f"👍 {texts.FEEDBACK_UP_LABEL}"),
-            button(FEEDBACK_DOWN, f"👎 {texts.FEEDBACK_DOWN_LABEL}"),
+        "type": "modal",
+        "callback_id": COMMENT_VIEW,
+        "title": _plain(COMMENT_TITLE, MODAL_TITLE_CHARS),
+        "submit": _plain(texts.FEEDBACK_COMMENT_SUBMIT, MODAL_TITLE_CHARS),
+        "close": _plain(COMMENT_SKIP, MODAL_TITLE_CHARS),
+        "private_metadata": private_metadata,
+        "blocks": [
+            {"type": "section", "text": _plain(said, SECTION_TEXT_CHARS)},
+            {
+                "type": "input",
+                "block_id": COMMENT_BLOCK_ID,
+                "optional": True,
+                "label": _plain(texts.FEEDBACK_COMMENT_LABEL, 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": COMMENT_INPUT,
+                    "max_length": max_chars,
+                    "placeholder": _plain(texts.FEEDBACK_COMMENT_PLACEHOLDER, 150),
+                },
+            },
         ],
     }
+
+
+def notice_modal(text: str) -> dict[str, Any]:
+    """A modal that only says ``text`` (plain), to replace one that cannot be handled."""
+    return {
+        "type": "modal",
+        "title": _plain(COMMENT_TITLE, MODAL_TITLE_CHARS),
+        "close": _plain(NOTICE_CLOSE, MODAL_TITLE_CHARS),
+        "blocks": [{"type": "section", "text": _plain(text, SECTION_TEXT_CHARS)}],
+    }
+
+
+def comment_of(view: dict[str, Any]) -> str:
+    """The line typed into :func:`comment_modal` (empty when left blank)."""
+    values = ((view.get("state") or {}).get("values") or {}).get(COMMENT_BLOCK_ID) or {}
+    value = (values.get(COMMENT_INPUT) or {}).get("value")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def head_blocks(rendered: RenderedAnswer) -> list[Block]:
@@ -148,12 +246,13 @@ def assemble(
     rendered: RenderedAnswer, head: list[Block], bodies: list[list[Block]], *, buttons: bool
 ) -> list[OutgoingMessage]:
     """One message per body, the head opening the first (whose notification text is the
-    lead), the feedback buttons closing the last."""
+    lead), the feedback buttons and quote menu closing the last."""
     messages = [OutgoingMessage(escape(texts.CONTINUED), body) for body in bodies]
     messages[0].text = clip(escape(rendered.lead or "…"), FALLBACK_TEXT_CHARS)
     messages[0].blocks[:0] = head
     if buttons:
-        messages[-1].blocks.append(feedback_actions(rendered.answer_id))
+        shown = [q.n for q in rendered.quotes]
+        messages[-1].blocks.append(feedback_actions(rendered.answer_id, shown))
     return messages
 
 

@@ -1,11 +1,11 @@
 """What every Slack listener needs, passed in once by the app factory (no globals), so tests
-can run the real app with a fake engine, a temporary feedback store and their own limiter."""
+can run the real app with a fake engine and their own limiter. Feedback goes through the engine
+(the activity log every bot process shares)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
 from bot.engine.api import Engine
 from bot.settings import Settings
@@ -19,7 +19,6 @@ class SlackDeps:
 
     engine: Engine
     settings: Settings
-    feedback: FeedbackStore
     limiter: RateLimiter
     progress_interval_s: float = 2.0
 

@@ -1,4 +1,4 @@
-"""Admin commands: ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``,
+"""Admin commands: ``/status``, ``/sources``, ``/reindex [source]``, ``/addsource url:|file:``,
 ``/removesource source``, ``/cancel`` (stop the running reindex) and ``/audit [count]``.
 
 They are registered only in the operator's own servers (``DISCORD_ADMIN_GUILD_IDS``, else
@@ -8,7 +8,8 @@ Manage Server, so other servers never see them. The code checks again on every c
 logged and recorded in the audit log, like every admin action (:mod:`bot.chat.audit`).
 Replies are ephemeral to keep channels quiet. A reindex shows progress by editing the
 one deferred reply (throttled by :func:`bot.chat.admin.run_reindex`) and runs in a worker
-thread, so questions keep being answered meanwhile. Interaction tokens last 15 minutes: for
+thread, so questions keep being answered meanwhile, and names who started it (shown by
+``/status``, whichever process asks). Interaction tokens last 15 minutes: for
 longer reindexes the last edits fail (logged) while the reindex completes.
 """
 
@@ -31,6 +32,7 @@ from bot.chat.admin import (
     run_reindex,
 )
 from bot.chat.audit import Actor, audited, cancel_reindex, format_audit, record_refusal
+from bot.chat.status import format_status
 from bot.chat.uploads import check_upload, upload_path
 from bot.discord_app.client import ChipquoteBot
 from bot.discord_app.embeds import MESSAGE_CHARS, clip
@@ -98,12 +100,28 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            infos = await asyncio.to_thread(self.bot.engine.sources)
-            stats = await asyncio.to_thread(self.bot.feedback.stats)
+            status = await asyncio.to_thread(self.bot.engine.status)  # sources and feedback
         except Exception as err:
             await self._report_error(interaction, err)
             return
-        await interaction.edit_original_response(content=format_sources(infos, stats))
+        text = format_sources(status.sources, status.feedback)
+        await interaction.edit_original_response(content=text)
+
+    @admin_only
+    @app_commands.command(
+        name="status", description="Admins: index version, reindex progress, usage and feedback"
+    )
+    async def status(self, interaction: discord.Interaction) -> None:
+        if not await self._allowed(interaction, "status"):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            status = await asyncio.to_thread(self.bot.engine.status)
+        except Exception as err:
+            await self._report_error(interaction, err)
+            return
+        text = format_status(status, max_chars=MESSAGE_CHARS)
+        await interaction.edit_original_response(content=text)
 
     @admin_only
     @app_commands.command(name="reindex", description="Admins: reindex all sources, or one")
@@ -122,6 +140,7 @@ class AdminCog(commands.Cog):
                     [source] if source else None,
                     self._editor(interaction),
                     min_interval_s=self.bot.progress_interval_s,
+                    started_by=actor.label,
                 )
                 outcome.detail = report.summary()
         except Exception as err:
@@ -137,16 +156,16 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         log.info("removal of source %s requested by %s", source, interaction.user.id)
+        actor = actor_of(interaction)
         try:
-            async with audited(
-                self.bot.engine, actor_of(interaction), "removesource", source
-            ) as outcome:
+            async with audited(self.bot.engine, actor, "removesource", source) as outcome:
                 await interaction.edit_original_response(content=texts.REINDEX_STARTED)
                 report = await remove_source_and_reindex(
                     self.bot.engine,
                     source,
                     self._editor(interaction),
                     min_interval_s=self.bot.progress_interval_s,
+                    started_by=actor.label,
                 )
                 outcome.detail = report.summary()
         except Exception as err:
@@ -177,10 +196,9 @@ class AdminCog(commands.Cog):
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = public_url(url) if url is not None else file.filename if file else ""
+        actor = actor_of(interaction)
         try:
-            async with audited(
-                self.bot.engine, actor_of(interaction), "addsource", target
-            ) as outcome:
+            async with audited(self.bot.engine, actor, "addsource", target) as outcome:
                 location = url
                 if file is not None:
                     path = upload_path(self.bot.settings, file.filename)
@@ -193,6 +211,7 @@ class AdminCog(commands.Cog):
                     location,
                     self._editor(interaction),
                     min_interval_s=self.bot.progress_interval_s,
+                    started_by=actor.label,
                 )
                 outcome.detail = f"source {source_id}: {report.summary()}"
         except Exception as err:

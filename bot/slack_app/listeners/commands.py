@@ -1,7 +1,9 @@
 """Slash commands: ``/ask``, ``/chipquote-timeline TOPIC`` and ``/chipquote-compare TOPIC``
 (the companies and any "since 2024" named in the text), and the admin commands
-``/chipquote-sources``, ``/chipquote-reindex [source]``, ``/chipquote-removesource SOURCE_ID``,
-``/chipquote-cancel`` (stop the running reindex) and ``/chipquote-audit [count]``.
+``/chipquote-sources``, ``/chipquote-status`` (index, models, running and last reindex,
+answers and feedback of the last day), ``/chipquote-reindex [source]``,
+``/chipquote-removesource SOURCE_ID``, ``/chipquote-cancel`` (stop the running reindex) and
+``/chipquote-audit [count]``.
 
 Slack wants an acknowledgement within 3 seconds, so every command acks first (a refusal of a
 bad or rate-limited ``/ask`` *is* the ack: its text is shown only to the asker) and does the
@@ -35,6 +37,7 @@ from bot.chat import texts
 from bot.chat.admin import Edit, format_sources, remove_source_and_reindex, run_reindex
 from bot.chat.audit import Actor, audited, cancel_reindex, format_audit, record_refusal
 from bot.chat.render import render_answer
+from bot.chat.status import format_status
 from bot.errors import ChipquoteError, InvalidQuestion
 from bot.slack_app.answering import (
     UNREACHABLE,
@@ -62,6 +65,7 @@ SOURCES = "/chipquote-sources"
 REINDEX = "/chipquote-reindex"
 REMOVESOURCE = "/chipquote-removesource"
 AUDIT = "/chipquote-audit"
+STATUS = "/chipquote-status"
 CANCEL = "/chipquote-cancel"
 AUDIT_DEFAULT = 20
 TIMELINE = "/chipquote-timeline"
@@ -189,11 +193,25 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
 
         async def listing() -> str:
-            infos = await asyncio.to_thread(deps.engine.sources)
-            stats = await asyncio.to_thread(deps.feedback.stats)
-            return bold_markdown(format_sources(infos, stats, max_chars=SECTION_TEXT_CHARS - 100))
+            found = await asyncio.to_thread(deps.engine.status)  # sources and feedback totals
+            text = format_sources(found.sources, found.feedback, max_chars=SECTION_TEXT_CHARS - 100)
+            return bold_markdown(text)
 
         await with_private_reply(client, command, respond, listing)
+
+    @app.command(STATUS)
+    async def status(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if not await allowed(deps, client, command, respond):
+            return
+
+        async def report() -> str:
+            found = await asyncio.to_thread(deps.engine.status)
+            return bold_markdown(format_status(found, max_chars=SECTION_TEXT_CHARS - 100))
+
+        await with_private_reply(client, command, respond, report)
 
     @app.command(REINDEX)
     async def reindex(
@@ -213,6 +231,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                     [source] if source else None,
                     edit,
                     min_interval_s=deps.progress_interval_s,
+                    started_by=actor_of(command).label,
                 )
                 outcome.detail = report.summary()
 
@@ -237,7 +256,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         async def work(edit: Edit) -> None:
             async with audited(deps.engine, actor_of(command), "removesource", source) as outcome:
                 report = await remove_source_and_reindex(
-                    deps.engine, source, edit, min_interval_s=deps.progress_interval_s
+                    deps.engine,
+                    source,
+                    edit,
+                    min_interval_s=deps.progress_interval_s,
+                    started_by=actor_of(command).label,
                 )
                 outcome.detail = report.summary()
 
@@ -266,7 +289,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
         async def entries() -> str:
             found = await asyncio.to_thread(deps.engine.admin_actions, None, count)
-            return escape(format_audit(found))[: SECTION_TEXT_CHARS - 100]
+            return format_audit(found)[: SECTION_TEXT_CHARS - 100]  # escaped when shown
 
         await with_private_reply(client, command, respond, entries)
 

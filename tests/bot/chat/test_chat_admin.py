@@ -16,9 +16,9 @@ from bot.chat.admin import (
     format_sources,
     run_reindex,
 )
-from bot.chat.feedback import FeedbackStats
 from bot.engine.api import ProgressCallback
 from bot.engine.models import Answer, AskContext
+from index.activity import ActivityStats
 from index.models import DocumentFailure, DocumentInfo, ProgressEvent, ReindexReport, SourceInfo
 
 
@@ -28,15 +28,21 @@ class SlowReindexEngine:
     def __init__(self, steps: int = 10, pause: float = 0.02, busy: bool = False) -> None:
         self.steps, self.pause, self.busy = steps, pause, busy
         self.threads: list[str] = []
+        self.started_by = ""
         self.added: list[str] = []
 
     def answer(self, question: str, context: AskContext | None = None) -> Answer:
         raise NotImplementedError
 
     def reindex(
-        self, source_ids: list[str] | None = None, progress: ProgressCallback | None = None
+        self,
+        source_ids: list[str] | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        started_by: str = "",
     ) -> ReindexReport:
         self.threads.append(threading.current_thread().name)
+        self.started_by = started_by
         if self.busy:
             raise errors.ReindexBusy(40)
         for i in range(1, self.steps + 1):
@@ -102,8 +108,11 @@ async def test_add_source_then_index_only_that_source() -> None:
     async def edit(text: str) -> None:
         edits.append(text)
 
-    source_id, _ = await add_source_and_index(engine, "https://x/y.html", edit, min_interval_s=0)
+    source_id, _ = await add_source_and_index(
+        engine, "https://x/y.html", edit, min_interval_s=0, started_by="sam (discord)"
+    )
     assert source_id == "uploads-1" and engine.added == ["https://x/y.html"]
+    assert engine.started_by == "sam (discord)"  # /status names who started it
     assert "uploads-1" in edits[0] and edits[-1].startswith("Reindex finished")
 
 
@@ -146,9 +155,10 @@ def test_sources_listing_with_feedback_fits_a_message() -> None:
         )
         for i in range(100)
     ]
-    text = format_sources(sources, FeedbackStats(up=2, down=1, answers_rated=3), max_chars=1900)
+    stats = ActivityStats(answers_up=2, answers_down=1, quotes_down=3)
+    text = format_sources(sources, stats, max_chars=1900)
     assert len(text) <= 1900
     assert text.startswith("**100 sources**, 100 documents, 700 chunks")
     assert "`src0`" in text and "1 errors (e.g. `x.pdf`: unreadable)" in text
-    assert "more sources" in text and text.endswith("on 3 answers")
+    assert "more sources" in text and text.endswith("answers 2 👍 1 👎 · quotes 0 👍 3 👎")
     assert "No sources" in format_sources([])

@@ -51,4 +51,4 @@ async def running(
     fake_discord: FakeDiscord, engine: FakeEngine, settings: Settings, limiter: RateLimiter
 ) -> AsyncIterator[Running]:
     async with connected_bot(fake_discord, engine, settings, limiter) as bot:
-        yield Running(bot, fake_discord, engine, bot.feedback, limiter)
+        yield Running(bot, fake_discord, engine, limiter)

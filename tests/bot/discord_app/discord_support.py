@@ -15,7 +15,6 @@ from typing import Any
 
 from fake_discord import ADMIN_ROLE_ID, EVERYONE_PERMS, MANAGE_GUILD, FakeDiscord, Person
 
-from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
 from bot.discord_app import ChipquoteBot, create_bot
 from bot.settings import Settings
@@ -49,7 +48,6 @@ class Running:
     bot: ChipquoteBot
     discord: FakeDiscord
     engine: FakeEngine
-    feedback: FeedbackStore
     limiter: RateLimiter
 
 
@@ -63,7 +61,6 @@ async def connected_bot(
     bot = create_bot(
         engine,
         settings,
-        feedback=FeedbackStore.for_settings(settings),
         limiter=limiter,
         progress_interval_s=0.05,
         guild_ready_timeout=0.05,  # the stand-in sends every GUILD_CREATE at once

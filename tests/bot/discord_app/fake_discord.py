@@ -6,8 +6,10 @@
   channel so ``history()`` and ``fetch_message()`` work.
 - Gateway websocket at ``/gateway``: HELLO, IDENTIFY -> READY + GUILD_CREATE, RESUME ->
   RESUMED, HEARTBEAT -> ACK, and ``dispatch()`` for MESSAGE_CREATE / INTERACTION_CREATE built
-  from raw payloads. Frames are sent as uncompressed text: discord.py only decompresses binary
-  frames, so the ``compress=zlib-stream`` query parameter it sends can be ignored.
+  from raw payloads (slash commands, autocomplete, button clicks, select-menu picks and modal
+  submits; the modals the bot opens are kept in ``modals``). Frames are sent as uncompressed
+  text: discord.py only decompresses binary frames, so the ``compress=zlib-stream`` query
+  parameter it sends can be ignored.
 
 discord.py 2.7 connects to ``DiscordWebSocket.DEFAULT_GATEWAY`` (it no longer asks
 ``/gateway/bot`` unless sharded) and resumes at READY's ``resume_gateway_url``; :func:`patch`
@@ -261,6 +263,7 @@ class FakeDiscord:
     session_id: str = "fake-session"
     hidden: list[dict[str, Any]] = field(default_factory=list)  # ephemeral messages
     choices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # autocomplete
+    modals: dict[str, dict[str, Any]] = field(default_factory=dict)  # by interaction token
     # the commands the bot registered, by guild id (None: global), as the last sync sent them
     registered: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
     _originals: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -539,6 +542,45 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
+    async def choose(
+        self, person: Person, message: dict[str, Any], custom_id: str, *values: str
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE for picking ``values`` in the select menu ``custom_id`` on
+        ``message`` (component type 3). Like a modified client, it can send any value."""
+        data = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
+        channel_id = int(message["channel_id"])
+        payload = self._interaction_base(person, channel_id, 3, data)
+        payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def submit_modal(
+        self,
+        person: Person,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        channel_id: int = CHANNEL_ID,
+        message: dict[str, Any] | None = None,
+        rows: bool = False,
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE (type 5, MODAL_SUBMIT) for the form ``custom_id`` with its
+        text inputs filled in (``custom_id -> value``), each in a label component (type 18)
+        as Discord sends them today, or in action rows (type 1) with ``rows``."""
+        components: list[dict[str, Any]] = []
+        for i, (input_id, value) in enumerate(values.items()):
+            text_input = {"type": 4, "id": 2 * i + 2, "custom_id": input_id, "value": value}
+            if rows:
+                components.append({"type": 1, "id": 2 * i + 1, "components": [text_input]})
+            else:
+                components.append({"type": 18, "id": 2 * i + 1, "component": text_input})
+        data = {"custom_id": custom_id, "components": components}
+        payload = self._interaction_base(person, channel_id, 5, data)
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
     # --- REST --------------------------------------------------------------------------------
 
     async def _attachment(self, request: web.Request) -> web.Response:
@@ -638,6 +680,8 @@ class FakeDiscord:
             interaction: dict[str, Any] = {"id": parts[1], "type": 2}
             if kind == 8:  # autocomplete choices
                 self.choices[token] = (body.get("data") or {}).get("choices", [])
+            if kind == 9:  # a modal (form) shown to the member
+                self.modals[token] = body.get("data") or {}
             if kind in (4, 5):  # a message now (4) or a "thinking…" placeholder (5)
                 data = body.get("data") or {}
                 if kind == 5:

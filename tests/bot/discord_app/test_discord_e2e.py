@@ -40,6 +40,7 @@ from bot.chat.ratelimit import RateLimiter
 from bot.engine.models import Answer, Turn
 from bot.errors import IndexUnavailable
 from bot.settings import Settings
+from index.activity import FeedbackEntry
 from tests.chat_fakes import dojo_answer
 
 
@@ -87,9 +88,11 @@ async def test_slash_ask_defers_then_follows_up_with_verbatim_quotes(running: Ru
     assert first["url"] == "https://example.invalid/thread/1"
     assert "2024-01-24" in first["footer"]["text"]
     ids = [c["custom_id"] for row in body["components"] for c in row["components"]]
+    answer_id = _answer_id(running)
     assert ids == [
-        f"chipquote:fb:up:{_answer_id(running)}",
-        f"chipquote:fb:down:{_answer_id(running)}",
+        f"chipquote:fb:up:{answer_id}",
+        f"chipquote:fb:down:{answer_id}",
+        f"chipquote:fbq:{answer_id}",  # the "Rate a quote…" menu
     ]
 
     question, context = running.engine.calls[0]
@@ -99,11 +102,10 @@ async def test_slash_ask_defers_then_follows_up_with_verbatim_quotes(running: Ru
 
 
 def _answer_id(running: Running) -> str:
-    """The answer id in the feedback store (remembered when the answer was posted)."""
-    import sqlite3
-
-    with sqlite3.connect(running.feedback.path) as db:
-        return str(db.execute("SELECT answer_id FROM answers").fetchone()[0])
+    """The id of the one answer shown (remembered through the engine when it was posted)."""
+    ((platform, answer_id),) = running.engine.shown
+    assert platform == "discord"
+    return answer_id
 
 
 async def mention_and_wait(running: Running, text: str) -> tuple[int, Recorded]:
@@ -190,28 +192,6 @@ async def test_over_long_answer_is_split_by_whole_quotes(running: Running) -> No
     assert [bool(p.json.get("components")) for p in posts] == [False] * (len(posts) - 1) + [True]
 
 
-async def test_thumbs_down_click_is_stored(running: Running) -> None:
-    fake = running.discord
-    follow = await ask_slash(running, ALICE, "Is Dojo a long shot?")
-    message = next(m for m in fake.messages[CHANNEL_ID] if m.get("components"))
-    down = next(c for c in custom_ids(message) if ":down:" in c)
-    assert follow.json["components"]
-
-    mark = fake.mark()
-    await fake.click(BOB, message, down)
-    reply = await fake.wait_for("POST", CALLBACK, since=mark)
-    assert reply.json["type"] == 4 and reply.json["data"]["flags"] == 64
-    assert reply.json["data"]["content"] == texts.FEEDBACK_THANKS_DOWN
-
-    (vote,) = running.feedback.votes()
-    assert (vote.user_id, vote.vote, vote.question) == (
-        str(BOB.user_id),
-        -1,
-        "Is Dojo a long shot?",
-    )
-    assert down.endswith(vote.answer_id)
-
-
 async def test_reindex_by_non_admin_is_refused_and_logged(
     running: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -248,6 +228,7 @@ async def test_reindex_by_admin_role_shows_progress_by_editing_one_message(
     assert edits[-1].startswith("Reindex finished: 1 added, 0 changed, 1 unchanged")
     assert not fake.calls("POST", followups(token), since=mark)  # one message, edited
     assert running.engine.reindexed == [["sample"]]
+    assert running.engine.started_by == ["rita (discord)"]  # what /status shows
 
 
 async def test_questions_are_answered_while_a_reindex_runs(running: Running) -> None:
@@ -270,7 +251,7 @@ async def test_questions_are_answered_while_a_reindex_runs(running: Running) -> 
 
 async def test_sources_for_a_manage_server_member(running: Running) -> None:
     fake = running.discord
-    running.feedback.record("discord", "a1", "u1", "q", 1)
+    running.engine.feedback.append(FeedbackEntry("a1", "discord", "u1", 1))
     mark = fake.mark()
     payload = await fake.slash(SERVER_ADMIN, "sources")
     edit = await fake.wait_for("PATCH", original(payload["token"]), since=mark)
@@ -294,6 +275,7 @@ async def test_addsource_file_is_saved_under_uploads_and_indexed(running: Runnin
     assert saved.startswith(str(uploads)) and saved.endswith("q4_call.txt")
     assert Path(saved).read_text(encoding="utf-8") == "Elon Musk: Dojo."
     assert running.engine.reindexed == [["upload-1"]]
+    assert running.engine.started_by == [f"{SERVER_ADMIN.name} (discord)"]  # /status shows it
 
 
 async def test_a_server_admin_of_another_server_is_not_our_admin(
@@ -319,7 +301,15 @@ async def test_admin_commands_are_registered_only_in_the_admin_server(
         here = {c["name"] for c in fake_discord.registered[GUILD_ID]}
         there = {c["name"]: c for c in fake_discord.registered[other]}
         assert here == {"ask", "timeline", "compare"}
-        assert set(there) == {"sources", "reindex", "addsource", "removesource", "audit", "cancel"}
+        assert set(there) == {
+            "status",
+            "sources",
+            "reindex",
+            "addsource",
+            "removesource",
+            "audit",
+            "cancel",
+        }
         for command in there.values():
             assert int(command["default_member_permissions"]) == MANAGE_GUILD
             assert command["contexts"] == [0]  # in servers only, never in DMs
@@ -342,6 +332,7 @@ async def test_removesource_unregisters_and_reports_what_was_removed(running: Ru
         where=lambda r: "Reindex finished" in r.json["content"],
     )
     assert running.engine.removed == ["upload-1"]
+    assert running.engine.started_by[0] == "sam (discord)"
     assert done.json["content"].startswith("Removed source `upload-1`")
     assert "1 removed" in done.json["content"]
 

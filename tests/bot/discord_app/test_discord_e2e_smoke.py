@@ -14,6 +14,7 @@ async def test_connects_identifies_and_syncs_guild_commands(running: Running) ->
         "ask",
         "timeline",
         "compare",
+        "status",
         "sources",
         "reindex",
         "addsource",

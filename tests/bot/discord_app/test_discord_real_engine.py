@@ -1,6 +1,7 @@
 """The whole path with the real engine over the bundled sample corpus: an admin reindexes from
-Discord, then a member asks in Chinese and gets Elon Musk's own words back; an admin's
-``/addsource url:`` cannot make the bot read a service on its own machine."""
+Discord, then a member asks in Chinese and gets Elon Musk's own words back, rates a quote
+(kept in the shared activity log with the question and the quote) and ``/status`` counts it;
+an admin's ``/addsource url:`` cannot make the bot read a service on its own machine."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 from discord_support import ALICE, BOB, SAMPLE, SERVER_ADMIN, connected_bot
-from fake_discord import APP_ID, CALLBACK, GUILD_ID, FakeDiscord
+from fake_discord import APP_ID, CALLBACK, CHANNEL_ID, GUILD_ID, FakeDiscord
 
 from bot.chat import texts
 from bot.chat.ratelimit import RateLimiter
@@ -66,6 +67,79 @@ async def test_real_engine_answers_dojo_question_with_musk_quote(
     assert musk, follow.json
     for piece in musk[0]["description"].split("…"):
         assert piece.strip() in source  # verbatim (the verifier may join pieces with …)
+
+
+async def test_a_rated_quote_reaches_the_activity_log_and_status(
+    fake_discord: FakeDiscord,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = sample_engine(settings, tmp_path, monkeypatch)
+    fake = fake_discord
+    question = "tesla的dojo是不是要黄了"
+
+    async with connected_bot(fake, engine, settings, RateLimiter(5)):
+        mark = fake.mark()
+        reindex = await fake.slash(SERVER_ADMIN, "reindex")
+        await fake.wait_for(
+            "PATCH",
+            rf"/webhooks/{APP_ID}/{reindex['token']}/messages/@original",
+            since=mark,
+            where=lambda r: r.json["content"].startswith("Reindex finished"),
+            timeout=120,
+        )
+        mark = fake.mark()
+        ask = await fake.slash(ALICE, "ask", question=question)
+        await fake.wait_for("POST", rf"/webhooks/{APP_ID}/{ask['token']}", since=mark, timeout=60)
+        message = [m for m in fake.messages[CHANNEL_ID] if m.get("components")][-1]
+        menu = next(
+            c
+            for row in message["components"]
+            for c in row["components"]
+            if c["custom_id"].startswith("chipquote:fbq:")
+        )
+        assert "1:wrong_speaker" in [o["value"] for o in menu["options"]]
+
+        mark = fake.mark()
+        pick = await fake.choose(BOB, message, menu["custom_id"], "1:wrong_speaker")
+        form = await fake.wait_for(
+            "POST", rf"/interactions/{pick['id']}/{pick['token']}/callback", since=mark
+        )
+        assert form.json["type"] == 9  # the optional comment form
+        mark = fake.mark()
+        sent = await fake.submit_modal(
+            BOB, form.json["data"]["custom_id"], {"comment": "quoted by a poster"}
+        )
+        thanks = await fake.wait_for(
+            "POST", rf"/interactions/{sent['id']}/{sent['token']}/callback", since=mark
+        )
+        assert thanks.json["data"]["content"] == texts.FEEDBACK_THANKS_COMMENT
+
+        mark = fake.mark()
+        status = await fake.slash(SERVER_ADMIN, "status")
+        shown = await fake.wait_for(
+            "PATCH", rf"/webhooks/{APP_ID}/{status['token']}/messages/@original", since=mark
+        )
+
+    (rated,) = await asyncio.to_thread(engine.rated_answers)
+    assert rated.platform == "discord" and rated.answer is not None
+    assert rated.answer.question == question
+    (vote,) = rated.quote_votes(1)
+    assert (vote.user_id, vote.vote, vote.reason, vote.comment) == (
+        str(BOB.user_id),
+        -1,
+        "wrong_speaker",
+        "quoted by a poster",
+    )
+    quote = rated.answer.quote(1)
+    assert quote is not None and quote.text
+    source = (SAMPLE / "000_dd2f60ee431230bd.txt").read_text("utf-8")
+    assert all(piece.strip() in source for piece in quote.text.split("…"))  # what was shown
+    text = shown.json["content"]
+    assert "1 questions answered" in text
+    assert "quotes 0 👍 1 👎" in text
+    assert "sam (discord)" in text  # who ran the last reindex
 
 
 class _Runbook(BaseHTTPRequestHandler):

@@ -1,11 +1,12 @@
 """A local stand-in for Slack's Web API (as bolt-python's own tests use), on aiohttp, port 0.
 
 It answers the methods the app calls (``auth.test``, ``chat.postMessage``, ``chat.update``,
-``chat.postEphemeral``, ``conversations.replies``, ``users.info``) plus ``response_url`` posts,
-records every call with its method and body (form, query or JSON, merged), and keeps the
-messages posted per channel so ``conversations.replies`` returns a real thread: the bot's own
-answers and the user messages a test adds. It can answer 429 ``ratelimited`` with
-``Retry-After: 1`` (or any error) for the first N calls of a method.
+``chat.postEphemeral``, ``conversations.replies``, ``users.info``, ``views.open``) plus
+``response_url`` posts, records every call with its method and body (form, query or JSON,
+merged), keeps the messages posted per channel so ``conversations.replies`` returns a real
+thread (the bot's own answers and the user messages a test adds) and the modals opened. It
+can answer 429 ``ratelimited`` with ``Retry-After: 1`` (or any error) for the first N calls of
+a method.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class FakeSlackApi:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.admins: set[str] = set()
         self.unreachable: set[str] = set()
+        self.views: list[dict[str, Any]] = []  # every view opened, in order
         self._faults: dict[str, _Fault] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -186,7 +188,7 @@ class FakeSlackApi:
                 args.update(await request.json())
             else:
                 args.update(dict(await request.post()))
-        for key in ("blocks", "attachments", "metadata"):
+        for key in ("blocks", "attachments", "metadata", "view"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -281,3 +283,13 @@ class FakeSlackApi:
             "ok": True,
             "user": {"id": user, "team_id": TEAM, "is_admin": admin, "is_owner": False},
         }
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        opened = {**view, "id": f"V{len(self.views) + 1:08d}", "team_id": TEAM}
+        self.views.append(opened)
+        return {"ok": True, "view": opened}

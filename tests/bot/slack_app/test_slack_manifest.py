@@ -16,6 +16,7 @@ from bot.slack_app.listeners.commands import (
     REINDEX,
     REMOVESOURCE,
     SOURCES,
+    STATUS,
     TIMELINE,
 )
 
@@ -30,7 +31,17 @@ def manifest() -> dict[str, Any]:
 
 def test_manifest_declares_every_slash_command_the_app_handles() -> None:
     commands = {c["command"] for c in manifest()["features"]["slash_commands"]}
-    assert commands == {ASK, TIMELINE, COMPARE, SOURCES, REINDEX, REMOVESOURCE, AUDIT, CANCEL}
+    assert commands == {
+        ASK,
+        TIMELINE,
+        COMPARE,
+        SOURCES,
+        STATUS,
+        REINDEX,
+        REMOVESOURCE,
+        AUDIT,
+        CANCEL,
+    }
 
 
 def test_manifest_subscribes_to_the_events_and_scopes_the_listeners_need() -> None:
