@@ -156,8 +156,8 @@ def status(
         current = build_engine(_setup()).status()
     except ChipquoteError as exc:
         raise _fail(exc) from exc
-    if as_json:
-        out.print(json.dumps(status_json(current), ensure_ascii=False), markup=False)
+    if as_json:  # written as is: a console would turn ":fire:" in a question into 🔥
+        sys.stdout.write(json.dumps(status_json(current), ensure_ascii=False) + "\n")
     else:
         out.print(format_status(current, max_chars=20_000).replace("**", ""), markup=False)
 
@@ -209,11 +209,11 @@ def feedback(
         )
     elif as_json:
         for item in rated:
-            out.print(json.dumps(answer_json(item), ensure_ascii=False), markup=False)
+            sys.stdout.write(json.dumps(answer_json(item), ensure_ascii=False) + "\n")
     elif as_csv:
         sys.stdout.write(to_csv(vote_rows(rated)))
     else:
-        out.print(format_rated(rated), markup=False)
+        sys.stdout.write(format_rated(rated) + "\n")
 
 
 def _since(text: str | None) -> float | None:

@@ -4,14 +4,20 @@
 unchanged (DESIGN's question format):
 
 - an answer rated 👍 (more 👍 than 👎 on the whole answer), or quotes rated good, becomes an
-  eval item: the question, with every shown quote nobody rated 👎 (and every quote rated good)
-  as evidence ``{"doc": the document's key, "quote": the quote's text}``; a 👍 on an answer
-  that said the sources do not answer becomes an item with no evidence (the bot should
-  abstain);
-- any 👎 (on the answer or a quote) puts the answer in ``FILE.review.jsonl`` instead, for a
-  person to decide: the same line format, its ``evidence`` empty until someone fills it in, and a
-  ``review`` object with the shown quotes, the votes, reasons and comments. Run it through eval
-  only after review: an empty ``evidence`` means "should abstain".
+  eval item: the question, with every shown quote rated good, and for a 👍 answer every quote
+  nobody rated 👎, as evidence ``{"doc": the document's key, "quote": the source text}`` (a
+  quote joined from two spans with " […] " gives one evidence line per span, as each is in
+  the source on its own); a 👍 on an answer that said the sources do not answer becomes an item
+  with no evidence (the bot should abstain), unless a closest passage it showed was rated good;
+- any 👎 (on the answer or a quote), a follow-up asked in a thread (its question leans on
+  earlier turns) and a timeline or comparison (eval asks those differently) go to
+  ``FILE.review.jsonl`` instead, for a person to decide: the same line format, its
+  ``evidence`` empty until someone fills it in, and a ``review`` object with why, the shown
+  quotes, the votes, reasons and comments. Run it through eval only after review: an empty
+  ``evidence`` means "should abstain".
+
+Both files are merged by item id with what an earlier export wrote, so items whose answers were
+since pruned stay in the regression set.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.activity import FeedbackEntry, RatedAnswer, ShownQuote
+from bot.evaluation import shown_pieces
+from index.activity import FeedbackEntry, RatedAnswer, ShownQuote, one_line
 from index.text import detect_lang
 
 CSV_FIELDS = (
@@ -41,7 +48,9 @@ CSV_FIELDS = (
     "chunk_id",
     "doc",
     "speaker",
+    "shown_chunk_ids",
 )
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _when(epoch: float) -> str:
@@ -69,18 +78,29 @@ def vote_rows(rated: Iterable[RatedAnswer]) -> list[dict[str, Any]]:
                     "chunk_id": (quote.chunk_id or "") if quote else "",
                     "doc": quote.doc if quote else "",
                     "speaker": (quote.speaker or "") if quote else "",
+                    "shown_chunk_ids": " ".join(
+                        q.chunk_id or q.doc for q in (item.answer.quotes if item.answer else ())
+                    ),
                 }
             )
     return rows
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as CSV with a header line."""
+    """The rows as CSV with a header line; a cell a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows([{k: _cell(v) for k, v in row.items()} for row in rows])
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = one_line(value)
+        return "'" + value if value.startswith(_FORMULA_START) else value
+    return value
 
 
 def answer_json(item: RatedAnswer) -> dict[str, Any]:
@@ -110,13 +130,12 @@ def format_rated(rated: Sequence[RatedAnswer], max_quote_chars: int = 160) -> st
             what = "answer" if vote.quote is None else f"quote [{vote.quote}]"
             extra = " · ".join(x for x in (vote.reason.replace("_", " "), vote.comment) if x)
             lines.append(f"  {mark} {what}" + (f" ({extra})" if extra else ""))
-            quote = item.answer.quote(vote.quote) if item.answer and vote.quote else None
-            if quote is not None:
-                text = quote.text
-                if len(text) > max_quote_chars:
-                    text = text[: max_quote_chars - 1] + "…"
-                where = quote.chunk_id or quote.doc
-                lines.append(f"     “{text}” — {quote.speaker or '?'} · {where}")
+        for quote in item.answer.quotes if item.answer else ():
+            text = one_line(quote.text)
+            if len(text) > max_quote_chars:
+                text = text[: max_quote_chars - 1] + "…"
+            where = quote.chunk_id or quote.doc
+            lines.append(f"     [{quote.n}] “{text}” — {one_line(quote.speaker or '?')} · {where}")
     return "\n".join(lines)
 
 
@@ -143,33 +162,73 @@ def eval_items(rated: Iterable[RatedAnswer]) -> EvalExport:
             "question": answer.question,
             "lang": answer.lang if answer.lang in ("en", "zh") else detect_lang(answer.question),
         }
-        good = [q for q in answer.quotes if q.n in praised or (net > 0 and q.n not in flagged)]
-        if good:
-            evidence = [{"doc": _doc_key(q), "quote": q.text} for q in good]
-            items.append({**base, "evidence": evidence, "tags": ["feedback"]})
-        elif net > 0 and answer.abstained and not flagged:
-            items.append({**base, "evidence": [], "tags": ["feedback", "abstain"]})
-        if net < 0 or flagged:
+        # an abstention's quotes are the closest passages: evidence only when rated good
+        backed = answer.quotes if not answer.abstained else ()
+        good = [
+            q
+            for q in answer.quotes
+            if q.n not in flagged and (q.n in praised or (net > 0 and q in backed))
+        ]
+        why = _needs_review(answer.kind, answer.follow_up, net, flagged)
+        if why:
             review = {
+                "why": why,
+                "kind": answer.kind,
                 "abstained": answer.abstained,
                 "quotes": [_quote_json(q) for q in answer.quotes],
                 "votes": [_vote_json(v) for v in item.votes],
             }
             tags = ["feedback", "review"]
             reviews.append({**base, "evidence": [], "tags": tags, "review": review})
+        elif good:
+            evidence = [
+                {"doc": _doc_key(q), "quote": piece} for q in good for piece in shown_pieces(q.text)
+            ]
+            items.append({**base, "evidence": evidence, "tags": ["feedback"]})
+        elif net > 0 and answer.abstained:
+            items.append({**base, "evidence": [], "tags": ["feedback", "abstain"]})
     return EvalExport(items, reviews)
+
+
+def _needs_review(kind: str, follow_up: bool, net: int, flagged: set[int]) -> str:
+    """Why a rated answer goes to review rather than straight into the eval set ("" if not)."""
+    if net < 0 or flagged:
+        return "rated 👎"
+    if kind != "answer":
+        return f"a {kind}: eval asks these as grouped items"
+    if follow_up:
+        return "a follow-up in a thread: the question may lean on earlier turns"
+    return ""
 
 
 def write_eval(export: EvalExport, path: Path) -> Path:
     """Write the eval items to ``path`` and the review items beside it
-    (``NAME.review.jsonl``); returns the review file's path."""
+    (``NAME.review.jsonl``), each merged by item id with what the file held (a new export of
+    an answer replaces its line; lines of answers since pruned stay); returns the review
+    file's path."""
     review_path = path.with_name(path.name.removesuffix(".jsonl") + ".review.jsonl")
     path.parent.mkdir(parents=True, exist_ok=True)
+    exported = {item["id"] for item in (*export.items, *export.reviews)}
     for target, lines in ((path, export.items), (review_path, export.reviews)):
+        kept = [old for old in _read_items(target) if old.get("id") not in exported]
         target.write_text(
-            "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), "utf-8"
+            "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in (*kept, *lines)),
+            "utf-8",
         )
     return review_path
+
+
+def _read_items(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of an earlier export (none when it does not exist)."""
+    if not path.is_file():
+        return []
+    items = []
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            if isinstance(item, dict):
+                items.append(item)
+    return items
 
 
 def _doc_key(quote: ShownQuote) -> str:

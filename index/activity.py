@@ -5,25 +5,35 @@ Two logs in the store:
 
 - ``answers``: one record per answer a chat front door showed, keyed by its answer id: the
   question, the quotes shown (text, chunk id, document, speaker, period), whether it abstained,
-  its latency and LLM tokens. Nothing else of the conversation is kept.
+  whether it was a follow-up in a thread, its latency and LLM tokens. Nothing else of the
+  conversation is kept.
 - ``feedback``: 👍/👎 on a whole answer or on one of its quotes, with an optional reason kind
-  (:data:`QUOTE_ISSUES`) and an optional one-line comment. Entries are appended; a member's later
-  vote on the same answer or quote replaces the earlier one when read (people change their minds).
+  (:data:`QUOTE_ISSUES`, only for a 👎 on a quote) and an optional one-line comment. Entries are
+  appended; a member's later vote on the same answer or quote replaces the earlier one when
+  read (people change their minds). A comment is stored as a repeat of the member's current
+  vote, and only while that vote still stands.
 
-Both are pruned past a retention period (days; 0 keeps them forever).
+Both are pruned past a retention period (days; 0 keeps them forever), and reads never return
+what the period has passed, even before a prune ran. The store is shared, so the shortest
+period any process is configured with wins.
 """
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time
+import unicodedata
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
+from index.errors import ChipquoteError
 from index.store import ChromaStore
 
+log = logging.getLogger(__name__)
 ANSWERS_LOG = "answers"
 FEEDBACK_LOG = "feedback"
 DAY_S = 86_400.0
@@ -32,11 +42,40 @@ COMMENT_MAX_CHARS = 200
 QUOTE_ISSUES = ("off_topic", "wrong_speaker", "misleading_cut")
 """Why a quote was rated 👎: it does not answer the question, it names the wrong speaker, or it
 was cut so that it no longer means what the source says."""
+T = TypeVar("T")
+
+
+class NoSuchQuote(ChipquoteError):
+    """A vote on a quote number the rated answer did not show (a stale or forged value)."""
+
+
+class VoteChanged(ChipquoteError):
+    """A comment for a vote the member has since changed: the comment is not kept."""
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` without control characters (terminal escapes, NULs), whitespace collapsed to
+    single spaces, cut to ``limit`` characters."""
+    cleaned = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    flat = " ".join(cleaned.split())
+    return flat[:limit] if limit is not None else flat
 
 
 def _known(cls: type, record: dict[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in record.items() if k in names}
+
+
+def _readable(records: Iterable[dict[str, Any]], read: Callable[[dict[str, Any]], T]) -> list[T]:
+    """Every record ``read`` can rebuild; one written by a newer or broken process is logged
+    and skipped, so it never takes ``/status`` or ``chipquote feedback`` down."""
+    found = []
+    for record in records:
+        try:
+            found.append(read(record))
+        except (TypeError, ValueError, AttributeError) as err:
+            log.warning("skipped an unreadable activity record: %s", err)
+    return found
 
 
 @dataclass(frozen=True)
@@ -64,17 +103,22 @@ class AnswerRecord:
     """One answer a front door showed."""
 
     answer_id: str
-    platform: str  # "discord", "slack", "console"
+    platform: str  # "discord", "slack"
     question: str
     lang: str = "en"
     abstained: bool = False
     kind: str = "answer"  # "answer" | "timeline" | "compare"
     mode: str = "extractive"
+    follow_up: bool = False  # asked in a thread with earlier turns: may lean on them
     latency_ms: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
     quotes: tuple[ShownQuote, ...] = ()
+    imported: bool = False  # from an earlier version's feedback file: no latency or quotes
     at: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "question", one_line(self.question))
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AnswerRecord:
@@ -102,12 +146,17 @@ class FeedbackEntry:
     at: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
-        if self.vote not in (1, -1):
+        if self.vote not in (1, -1) or isinstance(self.vote, bool):
             raise ValueError("vote must be +1 or -1")
-        if self.reason and self.reason not in QUOTE_ISSUES:
-            raise ValueError(f"unknown reason {self.reason!r}")
-        one_line = " ".join(self.comment.split())[:COMMENT_MAX_CHARS]
-        object.__setattr__(self, "comment", one_line)
+        if self.quote is not None and (
+            isinstance(self.quote, bool)
+            or not isinstance(self.quote, int)
+            or not 0 < self.quote < 100
+        ):
+            raise ValueError("quote must be a quote number from 1 to 99")
+        if self.reason and (self.reason not in QUOTE_ISSUES or self.quote is None or self.vote > 0):
+            raise ValueError(f"reason {self.reason!r} only goes with a 👎 on a quote")
+        object.__setattr__(self, "comment", one_line(self.comment, COMMENT_MAX_CHARS))
 
     @property
     def key(self) -> tuple[str, str, str, int | None]:
@@ -171,41 +220,68 @@ class ActivityLog:
     def __init__(self, store: ChromaStore, retention_days: float = 365.0) -> None:
         self.store = store
         self.retention_days = retention_days
-        self._pruned_at = 0.0
+        self._pruned_at: float | None = None
         self._prune_lock = threading.Lock()
 
     # -- writing ------------------------------------------------------------------------------
-    def record_answer(self, record: AnswerRecord) -> None:
+    def record_answer(self, record: AnswerRecord, record_id: str | None = None) -> None:
         """Store what an answer showed (a repeat of the same answer id replaces it)."""
-        key = _answer_key(record.platform, record.answer_id)
-        self.store.put_log(ANSWERS_LOG, key, asdict(record), record.at)
+        counted: dict[str, str | int | float | bool] = {
+            "abstained": record.abstained,
+            "latency_ms": record.latency_ms,
+            "tokens_in": record.tokens_in,
+            "tokens_out": record.tokens_out,
+            "imported": record.imported,
+        }
+        key = record_id or _answer_key(record.platform, record.answer_id)
+        self.store.put_log(ANSWERS_LOG, key, asdict(record), record.at, counted)
         self._prune_now_and_then()
 
-    def record_feedback(self, entry: FeedbackEntry) -> AnswerRecord | None:
-        """Append one vote; returns the answer it rates, when that answer was recorded."""
-        record_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
-        self.store.append_log(FEEDBACK_LOG, record_id, asdict(entry), entry.at)
+    def record_feedback(
+        self, entry: FeedbackEntry, record_id: str | None = None
+    ) -> AnswerRecord | None:
+        """Append one vote; returns the answer it rates, when that answer was recorded.
+        Raises :class:`NoSuchQuote` for a quote the answer did not show and
+        :class:`VoteChanged` for a comment on a vote the member has since changed."""
+        answer = self.answer(entry.platform, entry.answer_id)
+        if entry.quote is not None and answer is not None and answer.quote(entry.quote) is None:
+            raise NoSuchQuote(f"That answer has no quote [{entry.quote}].")
+        if entry.comment:
+            current = next((v for v in self.votes() if v.key == entry.key), None)
+            if current is not None and (current.vote, current.reason) != (entry.vote, entry.reason):
+                raise VoteChanged("Your vote changed since, so the note was not saved.")
+        counted: dict[str, str | int | float | bool] = {
+            "platform": entry.platform,
+            "answer_id": entry.answer_id,
+            "user_id": entry.user_id,
+            "quote": entry.quote or 0,
+            "vote": entry.vote,
+        }
+        key = record_id or f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        self.store.put_log(FEEDBACK_LOG, key, asdict(entry), entry.at, counted)
         self._prune_now_and_then()
-        return self.answer(entry.platform, entry.answer_id)
+        return answer
 
     # -- reading ------------------------------------------------------------------------------
     def answer(self, platform: str, answer_id: str) -> AnswerRecord | None:
-        """The recorded answer with this id, if any."""
+        """The recorded answer with this id, if any (and not past the retention period)."""
         key = _answer_key(platform, answer_id)
         found = self.store.log_records(ANSWERS_LOG, [key]).get(key)
-        return AnswerRecord.from_record(found) if found else None
+        records = _readable([found] if found else [], AnswerRecord.from_record)
+        kept = [r for r in records if r.at >= (self._since(None) or 0.0)]
+        return kept[0] if kept else None
 
     def answers(self, since: float | None = None) -> list[AnswerRecord]:
         """Answers shown at or after ``since``, oldest first."""
-        records = [AnswerRecord.from_record(r) for r in self.store.read_log(ANSWERS_LOG, since)]
-        return sorted(records, key=lambda r: r.at)
+        records = self.store.read_log(ANSWERS_LOG, self._since(since))
+        return sorted(_readable(records, AnswerRecord.from_record), key=lambda r: r.at)
 
     def votes(self, since: float | None = None) -> list[FeedbackEntry]:
         """Current votes cast at or after ``since`` (a member's latest per answer or quote),
         oldest first."""
         latest: dict[tuple[str, str, str, int | None], FeedbackEntry] = {}
-        for record in self.store.read_log(FEEDBACK_LOG, since):  # oldest first
-            entry = FeedbackEntry.from_record(record)
+        records = self.store.read_log(FEEDBACK_LOG, self._since(since))  # oldest first
+        for entry in _readable(records, FeedbackEntry.from_record):
             latest[entry.key] = entry
         return sorted(latest.values(), key=lambda e: e.at)
 
@@ -216,17 +292,14 @@ class ActivityLog:
         for vote in self.votes(since):
             by_answer.setdefault((vote.platform, vote.answer_id), []).append(vote)
         keys = [_answer_key(p, a) for p, a in by_answer]
-        records = self.store.log_records(ANSWERS_LOG, keys)
+        found = self.store.log_records(ANSWERS_LOG, keys)
+        records = {
+            _answer_key(r.platform, r.answer_id): r
+            for r in _readable(found.values(), AnswerRecord.from_record)
+        }
         rated = [
             RatedAnswer(
-                answer_id=answer_id,
-                platform=platform,
-                answer=(
-                    AnswerRecord.from_record(records[_answer_key(platform, answer_id)])
-                    if _answer_key(platform, answer_id) in records
-                    else None
-                ),
-                votes=tuple(votes),
+                answer_id, platform, records.get(_answer_key(platform, answer_id)), tuple(votes)
             )
             for (platform, answer_id), votes in by_answer.items()
         ]
@@ -234,23 +307,46 @@ class ActivityLog:
 
     def stats(self, since: float | None, *, answers: bool = True) -> ActivityStats:
         """Answers shown and votes cast at or after ``since`` (votes only when ``answers``
-        is false: reading every answer kept is not needed to count votes)."""
-        shown = self.answers(since) if answers else []
-        votes = self.votes(since)
-        latencies = [a.latency_ms for a in shown]
+        is false), counted from the records' metadata alone."""
+        shown = []
+        if answers:
+            shown = [
+                m
+                for m in self.store.read_log_fields(ANSWERS_LOG, self._since(since))
+                if not m.get("imported")
+            ]
+        latest: dict[tuple[Any, ...], int] = {}
+        for meta in self.store.read_log_fields(FEEDBACK_LOG, self._since(since)):
+            key = (
+                meta.get("platform"),
+                meta.get("answer_id"),
+                meta.get("user_id"),
+                meta.get("quote"),
+            )
+            latest[key] = int(meta.get("vote") or 0)
+        on_answer = [vote for key, vote in latest.items() if not key[3]]
+        on_quote = [vote for key, vote in latest.items() if key[3]]
+        latencies = [float(m.get("latency_ms") or 0.0) for m in shown]
         return ActivityStats(
             answered=len(shown),
-            abstained=sum(a.abstained for a in shown),
+            abstained=sum(bool(m.get("abstained")) for m in shown),
             median_ms=statistics.median(latencies) if latencies else None,
-            tokens_in=sum(a.tokens_in for a in shown),
-            tokens_out=sum(a.tokens_out for a in shown),
-            answers_up=sum(v.quote is None and v.vote > 0 for v in votes),
-            answers_down=sum(v.quote is None and v.vote < 0 for v in votes),
-            quotes_up=sum(v.quote is not None and v.vote > 0 for v in votes),
-            quotes_down=sum(v.quote is not None and v.vote < 0 for v in votes),
+            tokens_in=sum(int(m.get("tokens_in") or 0) for m in shown),
+            tokens_out=sum(int(m.get("tokens_out") or 0) for m in shown),
+            answers_up=sum(v > 0 for v in on_answer),
+            answers_down=sum(v < 0 for v in on_answer),
+            quotes_up=sum(v > 0 for v in on_quote),
+            quotes_down=sum(v < 0 for v in on_quote),
         )
 
     # -- retention ----------------------------------------------------------------------------
+    def _since(self, since: float | None) -> float | None:
+        """``since``, never earlier than the retention period allows."""
+        if self.retention_days <= 0:
+            return since
+        oldest = time.time() - self.retention_days * DAY_S
+        return oldest if since is None else max(since, oldest)
+
     def prune(self) -> None:
         """Delete answers and votes older than the retention period (0 days keeps them)."""
         if self.retention_days <= 0:
@@ -260,11 +356,20 @@ class ActivityLog:
         self.store.prune_log(FEEDBACK_LOG, before)
 
     def _prune_now_and_then(self) -> None:
+        """Prune at most once an hour per process, in the background: a member's click never
+        waits for it, and a failed prune only waits for the next one."""
         with self._prune_lock:
-            if time.monotonic() - self._pruned_at < PRUNE_EVERY_S and self._pruned_at:
+            now = time.monotonic()
+            if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_S:
                 return
-            self._pruned_at = time.monotonic()
-        self.prune()
+            self._pruned_at = now
+        threading.Thread(target=self._prune_quietly, name="activity-prune", daemon=True).start()
+
+    def _prune_quietly(self) -> None:
+        try:
+            self.prune()
+        except Exception:
+            log.warning("could not prune old answers and feedback", exc_info=True)
 
 
 def _answer_key(platform: str, answer_id: str) -> str:

@@ -1,6 +1,8 @@
 """One-time import of the votes earlier versions kept in ``CHIPQUOTE_HOME/feedback.sqlite3``
-into the shared activity log (see :mod:`index.activity`), so upgrading loses no feedback. The
-file is renamed ``feedback.sqlite3.imported`` afterwards, so the import runs once."""
+into the shared activity log (see :mod:`index.activity`), so upgrading loses no feedback. Each
+record gets an id made from its own contents and time, so an import that stopped halfway and
+runs again rewrites the same records instead of adding newer-looking copies. The file is
+deleted afterwards (the retention period now applies to what it held)."""
 
 from __future__ import annotations
 
@@ -37,11 +39,12 @@ def import_legacy_feedback(activity: ActivityLog, home: Path) -> int:
     for platform, answer_id, _user, question, _vote, voted_at in votes:
         asked.setdefault((platform, answer_id), (question or "", voted_at))
     for (platform, answer_id), (question, at) in asked.items():
-        activity.record_answer(AnswerRecord(answer_id, platform, question or "", at=float(at)))
+        record = AnswerRecord(answer_id, platform, question or "", imported=True, at=float(at))
+        activity.record_answer(record)
     for platform, answer_id, user_id, _question, vote, voted_at in votes:
-        activity.record_feedback(
-            FeedbackEntry(answer_id, platform, str(user_id), int(vote), at=float(voted_at))
-        )
-    path.rename(path.with_name(LEGACY_FILE + ".imported"))
+        entry = FeedbackEntry(answer_id, platform, str(user_id), int(vote), at=float(voted_at))
+        record_id = f"{int(entry.at * 1e9):020d}-legacy-{platform}-{answer_id}-{user_id}"
+        activity.record_feedback(entry, record_id=record_id)
+    path.unlink()
     log.info("imported %d votes from the old feedback file", len(votes))
     return len(votes)

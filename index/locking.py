@@ -160,6 +160,8 @@ class ReindexLock:
     def note_stage(self, stage: str, done: int, total: int, eta_s: float | None) -> None:
         """Record the current stage and its counts, published with the next heartbeat so
         ``/status`` in any process can show what the reindex is doing."""
+        if stage != self.stage.get("stage"):
+            self._published = -1  # a new stage is published with the next beat (≤ 1 s)
         self.stage = {"stage": stage, "done": done, "total": total, "eta_s": eta_s}
 
     def _lease_percent(self) -> int | None:

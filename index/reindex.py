@@ -140,6 +140,10 @@ class Reindexer:
             except _Cancelled as stop:
                 report.cancelled_by = stop.by
                 emit(ProgressEvent("done", 0, 0, None, len(report.failed)))
+            except BaseException as exc:  # /status says it failed, not the run before it
+                report.seconds = time.monotonic() - started
+                self._keep_last_report(report, started_by, lock.began, failed=exc)
+                raise
             report.seconds = time.monotonic() - started
             self._keep_last_report(report, started_by, lock.began)
         log.info("reindex finished: %s (%.1fs)", report.summary(), report.seconds)
@@ -155,10 +159,20 @@ class Reindexer:
         None when none runs."""
         return self.lock().current_lease()
 
-    def _keep_last_report(self, report: ReindexReport, started_by: str, began: float) -> None:
-        """Store the report's summary for ``/status``; a store failure only loses that."""
+    def _keep_last_report(
+        self,
+        report: ReindexReport,
+        started_by: str,
+        began: float,
+        failed: BaseException | None = None,
+    ) -> None:
+        """Store the report's summary (or how it failed) for ``/status``; a store failure
+        only loses that."""
+        summary = report.summary()
+        if failed is not None:
+            summary = f"failed ({type(failed).__name__}) after {summary}"
         last = LastReport(
-            summary=report.summary(),
+            summary=summary,
             started_by=started_by,
             began=began,
             finished=time.time(),

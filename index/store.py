@@ -296,16 +296,34 @@ class ChromaStore:
             )
         )
 
-    def put_log(self, name: str, record_id: str, record: dict[str, Any], at: float) -> None:
+    def put_log(
+        self,
+        name: str,
+        record_id: str,
+        record: dict[str, Any],
+        at: float,
+        fields: dict[str, str | int | float | bool] | None = None,
+    ) -> None:
         """Write (upsert) one JSON record of a log under ``record_id``, stamped ``at``: for
-        logs keyed by something the caller names (an answer id), where a repeat replaces."""
+        logs keyed by something the caller names (an answer id), where a repeat replaces.
+        ``fields`` are kept beside it as metadata, for :meth:`read_log_fields`."""
         doc = json.dumps(record, ensure_ascii=False)
+        metadata = {**(fields or {}), "at": at}
         log_collection = self._log(name)
         self._call(
             lambda: log_collection.upsert(
-                ids=[record_id], documents=[doc], embeddings=[_UNIT], metadatas=[{"at": at}]
+                ids=[record_id], documents=[doc], embeddings=[_UNIT], metadatas=[metadata]
             )
         )
+
+    def read_log_fields(self, name: str, since: float | None = None) -> list[dict[str, Any]]:
+        """The metadata fields of a log's records stamped at or after ``since``, ordered by
+        record id: counting without reading (and parsing) every record's JSON."""
+        log_collection = self._log(name)
+        where = {"at": {"$gte": since}} if since is not None else None
+        got = self._call(lambda: log_collection.get(where=where, include=["metadatas"]))
+        rows = sorted(zip(got["ids"], got.get("metadatas") or [], strict=False))
+        return [dict(meta) for _, meta in rows if meta]
 
     def log_records(self, name: str, record_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The records of a log with these ids (absent ids are left out)."""

@@ -15,7 +15,7 @@ from bot.engine.api import ProgressCallback
 from bot.engine.models import Answer, AskContext, Quote
 from bot.engine.status import RunningReindex, Status
 from bot.errors import SourceError
-from index.activity import ActivityStats, AnswerRecord, FeedbackEntry, RatedAnswer
+from index.activity import ActivityStats, AnswerRecord, FeedbackEntry, NoSuchQuote, RatedAnswer
 from index.audit import AuditEntry
 from index.models import LastReport, ProgressEvent, ReindexReport, SourceInfo
 
@@ -155,8 +155,11 @@ class FakeEngine:
     def record_feedback(self, entry: FeedbackEntry) -> AnswerRecord | None:
         if self.feedback_error is not None:
             raise self.feedback_error
+        shown = self.shown.get((entry.platform, entry.answer_id))
+        if entry.quote is not None and shown is not None and shown.quote(entry.quote) is None:
+            raise NoSuchQuote(f"no quote {entry.quote}")
         self.feedback.append(entry)
-        return self.shown.get((entry.platform, entry.answer_id))
+        return shown
 
     def rated_answers(self, since: float | None = None) -> list[RatedAnswer]:
         latest = {e.key: e for e in self.feedback if since is None or e.at >= since}

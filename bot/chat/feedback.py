@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 
 from bot.chat import texts
 from bot.engine.api import Engine
 from bot.engine.models import Answer
-from index.activity import QUOTE_ISSUES, FeedbackEntry
+from index.activity import QUOTE_ISSUES, FeedbackEntry, NoSuchQuote, VoteChanged
 
 log = logging.getLogger(__name__)
 QUOTE_CHOICES = ("up", *QUOTE_ISSUES)
-MAX_RATED_QUOTES = 6  # 6 quotes x 4 choices stays within Discord's 25 menu options
+MAX_RATED_QUOTES = 18  # more than a timeline of 12 calls shows; 72 options fit Slack's 100
+_QUOTE_NUMBER = re.compile(r"[1-9][0-9]?")
 
 
 def quote_choices(numbers: Sequence[int]) -> list[tuple[str, str]]:
@@ -39,7 +41,7 @@ def parse_choice(value: str) -> tuple[int, int, str] | None:
     """``"2:off_topic"`` → ``(2, -1, "off_topic")``; ``"1:up"`` → ``(1, 1, "")``; None for
     anything else (a forged or stale value)."""
     number, _, choice = value.partition(":")
-    if not number.isdigit() or choice not in QUOTE_CHOICES or not 0 < int(number) < 100:
+    if not _QUOTE_NUMBER.fullmatch(number) or choice not in QUOTE_CHOICES:
         return None
     return (int(number), 1, "") if choice == "up" else (int(number), -1, choice)
 
@@ -62,15 +64,18 @@ async def remember(engine: Engine, platform: str, question: str, answer: Answer)
 
 
 async def store_vote(engine: Engine, entry: FeedbackEntry) -> str:
-    """Store ``entry`` and return the reply for the member: thanks, or why it was not kept
-    (a quote number the answer did not show), or an apology when the store failed."""
+    """Store ``entry`` and return the reply for the member: thanks, or why it was not kept (a
+    quote number the answer did not show, a note on a vote since changed), or an apology when
+    the store failed."""
     try:
-        rated = await asyncio.to_thread(engine.record_feedback, entry)
+        await asyncio.to_thread(engine.record_feedback, entry)
+    except NoSuchQuote:
+        return texts.FEEDBACK_NO_SUCH_QUOTE.format(n=entry.quote)
+    except VoteChanged:
+        return texts.FEEDBACK_VOTE_CHANGED
     except Exception:
         log.exception("could not store feedback for answer %s", entry.answer_id)
         return texts.APOLOGY
-    if entry.quote is not None and rated is not None and rated.quote(entry.quote) is None:
-        return texts.FEEDBACK_NO_SUCH_QUOTE.format(n=entry.quote)
     return thanks(entry)
 
 

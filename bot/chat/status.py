@@ -76,7 +76,7 @@ def last_report_line(status: Status) -> str:
         return "Last reindex: none recorded yet"
     who = f" by {last.started_by}" if last.started_by else ""
     line = f"Last reindex: {_when(last.finished)}{who}, {last.seconds:,.0f} s: {last.summary}"
-    if last.cancelled_by:
+    if last.cancelled_by and last.cancelled_by not in last.summary:  # summary() names them
         line += f" (cancelled by {last.cancelled_by})"
     return line
 

@@ -66,7 +66,8 @@ FEEDBACK_THANKS_QUOTE_UP = "Thanks: quote [{n}] marked as a good quote."
 FEEDBACK_THANKS_QUOTE_DOWN = "Thanks: quote [{n}] marked {reason}; we use this to improve answers."
 FEEDBACK_THANKS_COMMENT = "Thanks, your note is saved with your vote."
 FEEDBACK_UNREADABLE = "Sorry, that rating could not be read, so nothing was saved."
-FEEDBACK_NO_SUCH_QUOTE = "That answer has no quote [{n}]."
+FEEDBACK_NO_SUCH_QUOTE = "That answer has no quote [{n}], so nothing was saved."
+FEEDBACK_VOTE_CHANGED = "Your vote on that changed since, so the note was not saved."
 QUOTE_FEEDBACK_PLACEHOLDER = "Rate a quote…"
 QUOTE_REASON_LABELS = {
     "up": "good quote",

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.chat import texts
-from bot.chat.feedback import parse_choice, quote_choices, store_vote, thanks, wants_comment
+from bot.chat.feedback import (
+    QUOTE_CHOICES,
+    parse_choice,
+    quote_choices,
+    store_vote,
+    thanks,
+    wants_comment,
+)
 from index.activity import COMMENT_MAX_CHARS, QUOTE_ISSUES, FeedbackEntry
 
 if TYPE_CHECKING:
@@ -37,7 +44,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 _ANSWER_ID = r"(?P<answer_id>[\w-]{1,64})"
 _BUTTON_TEMPLATE = rf"chipquote:fb:(?P<vote>up|down):{_ANSWER_ID}"
-_MENU_TEMPLATE = rf"chipquote:fbq:{_ANSWER_ID}"
+_MENU_TEMPLATE = rf"chipquote:fbq:{_ANSWER_ID}(?::(?P<part>[1-9]))?"
+QUOTES_PER_MENU = 6  # 6 quotes x 4 choices stays within Discord's 25 options per menu
 _REASONS = "|".join(QUOTE_ISSUES)
 COMMENT_FORM_PREFIX = "chipquote:fbc:"
 _COMMENT_FORM = re.compile(
@@ -51,9 +59,10 @@ def custom_id(answer_id: str, vote: int) -> str:
     return f"chipquote:fb:{'up' if vote > 0 else 'down'}:{answer_id}"
 
 
-def menu_custom_id(answer_id: str) -> str:
-    """``chipquote:fbq:<answer id>``: the quote menu of one answer."""
-    return f"chipquote:fbq:{answer_id}"
+def menu_custom_id(answer_id: str, part: int = 0) -> str:
+    """``chipquote:fbq:<answer id>``: the quote menu of one answer (``…:1``, ``…:2`` for the
+    further menus of an answer with more than :data:`QUOTES_PER_MENU` quotes)."""
+    return f"chipquote:fbq:{answer_id}" + (f":{part}" if part else "")
 
 
 def comment_custom_id(entry: FeedbackEntry) -> str:
@@ -73,15 +82,18 @@ def entry_from_comment_form(custom_id: str, user_id: str, comment: str) -> Feedb
     quote = None if match["quote"] == "-" else int(match["quote"])
     if match["reason"] and (quote is None or match["vote"] == "u"):
         return None  # a reason kind only ever goes with a 👎 on a quote
-    return FeedbackEntry(
-        answer_id=match["answer_id"],
-        platform=PLATFORM,
-        user_id=user_id,
-        vote=1 if match["vote"] == "u" else -1,
-        quote=quote,
-        reason=match["reason"],
-        comment=comment,
-    )
+    try:
+        return FeedbackEntry(
+            answer_id=match["answer_id"],
+            platform=PLATFORM,
+            user_id=user_id,
+            vote=1 if match["vote"] == "u" else -1,
+            quote=quote,
+            reason=match["reason"],
+            comment=comment,
+        )
+    except ValueError:  # e.g. quote 0: no form of ours says that
+        return None
 
 
 class CommentForm(discord.ui.Modal):
@@ -157,24 +169,35 @@ class QuoteMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=_MENU_T
     """The "Rate a quote…" menu: a good quote, or 👎 off-topic / wrong speaker / misleading
     cut, for each quote shown (values from :func:`bot.chat.feedback.quote_choices`)."""
 
-    def __init__(self, answer_id: str, options: Sequence[discord.SelectOption] = ()) -> None:
+    def __init__(
+        self, answer_id: str, options: Sequence[discord.SelectOption] = (), part: int = 0
+    ) -> None:
         super().__init__(
             discord.ui.Select(
-                custom_id=menu_custom_id(answer_id),
+                custom_id=menu_custom_id(answer_id, part),
                 placeholder=texts.QUOTE_FEEDBACK_PLACEHOLDER,
                 options=list(options),
                 min_values=1,
                 max_values=1,
-                row=1,
+                row=1 + part,
             )
         )
         self.answer_id = answer_id
 
     @classmethod
-    def for_quotes(cls, answer_id: str, numbers: Sequence[int]) -> QuoteMenu:
-        """The menu for an answer showing quotes ``numbers``."""
-        options = [discord.SelectOption(label=lbl, value=v) for v, lbl in quote_choices(numbers)]
-        return cls(answer_id, options)
+    def for_quotes(cls, answer_id: str, numbers: Sequence[int]) -> list[QuoteMenu]:
+        """The menus for an answer showing quotes ``numbers``: one per
+        :data:`QUOTES_PER_MENU` quotes (a timeline of 12 calls gets two)."""
+        choices = quote_choices(numbers)
+        per_menu = QUOTES_PER_MENU * len(QUOTE_CHOICES)
+        return [
+            cls(
+                answer_id,
+                [discord.SelectOption(label=lbl, value=v) for v, lbl in choices[i : i + per_menu]],
+                part=i // per_menu,
+            )
+            for i in range(0, len(choices), per_menu)
+        ]
 
     @classmethod
     async def from_custom_id(
@@ -185,7 +208,7 @@ class QuoteMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=_MENU_T
         /,
     ) -> QuoteMenu:
         options = item.options if isinstance(item, discord.ui.Select) else []
-        return cls(match["answer_id"], options)
+        return cls(match["answer_id"], options, int(match["part"] or 0))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         values = self.item.values
@@ -239,6 +262,6 @@ def feedback_view(answer_id: str, quote_numbers: Sequence[int] = ()) -> discord.
     view = discord.ui.View(timeout=None)
     view.add_item(FeedbackButton(answer_id, 1))
     view.add_item(FeedbackButton(answer_id, -1))
-    if quote_numbers:
-        view.add_item(QuoteMenu.for_quotes(answer_id, quote_numbers))
+    for menu in QuoteMenu.for_quotes(answer_id, quote_numbers):
+        view.add_item(menu)
     return view

@@ -23,7 +23,8 @@ def shown_quote(quote: Quote) -> ShownQuote:
 
 def answer_record(platform: str, question: str, answer: Answer) -> AnswerRecord:
     """What ``answer`` showed on ``platform``: the question and the quotes (for an abstention,
-    the closest passages it showed instead), with latency and LLM tokens."""
+    the closest passages it showed instead), with latency (queueing included) and LLM
+    tokens."""
     shown = answer.closest if answer.abstained else answer.quotes
     return AnswerRecord(
         answer_id=answer.answer_id,
@@ -33,7 +34,10 @@ def answer_record(platform: str, question: str, answer: Answer) -> AnswerRecord:
         abstained=answer.abstained,
         kind=answer.kind,
         mode=answer.mode,
-        latency_ms=round(answer.timings_ms.get("total_ms", 0.0), 1),
+        follow_up=answer.follow_up,
+        latency_ms=round(
+            answer.timings_ms.get("total_ms", 0.0) + answer.timings_ms.get("queue_ms", 0.0), 1
+        ),
         tokens_in=int(answer.checks.get("tokens_in", 0) or 0),
         tokens_out=int(answer.checks.get("tokens_out", 0) or 0),
         quotes=tuple(shown_quote(q) for q in shown),

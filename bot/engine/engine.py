@@ -147,6 +147,7 @@ class ChipquoteEngine:
             queued_ms = (time.perf_counter() - started) * 1000
             answer = self._answer(question, context)
         answer.timings_ms["queue_ms"] = queued_ms
+        answer.follow_up = bool(context and context.history)
         return answer
 
     def _answer(self, question: str, context: AskContext | None = None) -> Answer:

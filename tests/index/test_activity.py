@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from index.activity import DAY_S, ActivityLog, AnswerRecord, FeedbackEntry, ShownQuote
+from index.activity import (
+    DAY_S,
+    ActivityLog,
+    AnswerRecord,
+    FeedbackEntry,
+    NoSuchQuote,
+    ShownQuote,
+    VoteChanged,
+)
 from index.legacy_feedback import import_legacy_feedback
 from index.store import ChromaStore
 
@@ -101,23 +109,100 @@ def test_old_answers_and_votes_are_pruned_past_retention(tmp_path: Path) -> None
     keep_forever.record_feedback(
         FeedbackEntry("ancient", "discord", "u", 1, at=time.time() - 400 * DAY_S)
     )
-    assert [a.answer_id for a in ActivityLog(store).answers()] == ["ancient"]
-    ActivityLog(store, retention_days=365).record_answer(_answer("new"))
-    assert [a.answer_id for a in ActivityLog(store).answers()] == ["new"]
-    assert ActivityLog(store).votes() == []
+    assert [a.answer_id for a in keep_forever.answers()] == ["ancient"]
+    yearly = ActivityLog(store, retention_days=365)
+    # reads never show what the period has passed, even before a prune ran
+    assert yearly.answers() == [] and yearly.votes() == [] and yearly.rated_answers() == []
+    assert yearly.answer("discord", "ancient") is None
+    assert yearly.stats(None).answered == 0
+    yearly.prune()
+    assert keep_forever.answers() == [] and keep_forever.votes() == []  # deleted for everyone
+
+
+def test_a_write_prunes_in_the_background_at_most_hourly(tmp_path: Path) -> None:
+    store = ChromaStore(home=tmp_path)
+    ActivityLog(store, retention_days=0).record_answer(_answer("old", at=time.time() - 9 * DAY_S))
+    log = ActivityLog(store, retention_days=7)
+    log.record_answer(_answer("new"))
+    forever = ActivityLog(store, retention_days=0)
+    deadline = time.monotonic() + 10
+    while len(forever.answers()) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [a.answer_id for a in forever.answers()] == ["new"]
+    ActivityLog(store, retention_days=0).record_answer(_answer("old2", at=time.time() - 9 * DAY_S))
+    log.record_answer(_answer("newer"))  # within the hour: no second prune
+    time.sleep(0.3)
+    assert "old2" in {a.answer_id for a in forever.answers()}
 
 
 @pytest.mark.parametrize(
-    "bad", [{"vote": 0}, {"vote": 2}, {"vote": -1, "quote": 1, "reason": "rude"}]
+    "bad",
+    [
+        {"vote": 0},
+        {"vote": 2},
+        {"vote": True},
+        {"vote": -1, "quote": 1, "reason": "rude"},
+        {"vote": 1, "quote": 1, "reason": "off_topic"},  # a reason only goes with a 👎
+        {"vote": -1, "reason": "off_topic"},  # ... on a quote
+        {"vote": 1, "quote": 0},
+        {"vote": 1, "quote": 100},
+    ],
 )
 def test_invalid_votes_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         FeedbackEntry("a", "discord", "u", **bad)  # type: ignore[arg-type]
 
 
-def test_comments_are_one_short_line() -> None:
+def test_comments_and_questions_are_one_short_line_without_terminal_escapes() -> None:
     entry = FeedbackEntry("a", "discord", "u", -1, comment="x" * 500 + "\n\nmore")
     assert "\n" not in entry.comment and len(entry.comment) == 200
+    sneaky = FeedbackEntry("a", "discord", "u", -1, comment="ok\x1b]0;pwned\x07\x1b[2J")
+    assert "\x1b" not in sneaky.comment and "\x07" not in sneaky.comment
+    record = AnswerRecord("a", "slack", "H20\x1b[2J\x00 sales?")
+    assert record.question == "H20 [2J sales?"
+
+
+def test_a_vote_on_a_quote_never_shown_is_refused_before_it_is_stored(tmp_path: Path) -> None:
+    log = ActivityLog(ChromaStore(home=tmp_path))
+    log.record_answer(_answer("a1"))
+    with pytest.raises(NoSuchQuote):
+        log.record_feedback(FeedbackEntry("a1", "discord", "u1", -1, quote=7, reason="off_topic"))
+    assert log.votes() == [] and log.stats(None).quotes_down == 0
+
+
+def test_a_note_for_a_vote_changed_since_is_not_kept(tmp_path: Path) -> None:
+    log = ActivityLog(ChromaStore(home=tmp_path))
+    log.record_answer(_answer("a1"))
+    log.record_feedback(FeedbackEntry("a1", "discord", "u1", -1))
+    log.record_feedback(FeedbackEntry("a1", "discord", "u1", 1))  # changed their mind
+    with pytest.raises(VoteChanged):  # the 👎's form, submitted late from another device
+        log.record_feedback(FeedbackEntry("a1", "discord", "u1", -1, comment="meh"))
+    ((vote),) = log.votes()
+    assert (vote.vote, vote.comment) == (1, "")
+    log.record_feedback(FeedbackEntry("a1", "discord", "u1", 1, comment="great"))
+    assert [(v.vote, v.comment) for v in log.votes()] == [(1, "great")]
+
+
+def test_an_unreadable_record_is_skipped_not_fatal(tmp_path: Path) -> None:
+    store = ChromaStore(home=tmp_path)
+    log = ActivityLog(store)
+    log.record_answer(_answer("a1"))
+    log.record_feedback(FeedbackEntry("a1", "discord", "u1", 1))
+    at = time.time()
+    odd = {
+        "answer_id": "a1",
+        "platform": "discord",
+        "user_id": "u2",
+        "vote": -1,
+        "quote": 1,
+        "reason": "outdated",
+        "at": at,
+    }
+    store.put_log("feedback", f"{time.time_ns():020d}-zz", odd, at)
+    store.put_log("answers", "discord:bad", {"platform": "discord"}, at)
+    assert [v.user_id for v in log.votes()] == ["u1"]
+    assert [a.answer_id for a in log.answers()] == ["a1"]
+    assert [r.answer_id for r in log.rated_answers()] == ["a1"]
 
 
 def test_records_from_a_newer_version_still_read(tmp_path: Path) -> None:
@@ -150,8 +235,9 @@ def test_votes_of_the_old_sqlite_file_are_imported_once(tmp_path: Path) -> None:
     db.close()
     log = ActivityLog(ChromaStore(home=tmp_path / "store"))
     assert import_legacy_feedback(log, tmp_path) == 2
-    assert not old.exists() and (tmp_path / "feedback.sqlite3.imported").exists()
+    assert not old.exists()  # its contents now follow the retention period
     assert import_legacy_feedback(log, tmp_path) == 0  # once
+    assert log.stats(None).answered == 0  # imported answers have no latency to count
     rated = {r.answer_id: r for r in log.rated_answers()}
     assert rated["a1"].answer is not None and rated["a1"].answer.question == "Is Dojo dead?"
     assert rated["b2"].answer is not None and rated["b2"].answer.question == "H20?"

@@ -32,7 +32,8 @@ def test_each_quote_gets_a_good_choice_and_three_reasons() -> None:
         "2:misleading_cut",
     ]
     assert options[0][1] == "[1] 👍 good quote" and options[6][1] == "[2] 👎 wrong speaker"
-    assert len(quote_choices(range(1, 20))) == 4 * MAX_RATED_QUOTES <= 25  # Discord's menu limit
+    assert len(quote_choices(range(1, 40))) == 4 * MAX_RATED_QUOTES <= 100  # Slack's menu limit
+    assert MAX_RATED_QUOTES >= 12  # a timeline of 12 calls can be rated quote by quote
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,9 @@ def test_each_quote_gets_a_good_choice_and_three_reasons() -> None:
         ("", None),
         ("-1:up", None),
         ("999:up", None),
+        ("²:up", None),
+        ("01:up", None),
+        (" 1:up", None),
         ("2:up:extra", None),
     ],
 )

@@ -12,7 +12,7 @@ from discord_support import ALICE, BOB, SERVER_ADMIN, Running, connected_bot, sa
 from fake_discord import APP_ID, CALLBACK, CHANNEL_ID, FakeDiscord, Person, Recorded
 
 from bot.chat import texts
-from bot.chat.feedback import quote_choices
+from bot.chat.feedback import MAX_RATED_QUOTES, quote_choices
 from bot.chat.ratelimit import RateLimiter
 from bot.engine.models import Answer
 from bot.settings import Settings
@@ -50,9 +50,12 @@ async def click(fake: FakeDiscord, person: Person, message: dict[str, Any], pref
     return (await reply_to(fake, payload, mark)).json
 
 
-async def choose(fake: FakeDiscord, person: Person, message: dict[str, Any], value: str) -> Any:
+async def choose(
+    fake: FakeDiscord, person: Person, message: dict[str, Any], value: str, menu_index: int = 0
+) -> Any:
     mark = fake.mark()
-    menu = component(message, "chipquote:fbq:")["custom_id"]
+    menus = [c for c in components(message) if c["custom_id"].startswith("chipquote:fbq:")]
+    menu = menus[menu_index]["custom_id"]
     payload = await fake.choose(person, message, menu, value)
     return (await reply_to(fake, payload, mark)).json
 
@@ -279,9 +282,9 @@ async def test_status_by_a_member_is_refused_and_audited(running: Running) -> No
     ]
 
 
-@pytest.mark.parametrize("quotes", [1, 6, 7])
-async def test_the_menu_rates_at_most_six_quotes(running: Running, quotes: int) -> None:
-    texts_ = [LONG_SHOT, DUAL_PATH] * 4
+@pytest.mark.parametrize("quotes", [1, 6, 7, 9])  # up to 10 quotes fit one message
+async def test_every_quote_can_be_rated_six_per_menu(running: Running, quotes: int) -> None:
+    texts_ = [LONG_SHOT, DUAL_PATH] * 5
     running.engine.replies.append(
         Answer(
             answer="Many quotes.",
@@ -291,5 +294,12 @@ async def test_the_menu_rates_at_most_six_quotes(running: Running, quotes: int) 
         )
     )
     message = await ask(running.discord, ALICE, "Everything on Dojo?")
-    options = component(message, "chipquote:fbq:")["options"]
-    assert len(options) == 4 * min(quotes, 6) <= 25
+    menus = [c for c in components(message) if c["custom_id"].startswith("chipquote:fbq:")]
+    rated = min(quotes, MAX_RATED_QUOTES)
+    assert len(menus) == -(-rated // 6) and all(len(m["options"]) <= 25 for m in menus)
+    values = [o["value"] for m in menus for o in m["options"]]
+    assert values == [v for v, _ in quote_choices(range(1, rated + 1))]
+    if len(menus) > 1:  # a quote in the second menu is rated like one in the first
+        reply = await choose(running.discord, BOB, message, "7:up", menu_index=1)
+        assert ephemeral(reply) == texts.FEEDBACK_THANKS_QUOTE_UP.format(n=7)
+        assert running.engine.feedback[-1].quote == 7

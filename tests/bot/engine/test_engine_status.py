@@ -88,3 +88,23 @@ def test_status_counts_the_answers_shown_and_the_votes(tmp_path: Path) -> None:
     assert status.feedback.quotes_down == 1 and status.feedback.answers_up == 0
     (item,) = engine.rated_answers()
     assert item.answer is not None and item.answer.question == "a question"
+
+
+def test_a_reindex_that_fails_is_the_last_report_not_the_run_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, home = tmp_path / "corpus", tmp_path / "home"
+    small_corpus(folder)
+    engine = make_engine(home, write_sources(tmp_path / "sources.yaml", {"calls": folder}))
+    engine.reindex(started_by="ops (cli)")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine.reindexer, "_run_locked", broken)
+    with pytest.raises(OSError):
+        engine.reindex(started_by="bob (slack)")
+    last = engine.status().last_report
+    assert last is not None and last.started_by == "bob (slack)"
+    assert last.summary.startswith("failed (OSError)")
+    assert engine.status().running is None  # and the lease is gone
