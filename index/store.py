@@ -28,14 +28,7 @@ from typing import Any, TypeVar
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterCondition,
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-)
 from llama_index.vector_stores.chroma import ChromaVectorStore
-from llama_index.vector_stores.chroma.base import _to_chroma_filter
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from index.errors import ChipquoteError, IndexUnavailable, VersionGone
@@ -644,17 +637,16 @@ class ChromaStore:
         only. The caller already holds every chunk of the serving version in memory, so
         fetching texts and metadata again (llama-index's ``ChromaVectorStore.query`` does,
         and builds nodes from them) cost ~7 ms per vector at 10k chunks against ~1 ms here.
-        Filters are translated by llama-index's own Chroma filter translation."""
+        """
         if not vectors:
             return []
         chroma_collection = self._collection(collection)
-        filters = _to_filters(where)
-        chroma_where = _to_chroma_filter(filters) if filters is not None else None
+        chroma_filter = chroma_where(where)
         result = self._call(
             lambda: chroma_collection.query(
                 query_embeddings=[list(v) for v in vectors],
                 n_results=k,
-                where=chroma_where,
+                where=chroma_filter,
                 include=["distances"],
             )
         )
@@ -686,36 +678,23 @@ def _nodes(
     return nodes
 
 
-def _to_filters(where: DenseFilter | None) -> MetadataFilters | None:
+def chroma_where(where: DenseFilter | None) -> dict[str, Any] | None:
+    """The Chroma ``where`` clause for a dense filter: every condition must hold."""
     if where is None:
         return None
-    filters: list[MetadataFilter | MetadataFilters] = []
+    conditions: list[dict[str, Any]] = []
     if where.companies:
-        filters.append(
-            MetadataFilter(
-                key="company_key", value=list(where.companies), operator=FilterOperator.IN
-            )
-        )
+        conditions.append({"company_key": {"$in": list(where.companies)}})
     if where.speakers:
-        filters.append(
-            MetadataFilter(
-                key="speaker_key", value=list(where.speakers), operator=FilterOperator.IN
-            )
-        )
+        conditions.append({"speaker_key": {"$in": list(where.speakers)}})
     if where.kind:
-        filters.append(MetadataFilter(key="kind", value=where.kind))
+        conditions.append({"kind": {"$eq": where.kind}})
     if where.doc_ids:
-        filters.append(
-            MetadataFilter(key="doc_id", value=list(where.doc_ids), operator=FilterOperator.IN)
-        )
+        conditions.append({"doc_id": {"$in": list(where.doc_ids)}})
     if where.since is not None:
-        filters.append(
-            MetadataFilter(key="date_int", value=where.since, operator=FilterOperator.GTE)
-        )
+        conditions.append({"date_int": {"$gte": where.since}})
     if where.until is not None:
-        filters.append(
-            MetadataFilter(key="date_int", value=where.until, operator=FilterOperator.LTE)
-        )
-    if not filters:
+        conditions.append({"date_int": {"$lte": where.until}})
+    if not conditions:
         return None
-    return MetadataFilters(filters=filters, condition=FilterCondition.AND)
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
