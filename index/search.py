@@ -20,6 +20,7 @@ from index.models import Chunk, Filters, Hit
 from index.store import ChromaStore, DenseFilter, VersionInfo, date_int
 from index.text import sentence_spans
 from index.tokenize import tokenize
+from index.vectors import VectorCache
 
 # Reciprocal-rank constant. The textbook 60 flattens ranks; 15 lets a strong first place in one
 # list (e.g. a rare product name on the keyword side) count, which measured better here.
@@ -90,6 +91,7 @@ class ServingIndex:
 
     def __post_init__(self) -> None:
         self.position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.vectors: VectorCache | None = None  # set by load(): filtered dense search
         self._companies = np.array([(c.company or "").lower() for c in self.chunks])
         self._speakers = np.array([(c.speaker or "").lower() for c in self.chunks])
         self._kinds = np.array([c.kind for c in self.chunks])
@@ -131,7 +133,9 @@ class ServingIndex:
     def load(cls, store: ChromaStore, version: VersionInfo, cache_root: Path) -> ServingIndex:
         """Read a version's chunks from the store and its BM25 index from cache (or build it)."""
         chunks, bm25 = keyword_index(store, version.collection, cache_root)
-        return cls(version=version, chunks=chunks, bm25=bm25)
+        serving = cls(version=version, chunks=chunks, bm25=bm25)
+        serving.vectors = VectorCache(store, version.collection, [c.chunk_id for c in chunks])
+        return serving
 
     def resolve(self, filters: Filters) -> DenseFilter | None:
         """Turn user filters (partial, any case) into exact values the store can match."""
@@ -252,7 +256,10 @@ class HybridSearcher:
         pool = max(4 * k, 20)
         started = time.perf_counter()
         vectors = self.embedder.embed_queries(query.dense_texts)  # one engine call for all
-        dense, *rewrites = self._dense(index, vectors, pool, where)  # one store query for all
+        if mask is not None and index.vectors is not None:  # exact, in memory (index.vectors)
+            dense, *rewrites = index.vectors.nearest(np.flatnonzero(mask), vectors, pool)
+        else:  # one store query for all vectors
+            dense, *rewrites = self._dense(index, vectors, pool, where)
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         sparse = index.bm25.search(list(query.tokens), pool, mask)

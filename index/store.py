@@ -625,6 +625,20 @@ class ChromaStore:
             )
         return out
 
+    def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored vectors of these chunks (those not in ``collection`` are left out)."""
+        if not chunk_ids:
+            return {}
+        chroma_collection = self._collection(collection)
+        got = self._call(lambda: chroma_collection.get(ids=list(chunk_ids), include=["embeddings"]))
+        embeddings = got.get("embeddings")
+        if embeddings is None:
+            return {}
+        return {
+            chunk_id: [float(x) for x in vector]
+            for chunk_id, vector in zip(got["ids"], embeddings, strict=False)
+        }
+
     def nearest(
         self,
         collection: str,

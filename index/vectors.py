@@ -1,0 +1,85 @@
+"""Exact nearest-neighbour search over a filtered slice of a serving version, in memory.
+
+Chroma answers an unfiltered query in ~1 ms at 10k chunks, but any metadata filter (one
+company, a period's documents, a date range) costs it 8-26 ms on two cores, and most archive
+questions name a company or a quarter. The serving version's chunks and the filter's mask are
+already in memory, so a filtered query is answered here instead: the vectors of the allowed
+chunks (fetched from the store on first use, then kept) times the query vectors, ~1 ms. The
+ranking is exact, where a filtered HNSW search is approximate.
+
+A chunk still waiting for its vector (progressive indexing) is simply not found yet; it is
+looked up again every :data:`RETRY_S` seconds, so it joins dense search once promoted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from index.store import ChromaStore
+
+RETRY_S = 2.0
+FETCH_PAGE = 2000
+
+
+class VectorCache:
+    """Normalised vectors of one version's chunks, by position, fetched as they are needed."""
+
+    def __init__(self, store: ChromaStore, collection: str, chunk_ids: list[str]) -> None:
+        self.store = store
+        self.collection = collection
+        self.chunk_ids = chunk_ids
+        self._rows: np.ndarray | None = None  # (chunks, dim), filled where _have is set
+        self._have = np.zeros(len(chunk_ids), dtype=bool)
+        self._tried = np.full(len(chunk_ids), -np.inf)
+        self._lock = threading.Lock()
+
+    def nearest(
+        self, positions: np.ndarray, queries: list[list[float]], k: int
+    ) -> list[list[tuple[int, float]]]:
+        """For each query vector, the ``k`` chunks among ``positions`` with the highest cosine
+        similarity, as (position, cosine), best first."""
+        found, rows = self._vectors(positions)
+        if not len(found):
+            return [[] for _ in queries]
+        matrix = np.asarray(queries, dtype=np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        scores = rows @ matrix.T  # (found, queries)
+        ranked = []
+        for column in scores.T:
+            top = np.argpartition(-column, k - 1)[:k] if len(column) > k else np.arange(len(column))
+            best = top[np.argsort(-column[top], kind="stable")]
+            ranked.append([(int(found[i]), float(column[i])) for i in best])
+        return ranked
+
+    def _vectors(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions among ``positions`` that have vectors, and those vectors."""
+        now = time.monotonic()
+        with self._lock:
+            wanted = positions[~self._have[positions] & (now - self._tried[positions] >= RETRY_S)]
+            self._tried[wanted] = now
+        if len(wanted):
+            self._fetch(wanted)
+        with self._lock:
+            found = positions[self._have[positions]]
+            rows = self._rows[found] if self._rows is not None else np.empty((0, 0))
+        return found, rows
+
+    def _fetch(self, positions: np.ndarray) -> None:
+        """Read the vectors of ``positions`` from the store (those still without one are
+        left out) and keep them normalised."""
+        for start in range(0, len(positions), FETCH_PAGE):
+            page = positions[start : start + FETCH_PAGE]
+            got = self.store.vectors(self.collection, [self.chunk_ids[p] for p in page])
+            with self._lock:
+                for p in page:
+                    vector = got.get(self.chunk_ids[p])
+                    if vector is None:
+                        continue
+                    row = np.asarray(vector, dtype=np.float32)
+                    if self._rows is None:
+                        self._rows = np.zeros((len(self.chunk_ids), len(row)), dtype=np.float32)
+                    self._rows[p] = row / max(float(np.linalg.norm(row)), 1e-12)
+                    self._have[p] = True
