@@ -135,6 +135,7 @@ class ServingIndex:
         chunks, bm25 = keyword_index(store, version.collection, cache_root)
         serving = cls(version=version, chunks=chunks, bm25=bm25)
         serving.vectors = VectorCache(store, version.collection, [c.chunk_id for c in chunks])
+        serving.vectors.prefetch()
         return serving
 
     def resolve(self, filters: Filters) -> DenseFilter | None:

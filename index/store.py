@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -625,7 +626,7 @@ class ChromaStore:
             )
         return out
 
-    def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+    def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these chunks (those not in ``collection`` are left out)."""
         if not chunk_ids:
             return {}
@@ -635,7 +636,7 @@ class ChromaStore:
         if embeddings is None:
             return {}
         return {
-            chunk_id: [float(x) for x in vector]
+            chunk_id: np.asarray(vector, dtype=np.float32)
             for chunk_id, vector in zip(got["ids"], embeddings, strict=False)
         }
 

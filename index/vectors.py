@@ -22,6 +22,9 @@ from index.store import ChromaStore
 
 RETRY_S = 2.0
 FETCH_PAGE = 2000
+PREFETCH_MAX_CHUNKS = 50_000
+"""Versions up to this size have every vector read when they are loaded (10k chunks: ~0.4 s,
+15 MB), so no question waits for a first fetch; larger ones fetch what filters ask for."""
 
 
 class VectorCache:
@@ -35,6 +38,11 @@ class VectorCache:
         self._have = np.zeros(len(chunk_ids), dtype=bool)
         self._tried = np.full(len(chunk_ids), -np.inf)
         self._lock = threading.Lock()
+
+    def prefetch(self) -> None:
+        """Read every chunk's vector now (at load), when the version is small enough."""
+        if len(self.chunk_ids) <= PREFETCH_MAX_CHUNKS:
+            self._vectors(np.arange(len(self.chunk_ids)))
 
     def nearest(
         self, positions: np.ndarray, queries: list[list[float]], k: int
@@ -78,7 +86,7 @@ class VectorCache:
                     vector = got.get(self.chunk_ids[p])
                     if vector is None:
                         continue
-                    row = np.asarray(vector, dtype=np.float32)
+                    row = vector
                     if self._rows is None:
                         self._rows = np.zeros((len(self.chunk_ids), len(row)), dtype=np.float32)
                     self._rows[p] = row / max(float(np.linalg.norm(row)), 1e-12)

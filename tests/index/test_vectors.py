@@ -67,7 +67,7 @@ def test_vectors_are_fetched_once_and_a_late_vector_joins_after_the_retry_wait(
     fetched: list[int] = []
     real = store.vectors
 
-    def counting(collection: str, chunk_ids: list[str]) -> dict[str, list[float]]:
+    def counting(collection: str, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         fetched.append(len(chunk_ids))
         return real(collection, chunk_ids)
 
