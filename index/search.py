@@ -257,10 +257,12 @@ class HybridSearcher:
         pool = max(4 * k, 20)
         started = time.perf_counter()
         vectors = self.embedder.embed_queries(query.dense_texts)  # one engine call for all
+        ranked = None
         if mask is not None and index.vectors is not None:  # exact, in memory (index.vectors)
-            dense, *rewrites = index.vectors.nearest(np.flatnonzero(mask), vectors, pool)
-        else:  # one store query for all vectors
-            dense, *rewrites = self._dense(index, vectors, pool, where)
+            ranked = index.vectors.nearest(np.flatnonzero(mask), vectors, pool)
+        if ranked is None:  # one store query for all vectors
+            ranked = self._dense(index, vectors, pool, where)
+        dense, *rewrites = ranked
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         sparse = index.bm25.search(list(query.tokens), pool, mask)

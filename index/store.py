@@ -626,6 +626,17 @@ class ChromaStore:
             )
         return out
 
+    def all_vectors(self, collection: str) -> Iterator[dict[str, np.ndarray]]:
+        """Every stored vector of a version, a page at a time (chunk id -> vector)."""
+        for got in self._pages_of(self._collection(collection), ["embeddings"]):
+            embeddings = got.get("embeddings")
+            if embeddings is None:
+                continue
+            yield {
+                chunk_id: np.asarray(vector, dtype=np.float32)
+                for chunk_id, vector in zip(got["ids"], embeddings, strict=False)
+            }
+
     def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these chunks (those not in ``collection`` are left out)."""
         if not chunk_ids:

@@ -44,6 +44,7 @@ def test_the_ranking_is_exact_cosine_over_the_allowed_chunks(tmp_path: Path) -> 
     allowed = np.arange(0, 120, 3)
     queries = np.random.default_rng(5).standard_normal((2, 8)).tolist()
     ranked = cache.nearest(allowed, queries, 7)
+    assert ranked is not None
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     for query, got in zip(queries, ranked, strict=True):
         q = np.asarray(query) / np.linalg.norm(query)
@@ -84,3 +85,34 @@ def test_vectors_are_fetched_once_and_a_late_vector_joins_after_the_retry_wait(
     monkeypatch.setattr(vectors_module, "RETRY_S", 0.0)
     best = cache.nearest(everything, [late.tolist()], 1)[0]
     assert fetched == [21, 1] and best[0][0] == 20 and best[0][1] == pytest.approx(1.0)
+
+
+def test_prefetch_reads_every_vector_so_questions_never_fetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, collection, vectors = _store(tmp_path, 30)
+    cache = VectorCache(store, collection, [f"c{i:03d}" for i in range(30)])
+    cache.prefetch()
+    asked: list[int] = []
+    monkeypatch.setattr(store, "vectors", lambda c, ids: asked.append(len(ids)) or {})
+    assert len(cache.nearest(np.arange(30), [vectors[3].tolist()], 5)[0]) == 5  # type: ignore[index]
+    assert asked == []
+
+
+def test_a_store_error_hands_the_query_back_and_the_answer_still_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, collection, vectors = _store(tmp_path, 30)
+    cache = VectorCache(store, collection, [f"c{i:03d}" for i in range(30)])
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("Error executing plan: Internal error: Error finding id")
+
+    monkeypatch.setattr(store, "all_vectors", broken)
+    cache.prefetch()  # logged, not raised
+    monkeypatch.setattr(store, "vectors", broken)
+    assert cache.nearest(np.arange(10), [vectors[3].tolist()], 5) is None  # caller asks Chroma
+    monkeypatch.undo()
+    monkeypatch.setattr(vectors_module, "RETRY_S", 0.0)
+    again = cache.nearest(np.arange(10), [vectors[3].tolist()], 5)
+    assert again is not None and again[0][0][0] == 3  # fetched on the next try
