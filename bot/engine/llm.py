@@ -1,6 +1,10 @@
 """The LLM side (any OpenAI-compatible endpoint): drafting answers with quote markers, and
 rewriting questions (follow-up condensing, translation into the other language).
 
+Every call's tokens go to the answer's tally (:mod:`bot.engine.usage`): as the server reports
+them (a streamed reply asks for a final usage chunk), else estimated. A draft's prompt holds as
+many of the best passages as fit the configured context size.
+
 Nothing the model says is trusted: drafts go through the verifier, and any failure here
 (timeout, bad JSON, server error) makes the engine fall back to the extractive answer.
 """
@@ -14,14 +18,21 @@ from dataclasses import dataclass, field
 
 import httpx
 import openai
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
+from openai.types.completion_usage import CompletionUsage
 
+from bot.engine import usage
 from bot.engine.models import AskContext, Quote
 from bot.engine.prompts import render_prompt
+from bot.engine.usage import estimate_tokens
 from index.models import Hit
 
 log = logging.getLogger(__name__)
 MAX_DRAFT_CHARS = 4000  # a short answer is asked for; anything longer is cut before checking
+DRAFT_MAX_TOKENS = 600
+"""Most tokens a draft's reply may take (kept free in the context window)."""
+DEFAULT_CONTEXT_TOKENS = 8192
+"""The chat model's context size when none is configured (``CHIPQUOTE_LLM_CONTEXT_TOKENS``)."""
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
@@ -37,6 +48,7 @@ class Draft:
     answer: str
     quotes: list[tuple[int, str]] = field(default_factory=list)  # (passage number, quote)
     no_answer: bool = False
+    passages_dropped: int = 0  # the lowest-ranked passages left out of the prompt to fit
 
 
 class LLMClient:
@@ -51,9 +63,12 @@ class LLMClient:
         timeout_s: float,
         retries: int,
         stream: bool = True,
+        context_tokens: int = DEFAULT_CONTEXT_TOKENS,
     ) -> None:
         self.model = model
         self.stream = stream
+        self.context_tokens = context_tokens
+        self._stream_usage = True  # ask for a usage chunk until the server refuses the option
         self._client = openai.OpenAI(
             base_url=base_url,
             api_key=api_key or "not-needed",
@@ -61,55 +76,111 @@ class LLMClient:
             max_retries=retries,
         )
 
-    def complete(self, prompt: str, *, max_tokens: int = 600) -> str:
-        """One chat completion (temperature 0); raises :class:`LLMError` on any failure,
-        including a stream that stops before the model says it finished."""
+    def complete(self, prompt: str, *, max_tokens: int = DRAFT_MAX_TOKENS) -> str:
+        """One chat completion (temperature 0), its tokens counted (see
+        :mod:`bot.engine.usage`); raises :class:`LLMError` on any failure, including a stream
+        that stops before the model says it finished."""
         messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": prompt}]
         content: str | None
         try:
             if self.stream:
-                content = self._streamed(messages, max_tokens)
+                content = self._streamed(prompt, messages, max_tokens)
             else:
                 response = self._client.chat.completions.create(
                     model=self.model, messages=messages, temperature=0, max_tokens=max_tokens
                 )
                 content = response.choices[0].message.content if response.choices else None
+                _count(prompt, content or "", response.usage)
         except (openai.OpenAIError, httpx.HTTPError) as exc:
             raise LLMError(f"{type(exc).__name__}") from exc
         if not content:
             raise LLMError("empty completion")
         return content
 
-    def _streamed(self, messages: list[ChatCompletionMessageParam], max_tokens: int) -> str:
-        """The reply read as a stream of deltas; only a reply the server finished counts."""
+    def _streamed(
+        self, prompt: str, messages: list[ChatCompletionMessageParam], max_tokens: int
+    ) -> str:
+        """The reply read as a stream of deltas; only a reply the server finished counts. The
+        tokens are counted even for a reply cut off (what was received, estimated)."""
         parts: list[str] = []
         finished = False
-        stream = self._client.chat.completions.create(
+        reported: CompletionUsage | None = None
+        stream = self._open_stream(messages, max_tokens)
+        try:
+            with stream:
+                for event in stream:
+                    reported = event.usage or reported  # the last chunk, with no choices
+                    for choice in event.choices:
+                        if choice.delta and choice.delta.content:
+                            parts.append(choice.delta.content)
+                        finished = finished or choice.finish_reason is not None
+        finally:
+            _count(prompt, "".join(parts), reported)
+        if not finished:
+            raise LLMError("the reply stream ended before the model finished")
+        return "".join(parts)
+
+    def _open_stream(
+        self, messages: list[ChatCompletionMessageParam], max_tokens: int
+    ) -> openai.Stream[ChatCompletionChunk]:
+        """A streamed completion asking for a final usage chunk; a server that ignores the
+        option sends none (tokens are then estimated), and one that refuses it (HTTP 400
+        naming ``stream_options``) is asked again without it, from then on."""
+        if self._stream_usage:
+            try:
+                return self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,
+                    temperature=0,
+                    max_tokens=max_tokens,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
+            except openai.BadRequestError as exc:
+                if "stream_options" not in str(exc):
+                    raise
+                log.warning("the LLM server refuses stream_options; LLM tokens are estimated")
+                self._stream_usage = False
+        return self._client.chat.completions.create(
             model=self.model,
             messages=messages,
             temperature=0,
             max_tokens=max_tokens,
             stream=True,
         )
-        with stream:
-            for event in stream:
-                for choice in event.choices:
-                    if choice.delta and choice.delta.content:
-                        parts.append(choice.delta.content)
-                    finished = finished or choice.finish_reason is not None
-        if not finished:
-            raise LLMError("the reply stream ended before the model finished")
-        return "".join(parts)
 
     def draft(self, question: str, hits: list[Hit], lang: str) -> Draft:
-        """Ask for an answer citing numbered passages; parse the JSON reply leniently."""
-        prompt = render_prompt(
-            "answer",
-            language=LANGUAGE_NAMES.get(lang, "English"),
-            passages=format_passages(hits),
-            question=question,
-        )
-        return parse_draft(self.complete(prompt))
+        """Ask for an answer citing numbered passages (as many of the best ``hits`` as fit the
+        context size: see :meth:`answer_prompt`); parse the JSON reply leniently."""
+        prompt, sent = self.answer_prompt(question, hits, lang)
+        draft = parse_draft(self.complete(prompt, max_tokens=DRAFT_MAX_TOKENS))
+        draft.passages_dropped = len(hits) - sent
+        return draft
+
+    def answer_prompt(self, question: str, hits: list[Hit], lang: str) -> tuple[str, int]:
+        """The answer prompt with the best passages that fit, and how many it holds: while the
+        prompt's (estimated) tokens and the reply's :data:`DRAFT_MAX_TOKENS` exceed
+        ``context_tokens``, the lowest-ranked passage is left out (``hits`` are best first, so
+        the passages sent keep their numbers). Raises :class:`LLMError` when even the best
+        passage alone does not fit."""
+        language = LANGUAGE_NAMES.get(lang, "English")
+        for count in range(len(hits), 0, -1) if hits else [0]:
+            prompt = render_prompt(
+                "answer",
+                language=language,
+                passages=format_passages(hits[:count]),
+                question=question,
+            )
+            if estimate_tokens(prompt) + DRAFT_MAX_TOKENS <= self.context_tokens:
+                if count < len(hits):
+                    log.info(
+                        "LLM context: %d of %d passages left out to fit %d tokens",
+                        len(hits) - count,
+                        len(hits),
+                        self.context_tokens,
+                    )
+                return prompt, count
+        raise LLMError(f"the best passage does not fit a context of {self.context_tokens} tokens")
 
     def summary(self, question: str, quotes: str, kind: str, lang: str) -> str:
         """At most two sentences on how a stance changed across calls (``kind`` "timeline")
@@ -151,6 +222,16 @@ class LLMClient:
         except LLMError as exc:
             log.warning("question rewrite skipped: LLM unavailable (%s)", exc)
         return [r[:500] for r in out if r]
+
+
+def _count(prompt: str, reply: str, reported: CompletionUsage | None) -> None:
+    """Add one call to the answer's tally: the server's counts, else estimates."""
+    tokens_in = int(getattr(reported, "prompt_tokens", 0) or 0)
+    tokens_out = int(getattr(reported, "completion_tokens", 0) or 0)
+    if tokens_in or tokens_out:
+        usage.add(tokens_in, tokens_out)
+    else:
+        usage.add(estimate_tokens(prompt), estimate_tokens(reply), estimated=True)
 
 
 def format_passages(hits: list[Hit]) -> str:

@@ -1,5 +1,6 @@
 """What ``/status`` and ``chipquote status`` show: the serving index, the models in use, a
-running reindex and the last one's report, and the last 24 hours of answers and feedback.
+running reindex and the last one's report, the last 24 hours of answers and feedback, and the
+LLM tokens spent today against the daily budget.
 
 Everything comes from the store every process shares, so any bot process (or the CLI) reports
 the same thing. Model *names* only: never a base URL, host or key.
@@ -56,6 +57,8 @@ class Status:
     last_day: ActivityStats
     feedback: ActivityStats  # every vote kept (within the retention period)
     retention_days: float = 365.0
+    llm_tokens_today: int | None = None  # LLM tokens in and out today (UTC); None: no LLM
+    llm_daily_budget: int = 0  # CHIPQUOTE_LLM_DAILY_TOKENS; 0: no daily limit
     taken_at: float = field(default_factory=time.time)
 
     @property

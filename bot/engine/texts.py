@@ -23,6 +23,11 @@ LLM_FALLBACK = {
     "en": "(The language model was unavailable, so these are the most relevant passages.)",
     "zh": "（语言模型暂不可用，以下为最相关的原文段落。）",
 }
+LLM_BUDGET_SPENT = {
+    "en": "(Today's budget for the language model is spent, so these are the most relevant "
+    "passages.)",
+    "zh": "（今日语言模型的用量已达上限，以下为最相关的原文段落。）",
+}
 UNVERIFIED_DROPPED = {
     "en": "Some quotes the model proposed could not be found in the sources and were removed.",
     "zh": "模型给出的部分引文在资料中找不到原文，已删除。",

@@ -68,6 +68,17 @@ def test_json_has_the_same_facts() -> None:
     assert data["feedback"]["retention_days"] == 365.0
 
 
+def test_llm_tokens_today_show_against_the_budget_only_with_an_llm() -> None:
+    assert "LLM tokens today" not in format_status(_status())
+    budget = _status(llm_model="gpt-4o-mini", llm_tokens_today=12_345, llm_daily_budget=100_000)
+    assert "LLM tokens today: 12,345 of 100,000" in format_status(budget)
+    unlimited = _status(llm_model="gpt-4o-mini", llm_tokens_today=7)
+    assert "LLM tokens today: 7 (no daily limit)" in format_status(unlimited)
+    data = status_json(budget)
+    assert (data["llm_tokens_today"], data["llm_daily_budget"]) == (12_345, 100_000)
+    assert status_json(_status())["llm_tokens_today"] is None
+
+
 def test_the_real_engine_names_the_llm_model_but_never_its_host_or_key(
     tmp_path: Path, llm: FakeOpenAI
 ) -> None:
@@ -76,5 +87,6 @@ def test_the_real_engine_names_the_llm_model_but_never_its_host_or_key(
     status = engine.status()
     text = format_status(status) + str(status_json(status))
     assert status.llm_model == "gemma-3-270m" and "LLM `gemma-3-270m`" in text
+    assert status.llm_tokens_today == 0 and "LLM tokens today: 0 (no daily limit)" in text
     assert "sk-test" not in text and "127.0.0.1" not in text and str(llm.port) not in text
     assert isinstance(status.running, RunningReindex | None)

@@ -1,5 +1,10 @@
 """A local OpenAI-compatible HTTP server for tests: ``/v1/chat/completions`` answers from a
-queue of scripted replies (or a function of the prompt) and records every request."""
+queue of scripted replies (or a function of the prompt) and records every request.
+
+Token usage is reported as ``usage`` says: in a non-streamed reply, and in a streamed one as a
+final chunk without choices when the request asks for it (``stream_options.include_usage``), as
+OpenAI does. ``usage=None`` plays a server that reports none and ignores ``stream_options``;
+``refuse_stream_options`` one that fails such a request with HTTP 400."""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     delay_s: float = 0.0
     cut_stream: bool = False  # stop a streamed reply half-way, without a finish reason
+    usage: tuple[int, int] | None = (1, 1)  # (prompt, completion) tokens reported; None: none
+    refuse_stream_options: bool = False  # HTTP 400 for a request with stream_options
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _runner: web.AppRunner | None = None
@@ -40,6 +47,9 @@ class FakeOpenAI:
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append(body)
+        if self.refuse_stream_options and "stream_options" in body:
+            message = "Unrecognized request argument supplied: stream_options"
+            return web.json_response({"error": {"message": message}}, status=400)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         reply = self.replies.pop(0) if self.replies else self.default
@@ -48,22 +58,22 @@ class FakeOpenAI:
         text = reply(body["messages"][-1]["content"]) if callable(reply) else reply
         if body.get("stream"):
             return await self._stream(request, body, text)
-        return web.json_response(
-            {
-                "id": "chatcmpl-test",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", "test"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": text},
-                    }
-                ],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-        )
+        reply_body: dict[str, Any] = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "test"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": text},
+                }
+            ],
+        }
+        if self.usage is not None:
+            reply_body["usage"] = _usage(self.usage)
+        return web.json_response(reply_body)
 
     async def _stream(self, request: web.Request, body: dict[str, Any], text: str) -> Any:
         """Server-sent events, a few characters per delta, as OpenAI streams a reply."""
@@ -76,6 +86,8 @@ class FakeOpenAI:
             await response.write(_event(body, {"content": piece}, None))
         if not self.cut_stream:
             await response.write(_event(body, {}, "stop"))
+            if self.usage is not None and (body.get("stream_options") or {}).get("include_usage"):
+                await response.write(_usage_event(body, self.usage))
             await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
@@ -117,6 +129,27 @@ def _event(body: dict[str, Any], delta: dict[str, str], finish: str | None) -> b
         "created": int(time.time()),
         "model": body.get("model", "test"),
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+def _usage(tokens: tuple[int, int]) -> dict[str, int]:
+    return {
+        "prompt_tokens": tokens[0],
+        "completion_tokens": tokens[1],
+        "total_tokens": tokens[0] + tokens[1],
+    }
+
+
+def _usage_event(body: dict[str, Any], tokens: tuple[int, int]) -> bytes:
+    """The last chunk of a stream that asked for usage: no choices, the whole reply's tokens."""
+    chunk = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body.get("model", "test"),
+        "choices": [],
+        "usage": _usage(tokens),
     }
     return f"data: {json.dumps(chunk)}\n\n".encode()
 

@@ -37,14 +37,14 @@ def test_answers_beyond_the_slots_wait_their_turn(
     lock = threading.Lock()
     real = engine._answer
 
-    def counted(question: str, context: Any = None) -> Any:
+    def counted(*args: Any) -> Any:
         nonlocal inside, most
         with lock:
             inside += 1
             most = max(most, inside)
         try:
             time.sleep(0.05)
-            return real(question, context)
+            return real(*args)
         finally:
             with lock:
                 inside -= 1

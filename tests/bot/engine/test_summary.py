@@ -13,6 +13,7 @@ import pytest
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
 from bot.engine.models import AskContext
+from bot.engine.texts import LLM_BUDGET_SPENT
 from tests.bot.engine.fake_openai import FakeOpenAI
 from tests.conftest import llm_settings
 
@@ -108,3 +109,14 @@ def test_a_failing_model_leaves_the_extractive_timeline(
     answer = engine.answer(QUESTION, AskContext(intent="timeline"))
     assert answer.kind == "timeline" and answer.mode == "extractive" and answer.quotes
     assert answer.checks == {"summary_failed": 1}
+
+
+def test_a_spent_llm_budget_leaves_the_timeline_without_a_summary(
+    engine: ChipquoteEngine, llm: FakeOpenAI
+) -> None:
+    engine.settings = engine.settings.model_copy(update={"chipquote_llm_daily_tokens": 100})
+    engine.ledger.record(90, 10)  # another process spent today's budget
+    answer = engine.answer(QUESTION, AskContext(intent="timeline"))
+    assert llm.requests == []  # no rewrite, no summary
+    assert answer.kind == "timeline" and answer.mode == "extractive" and answer.quotes
+    assert answer.notice is not None and answer.notice.endswith(LLM_BUDGET_SPENT["en"])
