@@ -6,6 +6,7 @@ metadata arrays used for filtering. Processes reload it when the version pointer
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterable
@@ -16,11 +17,14 @@ import numpy as np
 
 from index.bm25 import BM25Index
 from index.embeddings import Embedder
+from index.errors import IndexUnavailable
 from index.models import Chunk, Filters, Hit
 from index.store import ChromaStore, DenseFilter, VersionInfo, date_int
 from index.text import sentence_spans
 from index.tokenize import tokenize
 from index.vectors import VectorCache
+
+log = logging.getLogger(__name__)
 
 # Reciprocal-rank constant. The textbook 60 flattens ranks; 15 lets a strong first place in one
 # list (e.g. a rare product name on the keyword side) count, which measured better here.
@@ -261,7 +265,7 @@ class HybridSearcher:
         if mask is not None and index.vectors is not None:  # exact, in memory (index.vectors)
             ranked = index.vectors.nearest(np.flatnonzero(mask), vectors, pool)
         if ranked is None:  # one store query for all vectors
-            ranked = self._dense(index, vectors, pool, where)
+            ranked = self._dense_or_none(index, vectors, pool, where)
         dense, *rewrites = ranked
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
@@ -287,6 +291,25 @@ class HybridSearcher:
         if self.weights.sentence:
             hits = rerank_by_sentence(hits, query, index.bm25, self.weights.sentence)
         return hits[:k]
+
+    def _dense_or_none(
+        self,
+        index: ServingIndex,
+        vectors: list[list[float]],
+        pool: int,
+        where: DenseFilter | None,
+    ) -> list[list[tuple[int, float]]]:
+        """:meth:`_dense`, or no dense hits when the store fails on this version without being
+        down (embedded Chroma while another process is still writing a new version's vector
+        index: "Error creating hnsw segment reader"); keyword search still answers. A store
+        that is down still raises :class:`IndexUnavailable`."""
+        try:
+            return self._dense(index, vectors, pool, where)
+        except IndexUnavailable:
+            raise
+        except Exception as err:
+            log.warning("dense search skipped for this question: %s", type(err).__name__)
+            return [[] for _ in vectors]
 
     def _dense(
         self,
