@@ -17,7 +17,7 @@ import numpy as np
 
 from index.bm25 import BM25Index
 from index.embeddings import Embedder
-from index.errors import IndexUnavailable
+from index.errors import ChipquoteError
 from index.models import Chunk, Filters, Hit
 from index.store import ChromaStore, DenseFilter, VersionInfo, date_int
 from index.text import sentence_spans
@@ -301,11 +301,12 @@ class HybridSearcher:
     ) -> list[list[tuple[int, float]]]:
         """:meth:`_dense`, or no dense hits when the store fails on this version without being
         down (embedded Chroma while another process is still writing a new version's vector
-        index: "Error creating hnsw segment reader"); keyword search still answers. A store
-        that is down still raises :class:`IndexUnavailable`."""
+        index: "Error creating hnsw segment reader"); keyword search still answers. Errors the
+        store layer names (down: :class:`IndexUnavailable`; version dropped: ``VersionGone``,
+        which makes the engine load the new one) still raise."""
         try:
             return self._dense(index, vectors, pool, where)
-        except IndexUnavailable:
+        except ChipquoteError:
             raise
         except Exception as err:
             log.warning("dense search skipped for this question: %s", type(err).__name__)
