@@ -14,7 +14,8 @@ Two logs in the store:
   vote, and only while that vote still stands.
 
 Both are pruned past a retention period (days; 0 keeps them forever), and reads never return
-what the period has passed, even before a prune ran. The store is shared, so the shortest
+what the period has passed, even before a prune ran (at most hourly, in the background:
+:class:`index.pruning.BackgroundPruner`). The store is shared, so the shortest
 period any process is configured with wins.
 """
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import statistics
-import threading
 import time
 import unicodedata
 import uuid
@@ -31,13 +31,13 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
 from index.errors import ChipquoteError
+from index.pruning import BackgroundPruner
 from index.store import ChromaStore
 
 log = logging.getLogger(__name__)
 ANSWERS_LOG = "answers"
 FEEDBACK_LOG = "feedback"
 DAY_S = 86_400.0
-PRUNE_EVERY_S = 3_600.0
 COMMENT_MAX_CHARS = 200
 QUOTE_ISSUES = ("off_topic", "wrong_speaker", "misleading_cut")
 """Why a quote was rated 👎: it does not answer the question, it names the wrong speaker, or it
@@ -220,8 +220,7 @@ class ActivityLog:
     def __init__(self, store: ChromaStore, retention_days: float = 365.0) -> None:
         self.store = store
         self.retention_days = retention_days
-        self._pruned_at: float | None = None
-        self._prune_lock = threading.Lock()
+        self._pruner = BackgroundPruner(self.prune, "old answers and feedback")
 
     # -- writing ------------------------------------------------------------------------------
     def record_answer(self, record: AnswerRecord, record_id: str | None = None) -> None:
@@ -235,7 +234,7 @@ class ActivityLog:
         }
         key = record_id or _answer_key(record.platform, record.answer_id)
         self.store.put_log(ANSWERS_LOG, key, asdict(record), record.at, counted)
-        self._prune_now_and_then()
+        self._pruner.now_and_then()
 
     def record_feedback(
         self, entry: FeedbackEntry, record_id: str | None = None
@@ -259,7 +258,7 @@ class ActivityLog:
         }
         key = record_id or f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         self.store.put_log(FEEDBACK_LOG, key, asdict(entry), entry.at, counted)
-        self._prune_now_and_then()
+        self._pruner.now_and_then()
         return answer
 
     # -- reading ------------------------------------------------------------------------------
@@ -354,22 +353,6 @@ class ActivityLog:
         before = time.time() - self.retention_days * DAY_S
         self.store.prune_log(ANSWERS_LOG, before)
         self.store.prune_log(FEEDBACK_LOG, before)
-
-    def _prune_now_and_then(self) -> None:
-        """Prune at most once an hour per process, in the background: a member's click never
-        waits for it, and a failed prune only waits for the next one."""
-        with self._prune_lock:
-            now = time.monotonic()
-            if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_S:
-                return
-            self._pruned_at = now
-        threading.Thread(target=self._prune_quietly, name="activity-prune", daemon=True).start()
-
-    def _prune_quietly(self) -> None:
-        try:
-            self.prune()
-        except Exception:
-            log.warning("could not prune old answers and feedback", exc_info=True)
 
 
 def _answer_key(platform: str, answer_id: str) -> str:

@@ -16,13 +16,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from index.pruning import BackgroundPruner
 from index.store import ChromaStore
 
 log = logging.getLogger(__name__)
 USAGE_LOG = "llm_usage"
 CACHE_S = 10.0
 KEEP_S = 2 * 86_400.0
-PRUNE_EVERY_S = 3_600.0
 
 
 def day_start(at: float) -> float:
@@ -42,7 +42,7 @@ class TokenLedger:
         self._read_at: float | None = None  # monotonic time of the last read
         self._stored = 0  # the day's sum as last read from the store
         self._own = 0  # this process's tokens recorded since that read
-        self._pruned_at: float | None = None
+        self._pruner = BackgroundPruner(self.prune, "old LLM usage records")
 
     def record(self, tokens_in: int, tokens_out: int) -> None:
         """Add one answer's tokens to today's total: in this process at once (until the store
@@ -58,7 +58,7 @@ class TokenLedger:
         }
         record_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         self.store.put_log(USAGE_LOG, record_id, {**fields, "at": at}, at, fields)
-        self._prune_now_and_then()
+        self._pruner.now_and_then()
 
     def spent_today(self) -> int:
         """Tokens in and out recorded today (UTC) by every process on the store: read again
@@ -86,20 +86,6 @@ class TokenLedger:
     def prune(self) -> None:
         """Delete records older than :data:`KEEP_S`."""
         self.store.prune_log(USAGE_LOG, time.time() - KEEP_S)
-
-    def _prune_now_and_then(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_S:
-                return
-            self._pruned_at = now
-        threading.Thread(target=self._prune_quietly, name="llm-usage-prune", daemon=True).start()
-
-    def _prune_quietly(self) -> None:
-        try:
-            self.prune()
-        except Exception:
-            log.warning("could not prune old LLM usage records", exc_info=True)
 
 
 __all__ = ["USAGE_LOG", "TokenLedger", "day_start"]
