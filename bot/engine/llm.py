@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import openai
@@ -128,25 +129,26 @@ class LLMClient:
         naming ``stream_options``) is asked again without it, from then on."""
         if self._stream_usage:
             try:
-                return self._client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    temperature=0,
-                    max_tokens=max_tokens,
-                    stream=True,
-                    stream_options={"include_usage": True},
+                return self._create_stream(
+                    messages, max_tokens, stream_options={"include_usage": True}
                 )
             except openai.BadRequestError as exc:
                 if "stream_options" not in str(exc):
                     raise
                 log.warning("the LLM server refuses stream_options; LLM tokens are estimated")
                 self._stream_usage = False
+        return self._create_stream(messages, max_tokens)
+
+    def _create_stream(
+        self, messages: list[ChatCompletionMessageParam], max_tokens: int, **options: Any
+    ) -> openai.Stream[ChatCompletionChunk]:
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,
             temperature=0,
             max_tokens=max_tokens,
             stream=True,
+            **options,
         )
 
     def draft(self, question: str, hits: list[Hit], lang: str) -> Draft:
