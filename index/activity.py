@@ -27,10 +27,11 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from index.errors import ChipquoteError
+from index.models import known_fields
 from index.pruning import BackgroundPruner
 from index.store import ChromaStore
 
@@ -59,11 +60,6 @@ def one_line(text: str, limit: int | None = None) -> str:
     cleaned = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     flat = " ".join(cleaned.split())
     return flat[:limit] if limit is not None else flat
-
-
-def _known(cls: type, record: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in record.items() if k in names}
 
 
 def _readable(records: Iterable[dict[str, Any]], read: Callable[[dict[str, Any]], T]) -> list[T]:
@@ -95,7 +91,7 @@ class ShownQuote:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ShownQuote:
         """Rebuild from a stored record (unknown keys ignored)."""
-        return cls(**_known(cls, record))
+        return cls(**known_fields(cls, record))
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,7 @@ class AnswerRecord:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AnswerRecord:
         """Rebuild from a stored record (unknown keys ignored)."""
-        known = _known(cls, record)
+        known = known_fields(cls, record)
         known["quotes"] = tuple(ShownQuote.from_record(q) for q in record.get("quotes") or [])
         return cls(**known)
 
@@ -166,7 +162,7 @@ class FeedbackEntry:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> FeedbackEntry:
         """Rebuild from a stored record (unknown keys ignored)."""
-        return cls(**_known(cls, record))
+        return cls(**known_fields(cls, record))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from index.models import known_fields
 from index.store import ChromaStore
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,7 @@ class AuditEntry:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> AuditEntry:
         """Rebuild an entry from its stored record (unknown keys ignored)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in record.items() if k in known})
+        return cls(**known_fields(cls, record))
 
 
 class AuditLog:

@@ -243,6 +243,13 @@ class DocumentFailure:
     reason: str
 
 
+def known_fields(cls: type, record: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a stored record that are fields of dataclass ``cls``: a record written
+    by a newer version, with more keys, still reads."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in record.items() if k in names}
+
+
 @dataclass(frozen=True)
 class LastReport:
     """The newest finished reindex, kept in the store for ``/status`` in every process."""
@@ -260,8 +267,7 @@ class LastReport:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> LastReport:
         """Rebuild from its stored record (unknown keys ignored)."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in record.items() if k in names})
+        return cls(**known_fields(cls, record))
 
 
 @dataclass
