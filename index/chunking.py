@@ -1,9 +1,11 @@
 """Speaker-aware, CJK-aware chunking.
 
 A chunk never crosses a speaker turn (so its speaker attribution is exact), never cuts a sentence
-unless one sentence alone is longer than a chunk, and overlaps its neighbour by one short
-sentence so an answer straddling a boundary is still found whole. Chunk text is always an exact
-slice of the document text: quotes are later cut from it by offset.
+unless one sentence alone is longer than :data:`LONG_SENTENCE_FACTOR` chunks, and overlaps its
+neighbour by one short sentence so an answer straddling a boundary is still found whole. Chunk
+text is always an exact slice of the document text: quotes are later cut from it by offset. A
+chunk that starts or ends inside a cut sentence says so (``cut_before``/``cut_after``), because
+the words of that sentence outside the chunk may negate or condition what is inside it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from index.models import Chunk, Document, Segment, attribution_for
 from index.text import cjk_ratio, sentence_spans
 
 _WORDISH = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff]")
+
+CHUNKING_VERSION = 2
+"""Part of every document hash: bumping it makes the next reindex chunk every document again.
+2: sentences no longer end at ；, after dotted acronyms or before a lower-case word, and chunks
+mark cut sentences."""
+
+LONG_SENTENCE_FACTOR = 2
+"""A sentence up to this many chunk sizes long stays whole in one chunk; only longer ones are
+cut (at clause punctuation or spaces), which makes their pieces unquotable at the cuts."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,7 @@ class ChunkingPolicy:
 
 def document_hash(doc: Document) -> str:
     """Content hash of everything that shapes a document's chunks (text and metadata)."""
-    h = hashlib.sha256()
+    h = hashlib.sha256(f"chunking-{CHUNKING_VERSION}\x1f".encode())
     fields = (doc.text, doc.title, doc.kind, doc.company, doc.date, doc.url, doc.lang)
     call = (doc.ticker, doc.fiscal_year, doc.fiscal_quarter, doc.period, doc.period_end)
     for part in (*fields, *(str(v) if v is not None else None for v in call)):
@@ -63,14 +74,25 @@ def chunk_document(doc: Document, policy: ChunkingPolicy | None = None) -> list[
     for seg in doc.segments:
         if len(_WORDISH.findall(doc.text[seg.start : seg.end])) < policy.min_words:
             continue
-        for start, end in _segment_windows(doc.text, seg, policy):
-            chunks.append(_make_chunk(doc, seg, start, end, doc_key, content_hash))
+        for window in _segment_windows(doc.text, seg, policy):
+            chunks.append(_make_chunk(doc, seg, window, doc_key, content_hash))
     return chunks
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """A sentence, or a piece of a sentence too long for one chunk."""
+
+    start: int
+    end: int
+    cut_before: bool = False  # the sentence began in an earlier piece
+    cut_after: bool = False  # the sentence goes on in a later piece
+
+
 def _make_chunk(
-    doc: Document, seg: Segment, start: int, end: int, doc_key: str, content_hash: str
+    doc: Document, seg: Segment, window: _Piece, doc_key: str, content_hash: str
 ) -> Chunk:
+    start, end = window.start, window.end
     text = doc.text[start:end]
     return Chunk(
         chunk_id=f"{doc_key}:{start}-{end}",
@@ -96,10 +118,12 @@ def _make_chunk(
         period_end=doc.period_end,
         attribution=attribution_for(doc.kind, seg.section, seg.speaker),
         quoted_by=seg.quoted_by,
+        cut_before=window.cut_before,
+        cut_after=window.cut_after,
     )
 
 
-def _segment_windows(text: str, seg: Segment, policy: ChunkingPolicy) -> Iterator[tuple[int, int]]:
+def _segment_windows(text: str, seg: Segment, policy: ChunkingPolicy) -> Iterator[_Piece]:
     limit = (
         policy.max_chars_cjk if cjk_ratio(text[seg.start : seg.end]) >= 0.3 else policy.max_chars
     )
@@ -110,22 +134,26 @@ def _segment_windows(text: str, seg: Segment, policy: ChunkingPolicy) -> Iterato
     ]
     i = 0
     while i < len(sentences):
-        start, end = sentences[i]
+        first = last = sentences[i]
         j = i + 1
-        while j < len(sentences) and sentences[j][1] - start <= limit:
-            end = sentences[j][1]
+        while j < len(sentences) and sentences[j].end - first.start <= limit:
+            last = sentences[j]
             j += 1
-        yield start, end
+        yield _Piece(first.start, last.end, first.cut_before, last.cut_after)
         if j >= len(sentences):
             break
-        last_start, last_end = sentences[j - 1]
-        overlap = j - 1 > i and last_end - last_start <= policy.overlap_max_chars
+        overlap = j - 1 > i and last.end - last.start <= policy.overlap_max_chars
         i = j - 1 if overlap else j
 
 
-def _split_long(text: str, span: tuple[int, int], limit: int) -> Iterator[tuple[int, int]]:
-    """Cut a sentence longer than ``limit`` at clause punctuation or spaces near the limit."""
+def _split_long(text: str, span: tuple[int, int], limit: int) -> Iterator[_Piece]:
+    """The sentence ``span`` whole when it is at most :data:`LONG_SENTENCE_FACTOR` chunks long,
+    else cut at clause punctuation or spaces near ``limit``, each piece marked as cut."""
     start, end = span
+    if end - start <= LONG_SENTENCE_FACTOR * limit:
+        yield _Piece(start, end)
+        return
+    first = True
     while end - start > limit:
         window = text[start : start + limit]
         cut = max(window.rfind(p) for p in (", ", "; ", "，", "、", "：", ": "))
@@ -133,12 +161,13 @@ def _split_long(text: str, span: tuple[int, int], limit: int) -> Iterator[tuple[
             cut = window.rfind(" ")
         cut = cut + 1 if cut >= limit // 3 else limit
         piece_end = start + cut
-        yield start, _rstrip(text, start, piece_end)
+        yield _Piece(start, _rstrip(text, start, piece_end), not first, True)
+        first = False
         start = piece_end
         while start < end and text[start].isspace():
             start += 1
     if end > start:
-        yield start, end
+        yield _Piece(start, end, True, False)
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

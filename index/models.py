@@ -6,8 +6,13 @@ these types at the boundary (the private-gpt habit), so front doors and tests st
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
+
+from index.text import sentence_spans
+
+_LOWER_START = re.compile(r"\s*[a-z]")
 
 KINDS: tuple[str, ...] = ("transcript", "forum", "article")
 
@@ -96,6 +101,25 @@ class Chunk:
     period_end: str | None = None
     attribution: str = "first_hand"  # one of ATTRIBUTIONS
     quoted_by: str | None = None
+    cut_before: bool = False  # starts inside a sentence cut for being too long
+    cut_after: bool = False  # ends inside such a sentence
+
+    @property
+    def quotable_text(self) -> str:
+        """:attr:`text` with the pieces of cut sentences at its edges blanked (spaces, so every
+        offset stays the same): the words of such a sentence outside the chunk may negate or
+        condition the piece inside, so no quote may come from it. A chunk from before chunks
+        were marked that starts in lower case is read as cut."""
+        text = self.text
+        starts_cut = self.cut_before or bool(_LOWER_START.match(text))
+        if not (starts_cut or self.cut_after):
+            return text
+        spans = sentence_spans(text)
+        lo = spans[1][0] if starts_cut and len(spans) > 1 else (len(text) if starts_cut else 0)
+        hi = spans[-1][0] if self.cut_after else len(text)
+        if hi <= lo:
+            return " " * len(text)
+        return " " * lo + text[lo:hi] + " " * (len(text) - hi)
 
     def metadata(self) -> dict[str, Any]:
         """Chroma-safe metadata (no None values: Chroma rejects them)."""
@@ -121,6 +145,8 @@ class Chunk:
             "period_end": self.period_end,
             "attribution": self.attribution,
             "quoted_by": self.quoted_by,
+            "cut_before": True if self.cut_before else None,
+            "cut_after": True if self.cut_after else None,
         }
         return {k: v for k, v in raw.items() if v is not None}
 
@@ -157,6 +183,8 @@ class Chunk:
             period_end=meta.get("period_end"),
             attribution=str(attribution),
             quoted_by=meta.get("quoted_by"),
+            cut_before=bool(meta.get("cut_before", False)),
+            cut_after=bool(meta.get("cut_after", False)),
         )
 
 

@@ -1,7 +1,7 @@
 """Language-aware text helpers shared by chunking, BM25 and extractive answering.
 
 English and Chinese need different sentence boundaries and tokens: Chinese has no spaces, uses
-。！？； for sentence ends, and arrives in both Simplified and Traditional script. Everything here
+。！？ for sentence ends, and arrives in both Simplified and Traditional script. Everything here
 works on the original string and reports character offsets, so quotes can always be cut from the
 source verbatim.
 """
@@ -17,10 +17,14 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace,
-# or at CJK sentence punctuation, or at a blank line. Abbreviations like "Q1." are rare enough in
-# transcripts that over-splitting costs less than under-splitting.
+# or at CJK sentence punctuation, or at a blank line. Quotes are cut along these sentences and
+# the meaning checks look for a negation or condition only inside a quote's sentence, so a
+# boundary that is not really one would let a quote drop the "We don't think" before it. Hence
+# the splitter errs towards longer sentences: a semicolon (；) joins clauses that depend on each
+# other ("如果良率提高；我们将…"), so it is no end; nor is a full stop after an abbreviation or
+# dotted acronym ("A.I.", "D.C."), nor any end the next word continues in lower case.
 _SENTENCE_END = re.compile(
-    r"""(?:[.!?]+[\"'”’)\]]*(?=\s)|[。！？；!?]+[”’」』）)]*|\n\s*\n)""",
+    r"""(?:[.!?]+[\"'”’)\]]*(?=\s)|[。！？!?]+[”’」』）)]*|\n\s*\n)""",
 )
 _ABBREVIATIONS = frozenset(
     {
@@ -64,8 +68,13 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Offsets of the sentences of ``text[start:end]``, whitespace trimmed, in order."""
+def sentence_spans(
+    text: str, start: int = 0, end: int | None = None, *, lowercase_continues: bool = True
+) -> list[tuple[int, int]]:
+    """Offsets of the sentences of ``text[start:end]``, whitespace trimmed, in order. With
+    ``lowercase_continues=False`` a full stop before a lower-case word ends a sentence too (for
+    text the bot checks sentence by sentence, such as an LLM's prose, where a longer sentence
+    only means more is removed)."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cursor = start
@@ -73,8 +82,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         stop = match.end()
         if match.group().startswith(".") and _is_abbreviation(text, cursor, match.start()):
             continue
-        if match.group().startswith("..") and _continues_lowercase(text, stop, end):
-            continue  # "You can't just... order GPUs": speech trailing off mid-sentence
+        if (
+            match.group()[0] in ".!?\n"
+            and (lowercase_continues or match.group().startswith(".."))
+            and _continues_lowercase(text, stop, end)
+        ):
+            continue  # "You can't just... order GPUs", "approx. five": the sentence goes on
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop
     _append_trimmed(text, cursor, end, spans)
@@ -90,14 +103,25 @@ def _continues_lowercase(text: str, stop: int, end: int) -> bool:
 
 
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:
+    """True when the full stop at ``dot`` closes an abbreviation: a listed one ("Inc."), a
+    dotted acronym ("A.I.", "U.S.A.", "Ph.D.") or a capital initial ("J. Huang"). Only Latin
+    letters make the word, so "不相信A.I." reads as "A.I"."""
     word_start = dot
-    while word_start > start and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+    while word_start > start and (
+        _is_latin_letter(text[word_start - 1]) or text[word_start - 1] == "."
+    ):
         word_start -= 1
     word = text[word_start:dot].lower()
-    if word in _ABBREVIATIONS:
+    if word in _ABBREVIATIONS or _DOTTED_ACRONYM.fullmatch(word):
         return True
-    # Single capital initial ("J. Huang") or a decimal number ("3.5") is not a sentence end.
     return len(word) == 1 and text[word_start].isupper()
+
+
+_DOTTED_ACRONYM = re.compile(r"[a-z]{1,3}(?:\.[a-z]{1,3})+")
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
 
 
 def _append_trimmed(text: str, start: int, stop: int, spans: list[tuple[int, int]]) -> None:

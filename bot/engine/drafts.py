@@ -45,7 +45,7 @@ class CheckedDraft:
 def verify_draft(draft: Draft, hits: list[Hit], max_quotes: int, lang: str) -> CheckedDraft:
     """Keep only the draft's quotes that are verbatim in a retrieved passage and keep their
     meaning, number them, and keep only the prose sentences that pass every prose rule."""
-    kept, dropped = _keep_quotes(draft.quotes, [h.chunk.text for h in hits], max_quotes)
+    kept, dropped = _keep_quotes(draft.quotes, [h.chunk.quotable_text for h in hits], max_quotes)
     quotes = [
         Quote.from_chunk(n, hits[k.hit_index].chunk, k.verified.text) for n, k in enumerate(kept, 1)
     ]
@@ -145,7 +145,7 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
     return {
         i + 1: CitedPassage(
             number=i + 1,
-            text=hit.chunk.text,
+            text=hit.chunk.quotable_text,
             speaker=hit.chunk.speaker,
             company=hit.chunk.company,
             quote_numbers=tuple(numbers.get(i, ())),

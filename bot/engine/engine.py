@@ -749,7 +749,7 @@ def _verified_quotes(excerpts: list[Excerpt], first: int = 1) -> list[Quote]:
     numbered from ``first``."""
     quotes: list[Quote] = []
     for excerpt in excerpts:
-        verified = verify_quote(excerpt.text, excerpt.hit.chunk.text)
+        verified = verify_quote(excerpt.text, excerpt.hit.chunk.quotable_text)
         if verified is not None:
             quotes.append(_quote(first + len(quotes), excerpt.hit, verified.text))
     return quotes

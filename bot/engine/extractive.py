@@ -51,7 +51,7 @@ class Excerpt:
     @property
     def text(self) -> str:
         """The excerpt, verbatim from the chunk."""
-        return self.hit.chunk.text[self.start : self.end]
+        return self.hit.chunk.quotable_text[self.start : self.end]
 
 
 def term_weights(question: AnalyzedQuestion, bm25: BM25Index) -> dict[str, float]:
@@ -63,7 +63,7 @@ def best_excerpt(hit: Hit, weights: dict[str, float], min_words: int = 0) -> Exc
     """The window of one or two consecutive sentences of a hit that best covers the question;
     the opening sentences when nothing overlaps. With ``min_words``, shorter windows are not
     candidates ("Overall, China revenues." says nothing on its own)."""
-    text = hit.chunk.text
+    text = hit.chunk.quotable_text
     spans = sentence_spans(text) or [(0, len(text))]
     voices = [_voice_factor(text[s:e]) for s, e in spans]
     scored = [

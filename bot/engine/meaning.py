@@ -245,7 +245,7 @@ def negated_lead(text: str, start: int, end: int | None = None) -> bool:
     lead = _EXEMPT_LEADS.sub(" ", _folded(text[floor:start]))
     cjk_tail = ""
     for ch in reversed(lead):
-        if not (_CJK.match(ch) or ch in "，,、：: "):
+        if not (_CJK.match(ch) or ch in "，,、：:；; "):
             break
         cjk_tail = ch + cjk_tail
     if _NEGATION_ZH.search(cjk_tail[-LEAD_WINDOW_CJK:]):

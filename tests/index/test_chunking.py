@@ -104,3 +104,50 @@ def test_a_repeat_with_a_changed_figure_or_another_speaker_is_kept() -> None:
     segments = [Segment(0, cut, speaker="Lisa Su"), Segment(cut + 2, len(text), speaker="Analyst")]
     chunks = chunk_document(_doc(text, segments), ChunkingPolicy(max_chars=2000))
     assert drop_repeats(chunks)[1] == 0  # someone else saying it is not a repeat
+
+
+def _long_sentence(lead: str, words: int) -> str:
+    return (
+        lead + ", ".join(f"given factor number {i} in the supply chain" for i in range(words)) + "."
+    )
+
+
+def test_a_sentence_up_to_two_chunks_long_stays_whole() -> None:
+    text = _long_sentence("We do not believe, ", 25) + " Demand is strong."
+    assert ChunkingPolicy().max_chars < len(text) - 18 <= 2 * ChunkingPolicy().max_chars
+    chunks = chunk_document(_doc(text, [Segment(0, len(text), "Jensen Huang")]))
+    assert chunks[0].text.startswith("We do not believe") and chunks[0].text.endswith("chain.")
+    assert not any(c.cut_before or c.cut_after for c in chunks)
+
+
+def test_pieces_of_a_cut_sentence_are_marked_and_never_quotable() -> None:
+    text = "Supply is fine. " + _long_sentence("We do not believe, ", 60) + " Demand is strong."
+    chunks = chunk_document(_doc(text, [Segment(0, len(text), "Jensen Huang")]))
+    assert chunks[0].cut_after and not chunks[0].cut_before
+    assert chunks[-1].cut_before and not chunks[-1].cut_after
+    assert chunks[0].quotable_text.strip() == "Supply is fine."
+    assert chunks[-1].quotable_text.strip() == "Demand is strong."
+    for chunk in chunks:
+        assert len(chunk.quotable_text) == len(chunk.text)
+        assert "given factor" not in chunk.quotable_text
+        assert chunk.metadata().get("cut_before", False) == chunk.cut_before
+        stored = type(chunk).from_record(chunk.chunk_id, chunk.text, chunk.metadata())
+        assert (stored.cut_before, stored.cut_after) == (chunk.cut_before, chunk.cut_after)
+
+
+def test_a_stored_chunk_that_starts_in_lower_case_reads_as_cut() -> None:
+    text = "we do not believe that demand is slowing. Demand is strong."
+    (chunk,) = chunk_document(_doc(text, [Segment(0, len(text), "Jensen Huang")]))
+    assert chunk.quotable_text.strip() == "Demand is strong."
+
+
+def test_the_chunking_version_is_part_of_the_hash() -> None:
+    from index import chunking
+
+    doc = _doc(TURN_B, [Segment(15, len(TURN_B), "Colette Kress")])
+    before = document_hash(doc)
+    chunking.CHUNKING_VERSION += 1
+    try:
+        assert document_hash(doc) != before
+    finally:
+        chunking.CHUNKING_VERSION -= 1

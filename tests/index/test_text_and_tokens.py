@@ -69,3 +69,45 @@ def test_glossary_bridges_languages_both_ways() -> None:
 def test_glossary_matches_whole_words_only() -> None:
     _, additions = default_glossary().expand("The armada of chips")  # "arm" inside "armada"
     assert "安谋" not in additions
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def test_a_sentence_never_ends_where_its_negation_or_condition_would_be_cut_off() -> None:
+    # Each of these once split, so a quote could start right after "don't think" or "如果".
+    assert _sentences("We don't think A.I. demand will slow down. Next.") == [
+        "We don't think A.I. demand will slow down.",
+        "Next.",
+    ]
+    assert _sentences("Nobody in Washington D.C. expects a ban. Fine.")[0] == (
+        "Nobody in Washington D.C. expects a ban."
+    )
+    assert _sentences("如果良率提高；我们将在第四季度出货。好的。") == [
+        "如果良率提高；我们将在第四季度出货。",
+        "好的。",
+    ]
+    assert _sentences("We never said approx. five units. Done.")[0] == (
+        "We never said approx. five units."
+    )
+    assert _sentences("We do not\n\nexpect a slowdown.") == ["We do not\n\nexpect a slowdown."]
+
+
+def test_cjk_letters_do_not_make_an_abbreviation() -> None:
+    text = "我们不相信A.I. 芯片需求会放缓。Next one."
+    assert _sentences(text) == ["我们不相信A.I. 芯片需求会放缓。", "Next one."]
+    assert _sentences("收入增长很快. Then it slowed.") == ["收入增长很快.", "Then it slowed."]
+
+
+def test_real_sentence_ends_still_split() -> None:
+    assert _sentences("Revenue was $4.5 billion. Margins rose! Did they? Yes, 50%.") == [
+        "Revenue was $4.5 billion.",
+        "Margins rose!",
+        "Did they?",
+        "Yes, 50%.",
+    ]
+    assert _sentences("See ir.example.com. Then call us.") == [
+        "See ir.example.com.",
+        "Then call us.",
+    ]

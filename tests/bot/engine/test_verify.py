@@ -462,7 +462,9 @@ def test_elision_refused_when_it_skips_meaning(candidate: str, passage: str) -> 
 
 
 def test_refused_elision_widens_to_short_sentences_only() -> None:
-    passage = "Dojo is not good at inference workloads today. " + "filler words " * 60 + "end."
+    passage = (
+        "Dojo is not good at inference workloads today. Filler " + "filler words " * 60 + "end."
+    )
     widened = verify_quote("Dojo is … good at inference", passage)
     assert widened is not None and widened.widened
     assert widened.text == "Dojo is not good at inference workloads today."
@@ -627,6 +629,11 @@ def test_elisions_skip_only_fillers(candidate: str, passage: str) -> None:
             'Every investor keeps asking us, "Is Blackwell delayed by a full quarter?" And no.',
         ),
         ("Blackwell 真的延遲一整季了嗎", "「Blackwell 真的延遲一整季了嗎？」很多投資人都在問。"),
+        # a negation or condition across what only looks like a sentence end
+        ("demand will slow down next year", "We don't think A.I. demand will slow down next year."),
+        ("expects export rules to ease", "Nobody in Washington D.C. expects export rules to ease."),
+        ("我们将在第四季度出货", "如果良率提高；我们将在第四季度出货。"),
+        ("demand is slowing", "We never said approx. five times. demand is slowing."),
     ],
 )
 def test_negated_conditional_or_questioned_fragments_are_not_shown_alone(
