@@ -129,9 +129,12 @@ _SENTENCE = re.compile(r".+?(?:[.!?。！？]|$)", re.DOTALL)
 
 
 def instant_reply(prompt: str) -> str:
-    """What the stand-in model says: for an answer prompt, a draft quoting passage 1's first
-    sentence (so the verifier has real work); for a rewrite prompt, the question itself."""
+    """What the stand-in model says: for an answer prompt, a draft citing passage 1's first
+    sentence by its id (or, for a prompt without sentence ids, quoting it), so the checks have
+    real work; for a rewrite prompt, the question itself."""
     if "numbered passages" in prompt:
+        if re.search(r"^\[1\.1\] ", prompt, re.MULTILINE):
+            return json.dumps({"answer": "The source says so [1.1]."})
         match = _PASSAGE_ONE.search(prompt)
         if not match:
             return "NO_ANSWER"

@@ -1,5 +1,12 @@
-"""The LLM side (any OpenAI-compatible endpoint): drafting answers with quote markers, and
-rewriting questions (follow-up condensing, translation into the other language).
+"""The LLM side (any OpenAI-compatible endpoint): drafting answers, and rewriting questions
+(follow-up condensing, translation into the other language).
+
+The default answer prompt (``prompts/answer.md``) sends the passages split into numbered
+sentences (:mod:`bot.engine.sentence_ids`) and asks the model to cite sentence ids, never to
+copy quotes: the bot renders the cited sentences from the source. A prompt in the older style
+(``prompts/answer_quotes.md``: whole passages, copied quotes) still works; which passages a
+prompt gets follows from its placeholder (``{passage_sentences}`` or ``{passages}``), and
+:func:`parse_draft` reads either kind of reply.
 
 Every call's tokens go to the answer's tally (:mod:`bot.engine.usage`): as the server reports
 them (a streamed reply asks for a final usage chunk), else estimated. A draft's prompt holds as
@@ -24,7 +31,8 @@ from openai.types.completion_usage import CompletionUsage
 
 from bot.engine import usage
 from bot.engine.models import AskContext, Quote
-from bot.engine.prompts import render_prompt
+from bot.engine.prompts import load_prompt, placeholders, render_prompt
+from bot.engine.sentence_ids import SentenceRef, citations, numbered_sentences
 from bot.engine.usage import estimate_tokens
 from index.models import Hit
 
@@ -35,6 +43,8 @@ DRAFT_MAX_TOKENS = 600
 DEFAULT_CONTEXT_TOKENS = 8192
 """The chat model's context size when none is configured (``CHIPQUOTE_LLM_CONTEXT_TOKENS``)."""
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese"}
+ANSWER_PROMPT = "answer"
+"""The answer prompt's name under ``prompts/`` (``answer_quotes`` is the copied-quote style)."""
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
@@ -50,6 +60,13 @@ class Draft:
     quotes: list[tuple[int, str]] = field(default_factory=list)  # (passage number, quote)
     no_answer: bool = False
     passages_dropped: int = 0  # the lowest-ranked passages left out of the prompt to fit
+    cited: list[SentenceRef] = field(default_factory=list)  # the answer's citations, in order
+
+    @property
+    def by_id(self) -> bool:
+        """The answer cites sentence ids (``[2.1]``): its quotes are the cited sentences, and
+        any copied quotes are ignored."""
+        return any(ref.is_id for ref in self.cited)
 
 
 class LLMClient:
@@ -65,8 +82,10 @@ class LLMClient:
         retries: int,
         stream: bool = True,
         context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+        answer_template: str = ANSWER_PROMPT,
     ) -> None:
         self.model = model
+        self.answer_template = answer_template
         self.stream = stream
         self.context_tokens = context_tokens
         self._stream_usage = True  # ask for a usage chunk until the server refuses the option
@@ -166,12 +185,18 @@ class LLMClient:
         the passages sent keep their numbers). Raises :class:`LLMError` when even the best
         passage alone does not fit."""
         language = LANGUAGE_NAMES.get(lang, "English")
+        by_id = "passage_sentences" in placeholders(load_prompt(self.answer_template))
+        key, render = (
+            ("passage_sentences", format_sentence_passages)
+            if by_id
+            else ("passages", format_passages)
+        )
         for count in range(len(hits), 0, -1) if hits else [0]:
             prompt = render_prompt(
-                "answer",
+                self.answer_template,
                 language=language,
-                passages=format_passages(hits[:count]),
                 question=question,
+                **{key: render(hits[:count])},
             )
             if estimate_tokens(prompt) + DRAFT_MAX_TOKENS <= self.context_tokens:
                 if count < len(hits):
@@ -236,27 +261,46 @@ def _count(prompt: str, reply: str, reported: CompletionUsage | None) -> None:
         usage.add(estimate_tokens(prompt), estimate_tokens(reply), estimated=True)
 
 
+def passage_header(n: int, hit: Hit) -> str:
+    """``[n] (speaker: …; company: …; period: …; date: …; source: …)``: who said it (and, for
+    words a forum post or article attributes to someone, that they are quoted by it), company,
+    period, date and source. Each field is kept on one line, so no title or name can add a
+    line of its own to the prompt."""
+    c = hit.chunk
+    quote = Quote.from_chunk(n, c, c.text)
+    parts = (
+        f"speaker: {quote.attribution()}",
+        f"company: {c.company}" if c.company else None,
+        f"period: {c.period}" if c.period else None,
+        f"date: {c.date}" if c.date else None,
+        f"source: {c.title}",
+    )
+    return f"[{n}] ({'; '.join(_one_line(p) for p in parts if p)})"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def format_passages(hits: list[Hit]) -> str:
-    """Numbered passages, each with a header saying who said it (and, for words a forum post
-    or article attributes to someone, that they are quoted by it), company, period and date."""
-    blocks = []
-    for n, hit in enumerate(hits, 1):
-        c = hit.chunk
-        quote = Quote.from_chunk(n, c, c.text)
-        parts = (
-            f"speaker: {quote.attribution()}",
-            f"company: {c.company}" if c.company else None,
-            f"period: {c.period}" if c.period else None,
-            f"date: {c.date}" if c.date else None,
-            f"source: {c.title}",
-        )
-        header = "; ".join(p for p in parts if p)
-        blocks.append(f"[{n}] ({header})\n{c.text}")
-    return "\n\n".join(blocks)
+    """Numbered passages, each under its :func:`passage_header` (for copied-quote prompts)."""
+    return "\n\n".join(f"{passage_header(n, h)}\n{h.chunk.text}" for n, h in enumerate(hits, 1))
+
+
+def format_sentence_passages(hits: list[Hit]) -> str:
+    """Numbered passages, each under its :func:`passage_header`, one sentence a line after its
+    id ``[p.s]`` (see :mod:`bot.engine.sentence_ids`)."""
+    return "\n\n".join(
+        "\n".join([passage_header(n, h), *numbered_sentences(n, h.chunk.quotable_text)])
+        for n, h in enumerate(hits, 1)
+    )
 
 
 def parse_draft(reply: str) -> Draft:
-    """Parse the model's JSON reply; ``NO_ANSWER`` means the passages don't answer."""
+    """Parse the model's JSON reply; ``NO_ANSWER`` means the passages don't answer. The answer
+    may cite sentence ids (``[2.1]``: see :attr:`Draft.by_id`) or passages with copied
+    ``quotes`` (the older prompt style); both are read here and checked in
+    :mod:`bot.engine.drafts`."""
     if reply.strip().strip('"').upper().startswith("NO_ANSWER"):
         return Draft(answer="", no_answer=True)
     match = _JSON_OBJECT.search(reply)
@@ -282,4 +326,4 @@ def parse_draft(reply: str) -> Draft:
         quote = str(item.get("quote", "")).strip()
         if passage > 0 and quote:
             quotes.append((passage, quote))
-    return Draft(answer=answer, quotes=quotes)
+    return Draft(answer=answer, quotes=quotes, cited=citations(answer))

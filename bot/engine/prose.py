@@ -14,8 +14,11 @@ the reason counted):
   '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞ ＂＂ ″″ ‶‷ 〃〃 ˮˮ; an apostrophe inside a word
   is not a quote mark; an unclosed mark quotes to the end) is verbatim in a passage that part
   cites, under the verifier's rules, never widened (``unverified_quote``);
-* every number a part states outside quote marks is in a passage it cites
-  (``unverified_number``);
+* every number a part states outside quote marks is in a passage it cites, with its sign
+  ("-3%" is not "3%") (``unverified_number``); a period ("Q3", "FY2025", "2024") may also come
+  from the cited passage's period, date or title, any other number only from its text;
+* it says something: a sentence of citations and punctuation alone goes (``empty``), and a
+  citation inside quote marks splits a quote, so it goes too (``unverified_quote``);
 * the person a part has speak — the name next to a speech verb ("Huang said", "said Huang",
   "according to Huang", "Huang:", "黄仁勋表示"), or "he"/"she"/他/她 referring back — is the
   speaker of every passage it cites; a company said to speak ("NVIDIA said", "英伟达表示") is
@@ -49,6 +52,7 @@ PROSE_REASONS = (
     "unverified_number",
     "wrong_speaker",
     "second_hand_as_first_hand",
+    "empty",
 )
 
 _MARKER = re.compile(r"\[(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\]")
@@ -71,7 +75,11 @@ _SECOND_HAND_PHRASE = re.compile(
     r"帖子|帖|论坛|論壇|引用|转述|轉述|转引|轉引|文章",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?:(?<![\w%.,])[-−－](?=\d))?(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
+_PERIOD = re.compile(
+    r"(?<![A-Za-z0-9_.,])(?:(?P<q>[qQ][1-4]|[1-4][qQ])|(?P<h>[hH][12])|[fF][yY]\s?'?(?P<fy>\d{2}|\d{4})"
+    r"|(?P<year>(?:19|20)\d{2}))(?![.,]\d|[A-Za-z0-9_%])"
+)
 
 # Quotation marks: (opening mark, the marks that close it). ' ’ ❜ close only outside a word.
 _DOUBLE_QUOTES = (
@@ -379,6 +387,10 @@ def _problem(
     parts = _parts(sentence)
     if not parts or not _ENDS_CITED.search(sentence):
         return "no_citation", context
+    if not any(ch.isalpha() for text, _ in parts for ch in text.replace("[]", "")):
+        return "empty", context
+    if any(_MARKER.search(q) for q in quoted_spans(sentence)):
+        return "unverified_quote", context
     carried = context
     for text, numbers in parts:
         if any(n not in passages or not passages[n].quote_numbers for n in numbers):
@@ -398,15 +410,44 @@ def _problem(
 
 def _numbers_found(text: str, sources: list[CitedPassage]) -> bool:
     """Every number the prose states (outside quote marks) is in a passage it cites ("75"
-    matches "75.0"; "1,000" matches "1000")."""
-    numbers = _values(text)
-    if not numbers:
+    matches "75.0"; "1,000" matches "1000"; "-3" does not match "3"). A period ("Q3",
+    "FY2025", "2024") may also come from a passage's period, date or title; other numbers only
+    from its text, so a title's "3" or a date's "22" backs no "22%"."""
+    clean = _clean(text)
+    periods = _periods(clean)
+    numbers = _values(_PERIOD.sub(" ", clean))
+    if not numbers and not periods:
         return True
-    return numbers <= _values(" ".join(f"{p.text} {p.context}" for p in sources))
+    passages = " ".join(p.text for p in sources)
+    contexts = " ".join(p.context for p in sources)
+    known_periods = _periods(_clean(f"{passages} {contexts}"))
+    return periods <= known_periods and numbers <= _values(passages)
+
+
+def _periods(text: str) -> set[str]:
+    """The periods a text names, as comparable keys: ``q3`` (Q3 or 3Q), ``h1``, ``fy25`` (FY25
+    or FY2025), ``y2024``."""
+    keys = set()
+    for m in _PERIOD.finditer(text):
+        if m.group("q"):
+            keys.add("q" + next(ch for ch in m.group("q") if ch.isdigit()))
+        elif m.group("h"):
+            keys.add(m.group("h").lower())
+        elif m.group("fy"):
+            keys.add("fy" + m.group("fy")[-2:])
+            if len(m.group("fy")) == 4:
+                keys.add("y" + m.group("fy"))
+        else:
+            keys.add("y" + m.group("year"))
+            keys.add("fy" + m.group("year")[-2:])  # "fiscal 2025" may be written FY25
+    return keys
 
 
 def _values(text: str) -> set[Decimal]:
-    return {Decimal(n.replace(",", "")).normalize() for n in _NUMBER.findall(_clean(text))}
+    return {
+        Decimal(n.replace(",", "").replace("−", "-").replace("－", "-")).normalize()
+        for n in _NUMBER.findall(_clean(text))
+    }
 
 
 def _check_span(quoted: str, passage: str) -> object:

@@ -155,5 +155,6 @@ def _usage_event(body: dict[str, Any], tokens: tuple[int, int]) -> bytes:
 
 
 def draft(answer: str, quotes: list[tuple[int, str]]) -> str:
-    """A model reply in the JSON format prompts/answer.md asks for."""
+    """A model reply with copied quotes, in the JSON format prompts/answer_quotes.md asks for
+    (the older prompt style; still verified when the default prompt asked for sentence ids)."""
     return json.dumps({"answer": answer, "quotes": [{"passage": n, "quote": q} for n, q in quotes]})

@@ -16,7 +16,7 @@ import pytest
 from bot.chat.status import format_status, status_json
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.factory import build_engine
-from bot.engine.llm import DRAFT_MAX_TOKENS, LLMClient, LLMError, format_passages
+from bot.engine.llm import DRAFT_MAX_TOKENS, LLMClient, LLMError, format_sentence_passages
 from bot.engine.prompts import render_prompt
 from bot.engine.texts import LLM_BUDGET_SPENT, LLM_FALLBACK
 from bot.engine.usage import Usage, counting, estimate_tokens
@@ -43,6 +43,11 @@ def _client(server: FakeOpenAI, *, stream: bool, context_tokens: int = 8192) -> 
 
 def _passages_in(prompt: str) -> list[int]:
     return [int(n) for n in re.findall(r"^\[(\d+)\] \(", prompt, re.MULTILINE)]
+
+
+def _sent(prompt: str, text: str) -> bool:
+    """Every sentence of the passage ``text`` is in the prompt (one a line, spaces folded)."""
+    return all(" ".join(text[a:b].split()) in prompt for a, b in sentence_spans(text))
 
 
 def _answer_prompts(server: FakeOpenAI) -> list[str]:
@@ -252,7 +257,10 @@ def test_a_small_context_sends_only_the_best_passages_and_their_quotes_verify(
     hits = engine.retrieve(QUESTION)
     assert len(hits) == engine.settings.chipquote_top_k == 5
     two = render_prompt(
-        "answer", language="English", passages=format_passages(hits[:2]), question=QUESTION
+        "answer",
+        language="English",
+        passage_sentences=format_sentence_passages(hits[:2]),
+        question=QUESTION,
     )
     context = estimate_tokens(two) + DRAFT_MAX_TOKENS  # room for the best two passages only
     small = _second(engine, llm, embed_cache, chipquote_llm_context_tokens=context)
@@ -266,8 +274,8 @@ def test_a_small_context_sends_only_the_best_passages_and_their_quotes_verify(
     llm.default = lambda p: draft("So [2].", [(2, sentence)]) if "numbered" in p else QUESTION
     answer = small.answer(QUESTION)
     (prompt,) = _answer_prompts(llm)
-    assert _passages_in(prompt) == [1, 2] and second.text in prompt
-    assert all(h.chunk.text not in prompt for h in hits[2:])
+    assert _passages_in(prompt) == [1, 2] and _sent(prompt, second.text)
+    assert not any(_sent(prompt, h.chunk.text) for h in hits[2:])
     assert answer.mode == "llm" and answer.checks["passages_trimmed"] == 3
     assert [(q.text, q.chunk_id) for q in answer.quotes] == [(sentence, second.chunk_id)]
 
