@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         description="Read LLM replies as a stream (a reply cut off mid-stream falls back to the "
         "extractive answer); turn off for servers without streaming.",
     )
+    chipquote_stream_interval_s: float = Field(
+        1.0,
+        ge=0,
+        description="While an LLM answer streams, Discord and Slack edit the answer's message "
+        "at most once per this many seconds, showing each sentence once its quotes are checked "
+        "(0: post only the finished answer).",
+    )
     chipquote_llm_daily_tokens: int = Field(
         0,
         ge=0,

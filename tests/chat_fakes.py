@@ -74,10 +74,22 @@ class FakeEngine:
     reindex_steps: int = 6
     reindex_pause: float = 0.03
     default: Callable[[], Answer] = dojo_answer
+    previews: list[Answer] = field(default_factory=list)  # offered before each answer
+    preview_pause: float = 0.0  # seconds between previews (a model writing)
 
-    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        context: AskContext | None = None,
+        *,
+        on_preview: Callable[[Answer], None] | None = None,
+    ) -> Answer:
         self.calls.append((question, context))
         self.threads.append(threading.current_thread().name)
+        if on_preview is not None:
+            for preview in self.previews:
+                time.sleep(self.preview_pause)
+                on_preview(preview)
         reply: Reply = self.replies.pop(0) if self.replies else self.default()
         if isinstance(reply, Exception):
             raise reply

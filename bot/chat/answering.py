@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 
 from bot.chat import texts
 from bot.engine.api import Engine
@@ -48,15 +49,24 @@ IN_FLIGHT = InFlight()
 
 
 async def answer_or_message(
-    engine: Engine, question: str, context: AskContext, *, max_in_flight: int = 4
+    engine: Engine,
+    question: str,
+    context: AskContext,
+    *,
+    max_in_flight: int = 4,
+    on_preview: Callable[[Answer], None] | None = None,
 ) -> Answer | str:
     """The engine's answer, or the text to show instead when it fails or the process is
-    already answering ``max_in_flight`` questions."""
+    already answering ``max_in_flight`` questions. ``on_preview`` (called on the answering
+    thread, e.g. :meth:`bot.chat.streaming.PreviewPacer.offer`) gets the answer's previews
+    while an LLM writes it."""
     if not IN_FLIGHT.try_enter(max_in_flight):
         log.warning("busy: %d questions already in flight", max_in_flight)
         return texts.BUSY
     try:
-        return await asyncio.to_thread(engine.answer, question, context)
+        if on_preview is None:
+            return await asyncio.to_thread(engine.answer, question, context)
+        return await asyncio.to_thread(engine.answer, question, context, on_preview=on_preview)
     except ChipquoteError as err:
         log.warning("engine declined a question: %s", type(err).__name__)
         return err.user_message

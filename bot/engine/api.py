@@ -20,9 +20,18 @@ class Engine(Protocol):
     """Answering and index administration; all methods are blocking (run them off the event loop
     in async front doors, e.g. ``await asyncio.to_thread(engine.answer, ...)``)."""
 
-    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        context: AskContext | None = None,
+        *,
+        on_preview: Callable[[Answer], None] | None = None,
+    ) -> Answer:
         """Answer one question. Raises :class:`bot.errors.InvalidQuestion` for bad input and
-        :class:`bot.errors.IndexUnavailable` when the store cannot be reached."""
+        :class:`bot.errors.IndexUnavailable` when the store cannot be reached. While an LLM
+        answer streams, ``on_preview`` gets previews (``Answer.partial``) that show only
+        checked sentences and quotes, each the beginning of the final answer, on the
+        answering thread."""
         ...
 
     def reindex(

@@ -30,6 +30,7 @@ from bot.engine.grouped import MAX_GROUPS, GroupPlan, Plan, plan_compare, plan_t
 from bot.engine.intent import Intent, choose_intent, topic_of
 from bot.engine.llm import LLMClient, LLMError
 from bot.engine.models import Answer, AskContext, Group, Quote
+from bot.engine.preview import DraftPreviewer, PreviewSink
 from bot.engine.query import AnalyzedQuestion, analyze
 from bot.engine.question import clean_question, other_script
 from bot.engine.scope import Catalog, Scope, parse_scope, resolve_scope, with_options
@@ -142,17 +143,25 @@ class ChipquoteEngine:
         return self.settings.ensure_home() / "bm25"
 
     # -- answering --------------------------------------------------------------------------
-    def answer(self, question: str, context: AskContext | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        context: AskContext | None = None,
+        *,
+        on_preview: PreviewSink | None = None,
+    ) -> Answer:
         """Answer one question with verified quotes, or say the sources don't. At most
         ``CHIPQUOTE_ANSWER_SLOTS`` answers compute at once; the others wait their turn in
         arrival order (see :mod:`index.fairness`), stepping out while an LLM is asked. The LLM
         is not asked once today's token budget is spent; the tokens it used are in
-        ``checks``, logged and added to the day's total."""
+        ``checks``, logged and added to the day's total. While an LLM's reply streams,
+        ``on_preview`` gets checked previews of it (see :mod:`bot.engine.preview`), on this
+        thread."""
         started = time.perf_counter()
         llm = self._llm_within_budget()
         with counting() as used, self.gate:
             queued_ms = (time.perf_counter() - started) * 1000
-            answer = self._answer(question, context, llm)
+            answer = self._answer(question, context, llm, on_preview)
         answer.timings_ms["queue_ms"] = queued_ms
         answer.follow_up = bool(context and context.history)
         if used.calls:
@@ -200,7 +209,13 @@ class ChipquoteEngine:
         except Exception:
             log.warning("could not record answer %s's LLM tokens", answer.answer_id, exc_info=True)
 
-    def _answer(self, question: str, context: AskContext | None, llm: LLMClient | None) -> Answer:
+    def _answer(
+        self,
+        question: str,
+        context: AskContext | None,
+        llm: LLMClient | None,
+        on_preview: PreviewSink | None = None,
+    ) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         text = clean_question(question, self.settings.chipquote_max_question_chars)
@@ -227,7 +242,7 @@ class ChipquoteEngine:
         if score < self.settings.chipquote_abstain_threshold:
             result = self._abstain(analyzed, hits, serving)
         elif llm is not None:
-            result = self._answer_with_llm(llm, analyzed, hits, serving)
+            result = self._answer_with_llm(llm, analyzed, hits, serving, on_preview)
         else:
             notice = pick(LLM_BUDGET_SPENT, analyzed.lang) if self.llm is not None else None
             result = self._answer_extractively(analyzed, hits, serving, notice=notice)
@@ -558,11 +573,20 @@ class ChipquoteEngine:
         )
 
     def _answer_with_llm(
-        self, llm: LLMClient, analyzed: AnalyzedQuestion, hits: list[Hit], serving: ServingIndex
+        self,
+        llm: LLMClient,
+        analyzed: AnalyzedQuestion,
+        hits: list[Hit],
+        serving: ServingIndex,
+        on_preview: PreviewSink | None = None,
     ) -> Answer:
+        max_quotes = self.settings.chipquote_max_quotes
+        previewer = (
+            DraftPreviewer(hits, max_quotes, analyzed.lang, on_preview) if on_preview else None
+        )
         try:
             with self.gate.paused():
-                draft = llm.draft(analyzed.text, hits, analyzed.lang)
+                draft = llm.draft(analyzed.text, hits, analyzed.lang, on_text=previewer)
         except LLMError as exc:
             log.warning("LLM answer failed (%s); falling back to the extractive answer", exc)
             return self._answer_extractively(
@@ -573,7 +597,7 @@ class ChipquoteEngine:
         # the model saw only the best passages that fit its context: quotes are checked, and
         # passage numbers read, against those alone
         sent = hits[: len(hits) - draft.passages_dropped]
-        checked = verify_draft(draft, sent, self.settings.chipquote_max_quotes, analyzed.lang)
+        checked = verify_draft(draft, sent, max_quotes, analyzed.lang)
         if draft.passages_dropped:
             checked.checks["passages_trimmed"] = draft.passages_dropped
         if checked.answer is None:

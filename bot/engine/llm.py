@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,15 +97,22 @@ class LLMClient:
             max_retries=retries,
         )
 
-    def complete(self, prompt: str, *, max_tokens: int = DRAFT_MAX_TOKENS) -> str:
+    def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int = DRAFT_MAX_TOKENS,
+        on_text: Callable[[str], None] | None = None,
+    ) -> str:
         """One chat completion (temperature 0), its tokens counted (see
         :mod:`bot.engine.usage`); raises :class:`LLMError` on any failure, including a stream
-        that stops before the model says it finished."""
+        that stops before the model says it finished. A streamed reply is passed to
+        ``on_text`` as it grows (the whole reply so far, after each piece)."""
         messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": prompt}]
         content: str | None
         try:
             if self.stream:
-                content = self._streamed(prompt, messages, max_tokens)
+                content = self._streamed(prompt, messages, max_tokens, on_text)
             else:
                 response = self._client.chat.completions.create(
                     model=self.model, messages=messages, temperature=0, max_tokens=max_tokens
@@ -118,7 +126,11 @@ class LLMClient:
         return content
 
     def _streamed(
-        self, prompt: str, messages: list[ChatCompletionMessageParam], max_tokens: int
+        self,
+        prompt: str,
+        messages: list[ChatCompletionMessageParam],
+        max_tokens: int,
+        on_text: Callable[[str], None] | None,
     ) -> str:
         """The reply read as a stream of deltas; only a reply the server finished counts. The
         tokens are counted even for a reply cut off (what was received, estimated)."""
@@ -130,10 +142,14 @@ class LLMClient:
             with stream:
                 for event in stream:
                     reported = event.usage or reported  # the last chunk, with no choices
+                    grew = False
                     for choice in event.choices:
                         if choice.delta and choice.delta.content:
                             parts.append(choice.delta.content)
+                            grew = True
                         finished = finished or choice.finish_reason is not None
+                    if grew and on_text is not None:
+                        on_text("".join(parts))
         finally:
             _count(prompt, "".join(parts), reported)
         if not finished:
@@ -170,11 +186,26 @@ class LLMClient:
             **options,
         )
 
-    def draft(self, question: str, hits: list[Hit], lang: str) -> Draft:
+    def draft(
+        self,
+        question: str,
+        hits: list[Hit],
+        lang: str,
+        on_text: Callable[[str, int], None] | None = None,
+    ) -> Draft:
         """Ask for an answer citing numbered passages (as many of the best ``hits`` as fit the
-        context size: see :meth:`answer_prompt`); parse the JSON reply leniently."""
+        context size: see :meth:`answer_prompt`); parse the JSON reply leniently. While the
+        reply streams, ``on_text`` gets its answer so far (see :func:`partial_answer`) and the
+        number of passages sent."""
         prompt, sent = self.answer_prompt(question, hits, lang)
-        draft = parse_draft(self.complete(prompt, max_tokens=DRAFT_MAX_TOKENS))
+        progress = None
+        if on_text is not None:
+            report = on_text
+
+            def progress(reply: str) -> None:
+                report(partial_answer(reply), sent)
+
+        draft = parse_draft(self.complete(prompt, max_tokens=DRAFT_MAX_TOKENS, on_text=progress))
         draft.passages_dropped = len(hits) - sent
         return draft
 
@@ -294,6 +325,33 @@ def format_sentence_passages(hits: list[Hit]) -> str:
         "\n".join([passage_header(n, h), *numbered_sentences(n, h.chunk.quotable_text)])
         for n, h in enumerate(hits, 1)
     )
+
+
+_ANSWER_VALUE = re.compile(r'\{\s*"answer"\s*:\s*"')
+_ESCAPE_TAIL = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?$")
+
+
+def partial_answer(reply: str) -> str:
+    """The ``answer`` of a JSON reply still arriving (``{"answer": "Demand is str``), decoded
+    as far as it has come; empty until the value starts, or when the reply is something else.
+    Only the answer's complete sentences are ever shown (see :mod:`bot.engine.preview`)."""
+    match = _ANSWER_VALUE.search(reply[:200])
+    if match is None:
+        return ""
+    raw = []
+    escaped = False
+    for ch in reply[match.end() : match.end() + MAX_DRAFT_CHARS]:
+        if ch == '"' and not escaped:
+            break
+        escaped = ch == "\\" and not escaped
+        raw.append(ch)
+    body = "".join(raw)
+    for cut in range(min(len(body), 6) + 1):  # a piece may end inside an escape ("\\u4e")
+        try:
+            return str(json.loads(f'"{body[: len(body) - cut]}"'))
+        except json.JSONDecodeError:
+            continue
+    return ""
 
 
 def parse_draft(reply: str) -> Draft:

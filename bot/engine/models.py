@@ -206,6 +206,7 @@ class Answer:
     groups: list[Group] = field(default_factory=list)  # timeline or comparison lines, in order
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     follow_up: bool = False  # asked with earlier turns of a thread as context
+    partial: bool = False  # a preview while the LLM still writes (never rated, never recorded)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` object (only user-visible content, never raw model output)."""

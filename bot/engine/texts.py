@@ -36,6 +36,10 @@ PROSE_DROPPED = {
     "en": "Parts of the model's summary could not be checked against the quotes and were removed.",
     "zh": "模型总结中无法与引文核对的部分已删除。",
 }
+STILL_WRITING = {
+    "en": "Still writing… each sentence appears once its quotes are checked.",
+    "zh": "正在撰写……每句话在其引文核对后显示。",
+}
 TIMELINE_LEAD = {
     "en": "How {subject} talked about this, call by call, oldest first:",
     "zh": "{subject}历次的说法，按时间先后：",

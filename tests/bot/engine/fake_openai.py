@@ -30,6 +30,7 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     delay_s: float = 0.0
     cut_stream: bool = False  # stop a streamed reply half-way, without a finish reason
+    piece_delay_s: float = 0.0  # pause between streamed pieces (a model writing)
     usage: tuple[int, int] | None = (1, 1)  # (prompt, completion) tokens reported; None: none
     refuse_stream_options: bool = False  # HTTP 400 for a request with stream_options
     port: int = 0
@@ -84,6 +85,8 @@ class FakeOpenAI:
             pieces = pieces[: max(1, len(pieces) // 2)]
         for piece in pieces:
             await response.write(_event(body, {"content": piece}, None))
+            if self.piece_delay_s:
+                await asyncio.sleep(self.piece_delay_s)
         if not self.cut_stream:
             await response.write(_event(body, {}, "stop"))
             if self.usage is not None and (body.get("stream_options") or {}).get("include_usage"):

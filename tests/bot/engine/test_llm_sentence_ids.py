@@ -308,3 +308,78 @@ def test_copied_quotes_from_the_older_prompt_still_go_through_the_verifier(
     assert answer.answer == f"Colette Kress said “{real}” [1]."
     assert answer.checks["quotes_dropped"] == {"not_verbatim": 1}
     assert "ids_proposed" not in answer.checks
+
+
+# -- streaming previews -------------------------------------------------------------------------
+def _honest_three_sentences(prompt: str) -> str:
+    if "numbered passages" not in prompt:
+        return QUESTION
+    record = _id_of(
+        prompt, "Data center revenue was a record $26.3 billion, up 154% from a year ago."
+    )
+    billions = _id_of(prompt, "Sovereign AI revenue will reach $4.5 billion this year.")
+    incredible = _id_of(prompt, "The demand for Blackwell is incredible.")
+    return json.dumps(
+        {
+            "answer": f"Colette Kress reported record data center revenue [{record}]. "
+            f"She said sovereign AI revenue will reach $4.5 billion [{billions}]. "
+            f"Jensen Huang called demand “incredible” [{incredible}]."
+        }
+    )
+
+
+def _sentences_of(prose: str) -> list[str]:
+    return [s.strip() for s in re.findall(r".+?\]\S*(?:\s|$)", prose)]
+
+
+def test_a_streamed_answer_is_previewed_sentence_by_sentence_and_ends_as_without_streaming(
+    call_home: Path, llm: FakeOpenAI, embed_cache: Path
+) -> None:
+    llm.default = _honest_three_sentences
+    engine = _engine(call_home, llm, embed_cache)
+    previews: list[Answer] = []
+    streamed = engine.answer(QUESTION, on_preview=previews.append)
+    plain = engine.answer(QUESTION)
+    assert streamed.mode == plain.mode == "llm" and not streamed.partial
+    assert streamed.answer == plain.answer
+    assert [q.text for q in streamed.quotes] == [q.text for q in plain.quotes]
+    assert len(streamed.quotes) == 3
+    # the last sentence is shown only with the finished answer: two previews, each growing
+    assert [len(p.quotes) for p in previews] == [1, 2]
+    for preview in previews:
+        assert preview.partial and preview.notice and preview.mode == "llm"
+        assert streamed.answer.startswith(preview.answer)
+        assert [q.text for q in preview.quotes] == [
+            q.text for q in streamed.quotes[: len(preview.quotes)]
+        ]
+        assert_whole_sentences(preview, engine)
+    assert _sentences_of(previews[-1].answer) == _sentences_of(streamed.answer)[:2]
+
+
+def test_a_cut_stream_ends_in_the_extractive_answer(
+    call_home: Path, llm: FakeOpenAI, embed_cache: Path
+) -> None:
+    llm.default = _honest_three_sentences
+    llm.cut_stream = True
+    previews: list[Answer] = []
+    answer = _engine(call_home, llm, embed_cache).answer(QUESTION, on_preview=previews.append)
+    assert answer.mode == "extractive" and not answer.partial
+    assert answer.notice and "unavailable" in answer.notice
+    assert all(p.partial for p in previews)
+
+
+def test_previews_of_an_adversarial_model_show_only_whole_checked_sentences(
+    sample_engine_home: Path,
+    id_adversary: IdAdversary,
+    id_llm: FakeOpenAI,
+    embed_cache: Path,
+) -> None:
+    engine = _engine(sample_engine_home, id_llm, embed_cache)
+    previews: list[Answer] = []
+    for question in ("Is Tesla's Dojo a long shot?", "What did NVIDIA say about Blackwell demand?"):
+        final = engine.answer(question, on_preview=previews.append)
+        assert not final.partial
+    for preview in previews:
+        assert preview.partial
+        assert_whole_sentences(preview, engine)
+        assert len(preview.quotes) <= engine.settings.chipquote_max_quotes

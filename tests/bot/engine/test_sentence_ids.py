@@ -296,3 +296,23 @@ def test_a_header_field_cannot_add_a_line_to_the_prompt(hits: list[Hit]) -> None
     header, *sentences = format_sentence_passages([hit]).split("\n")
     assert header.startswith("[1] (speaker: Jensen Huang;") and "[1.9] Jensen" in header
     assert [line[:6] for line in sentences] == ["[1.1] ", "[1.2] "]
+
+
+@pytest.mark.parametrize(
+    ("reply", "so_far"),
+    [
+        ("", ""),
+        ('{"answ', ""),
+        ('{"answer": "Demand is str', "Demand is str"),
+        ('{"answer": "He called it \\"incred', 'He called it "incred'),
+        ('{"answer": "line\\', "line"),
+        ('{"answer": "中\\u4e', "中"),
+        ('{"answer": "done [1.1]."}', "done [1.1]."),
+        ("NO_ANSWER", ""),
+        ('{"quotes": [], "answer": "late"}', ""),  # not the reply asked for: nothing to preview
+    ],
+)
+def test_the_answer_so_far_is_read_from_a_reply_still_arriving(reply: str, so_far: str) -> None:
+    from bot.engine.llm import partial_answer
+
+    assert partial_answer(reply) == so_far
