@@ -309,7 +309,7 @@ def chat() -> None:
     except ChipquoteError as exc:
         raise _fail(exc) from exc
     quiet_for_console(settings)
-    run_console(engine)
+    run_console(engine, stream=settings.chipquote_stream_interval_s > 0)
 
 
 @app.command()

@@ -45,7 +45,7 @@ def serve(settings: Settings, console: Console) -> None:
         from bot.console_app.chat import quiet_for_console, run_console
 
         quiet_for_console(settings)
-        run_console(engine)
+        run_console(engine, stream=settings.chipquote_stream_interval_s > 0)
         return
     log.info("starting: %s", ", ".join(doors))
     asyncio.run(_serve_chat(engine, settings, doors))

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.live import Live
+from rich.text import Text
 
 from bot.console_app.render import render_answer
 from bot.engine.api import Engine
-from bot.engine.models import AskContext, Turn
+from bot.engine.models import Answer, AskContext, Turn
 from bot.errors import ChipquoteError
 from bot.settings import Settings
 
@@ -28,9 +30,14 @@ def quiet_for_console(settings: Settings) -> None:
 
 
 def run_console(
-    engine: Engine, *, read: Callable[[str], str] = input, console: Console | None = None
+    engine: Engine,
+    *,
+    read: Callable[[str], str] = input,
+    console: Console | None = None,
+    stream: bool = True,
 ) -> None:
-    """Read questions until /quit or end of input; follow-ups use the conversation so far."""
+    """Read questions until /quit or end of input; follow-ups use the conversation so far.
+    With ``stream``, an LLM answer is shown as it is written (see :func:`ask_streaming`)."""
     console = console or Console(highlight=False)
     console.print("chipquote: " + HELP)
     history: list[Turn] = []
@@ -69,7 +76,11 @@ def run_console(
             line = rest.strip()
         try:
             context = AskContext(history=tuple(history[-4:]), intent=intent)
-            answer = engine.answer(line, context)
+            answer = (
+                ask_streaming(engine, line, context, console)
+                if stream
+                else engine.answer(line, context)
+            )
         except ChipquoteError as exc:
             console.print(f"[bold red]![/] {exc.user_message}")
             continue
@@ -79,3 +90,17 @@ def run_console(
             continue
         console.print(render_answer(answer), markup=False)
         history.append(Turn(line, answer.answer))
+
+
+def ask_streaming(engine: Engine, question: str, context: AskContext, console: Console) -> Answer:
+    """The engine's answer, its previews (checked sentences and quotes while an LLM still
+    writes) shown in place on a terminal and cleared when the answer is ready; elsewhere (a
+    pipe) only the answer is printed, by the caller."""
+    if not console.is_terminal:
+        return engine.answer(question, context)
+    with Live(console=console, transient=True, auto_refresh=False) as live:
+
+        def show(preview: Answer) -> None:
+            live.update(Text(render_answer(preview)), refresh=True)
+
+        return engine.answer(question, context, on_preview=show)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from rich.console import Console
@@ -12,6 +13,7 @@ from bot.console_app.chat import run_console
 from bot.console_app.render import citation_line, render_answer
 from bot.engine.engine import ChipquoteEngine
 from bot.engine.models import Answer, Quote
+from tests.chat_fakes import FakeEngine, dojo_answer
 
 
 def scripted(lines: list[str]) -> Callable[[str], str]:
@@ -128,3 +130,30 @@ def test_timeline_and_compare_commands_in_the_console(timeline_engine: Chipquote
     assert rows[0].startswith("Q1 2024") and rows[1].startswith("Q3 2024")
     assert rows[1].endswith("(not mentioned)")
     assert "Searching: Compare: NVIDIA and KLA" in text
+
+
+def _streaming_engine() -> FakeEngine:
+    final = dojo_answer()
+    first = replace(final, quotes=final.quotes[:1], answer="Musk said Dojo [1].", partial=True)
+    first = replace(first, notice="Still writing…")
+    return FakeEngine(replies=[final], previews=[first])
+
+
+def test_a_terminal_shows_the_previews_in_place_then_the_answer() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=120, highlight=False, force_terminal=True)
+    run_console(_streaming_engine(), read=scripted(["dojo?"]), console=console)
+    shown = out.getvalue()
+    assert "Musk said Dojo [1]." in shown and "Still writing…" in shown
+    final = render_answer(dojo_answer()).splitlines()[0]
+    assert shown.index("Still writing…") < shown.rindex(final)
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_pipe_gets_only_the_finished_answer(stream: bool) -> None:
+    out = io.StringIO()
+    engine = _streaming_engine()
+    run_console(engine, read=scripted(["dojo?"]), console=Console(file=out), stream=stream)
+    assert "Still writing…" not in out.getvalue()
+    assert render_answer(dojo_answer()).splitlines()[0] in out.getvalue()
+    assert engine.calls and engine.calls[0][0] == "dojo?"
