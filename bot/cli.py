@@ -429,6 +429,25 @@ def bench(
             "embedding cache) to the first answered question and to the full hybrid index."
         ),
     ] = None,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm",
+            help="Instead: answer --questions on the configured index with the configured LLM "
+            "(any OpenAI-compatible server, e.g. `make llm`) and extractively; report LLM "
+            "answers vs fallbacks, quotes and ids kept, evidence hit, latency and tokens.",
+        ),
+    ] = False,
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="With --llm: a JSONL question file (the `chipquote eval` format); repeatable."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --llm: only the first N questions of each file."),
+    ] = None,
 ) -> None:
     """Speed, memory and recall against llama-index and BM25 alone, in one run (issue 7)."""
     from bench.report import render
@@ -445,6 +464,9 @@ def bench(
         out.print(render_first_answer(figures), markup=False)
         if as_json:
             out.print(json.dumps(figures, ensure_ascii=False), markup=False)
+        return
+    if llm:
+        _bench_llm(settings, questions or [], limit, as_json)
         return
     if on_index is not None:
         levels = tuple(int(n) for n in askers.split(",") if n.strip())
@@ -498,6 +520,23 @@ def _bench_on_index(
         )
         result["contention"] = busy
         out.print(render_contention(busy), markup=False)
+    if as_json:
+        out.print(json.dumps(result, ensure_ascii=False), markup=False)
+
+
+def _bench_llm(settings: Settings, files: list[Path], limit: int | None, as_json: bool) -> None:
+    """``bench --llm``: the configured LLM against extractive answers (bench/llm_bench.py)."""
+    from bench.llm_bench import bench_llm, render_llm
+
+    if not files:
+        raise _fail(ChipquoteError("--llm needs at least one --questions FILE.jsonl."))
+    logging.disable(logging.INFO)  # warnings stay: why the model failed, when it does
+    try:
+        result = bench_llm(settings, files, limit, log=_progress_line)
+    except ChipquoteError as exc:
+        raise _fail(exc) from exc
+    for table in render_llm(result):
+        out.print(table)
     if as_json:
         out.print(json.dumps(result, ensure_ascii=False), markup=False)
 
