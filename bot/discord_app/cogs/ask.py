@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -26,10 +26,10 @@ from bot.chat import texts
 from bot.chat.conversation import ThreadMessage, build_context
 from bot.chat.questions import short_title, validate_question, validate_since, with_companies
 from bot.discord_app.answering import (
-    ask_engine,
+    Send,
+    answer_and_post,
     bot_owns_thread,
     dm_history,
-    post_answer,
     thread_history,
 )
 from bot.discord_app.client import ChipquoteBot
@@ -140,16 +140,7 @@ class AskCog(commands.Cog):
             assert isinstance(interaction.channel, discord.Thread)
             earlier = await thread_history(self.bot, interaction.channel, None)
         context = replace(build_context(earlier, options), intent=intent)
-        result = await ask_engine(self.bot, cleaned, context)
-        if isinstance(result, str):
-            await interaction.followup.send(result)
-            return
-        await post_answer(
-            self.bot,
-            lambda **kw: interaction.followup.send(wait=True, **kw),
-            result,
-            cleaned,
-        )
+        await answer_and_post(self.bot, _followup(interaction), cleaned, context)
 
     @ask.autocomplete("company")
     @timeline.autocomplete("company")
@@ -219,12 +210,13 @@ class AskCog(commands.Cog):
         elif not in_dm and not isinstance(channel, discord.Thread):
             target = await self._open_thread(message, question)
 
-        async with target.typing():
-            result = await ask_engine(self.bot, question, build_context(earlier))
-        if isinstance(result, str):
-            await target.send(result)
-            return
-        await post_answer(self.bot, target.send, result, question)
+        await answer_and_post(
+            self.bot,
+            target.send,
+            question,
+            build_context(earlier),
+            while_answering=target.typing(),  # until the answer is ready, previews or not
+        )
 
     async def _open_thread(
         self, message: discord.Message, question: str
@@ -240,6 +232,16 @@ class AskCog(commands.Cog):
                 "could not create a thread in channel %s; replying inline", message.channel.id
             )
             return message.channel
+
+
+def _followup(interaction: discord.Interaction) -> Send:
+    """Posts a follow-up to a deferred ``interaction`` (the first one fills in the
+    "thinking…" message) and returns it, so it can be edited later."""
+
+    async def send(**message: Any) -> discord.Message:
+        return await interaction.followup.send(wait=True, **message)
+
+    return send
 
 
 def _option(value: str | None) -> str | None:
