@@ -6,6 +6,13 @@ answer or a running reindex must never stall other users), turn engine errors in
 message, post the answer's messages in the thread, and record the question and quotes behind
 the answer id (in the engine's activity log) for later 👍/👎 ratings. Thread context is read
 from Slack each time (``conversations.replies``), so it survives restarts.
+
+While an LLM writes the answer (``CHIPQUOTE_STREAM_INTERVAL_S`` > 0), its previews (checked
+sentences and verified quotes only) are shown in one thread message, posted with the first
+preview and edited with ``chat.update`` at most once per interval (a tier-3 method, about fifty
+calls a minute); the finished answer then takes that message over, feedback buttons and all,
+or the apology does when the engine fails. No preview is ever left standing: when Slack refuses
+the last edit the answer is posted as usual and the preview deleted.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from bot.chat.answering import answer_or_message
 from bot.chat.conversation import ThreadMessage, build_context
 from bot.chat.questions import validate_question
 from bot.chat.render import render_answer
+from bot.chat.streaming import PreviewPacer, Show
 from bot.engine.models import Answer
 from bot.errors import InvalidQuestion
 from bot.slack_app.blocks import (
@@ -77,16 +85,38 @@ def check_question(deps: SlackDeps, text: str, team_id: str | None, user_id: str
 
 
 async def ask_engine(
-    deps: SlackDeps, question: str, earlier: list[ThreadMessage], intent: str | None = None
+    deps: SlackDeps,
+    question: str,
+    earlier: list[ThreadMessage],
+    intent: str | None = None,
+    on_preview: Callable[[Answer], None] | None = None,
 ) -> Answer | str:
     """The engine's answer (a timeline or comparison when ``intent`` says so), or the text to
-    show instead (see :mod:`bot.chat.answering`)."""
+    show instead (see :mod:`bot.chat.answering`); ``on_preview`` gets its previews."""
     return await answer_or_message(
         deps.engine,
         question,
         replace(build_context(earlier), intent=intent),
         max_in_flight=deps.settings.chipquote_max_in_flight,
+        on_preview=on_preview,
     )
+
+
+async def ask_with_previews(
+    deps: SlackDeps,
+    question: str,
+    earlier: list[ThreadMessage],
+    intent: str | None,
+    show: Show,
+) -> Answer | str:
+    """:func:`ask_engine`, with the answer's previews handed to ``show`` at most once per
+    ``CHIPQUOTE_STREAM_INTERVAL_S``; returns once the next edit is allowed, so the final
+    answer's edit keeps the pace too."""
+    pacer = PreviewPacer(show, deps.settings.chipquote_stream_interval_s)
+    try:
+        return await ask_engine(deps, question, earlier, intent, on_preview=pacer.offer)
+    finally:
+        await pacer.close()
 
 
 async def post_messages(
@@ -114,6 +144,134 @@ async def remember(deps: SlackDeps, answer: Answer, question: str) -> None:
         log.exception("could not remember answer %s", answer.answer_id)
 
 
+def preview_message(preview: Answer) -> OutgoingMessage:
+    """What a preview shows: the first message of its answer so far (its lead, the "still
+    writing" notice and the quotes checked so far), without feedback buttons or quote menu,
+    since a preview is never rated."""
+    return messages_for(render_answer(preview), buttons=False)[0]
+
+
+class PreviewMessage:
+    """The one thread message an answer's previews are shown in: posted with the first, edited
+    into each later one, and at last into the answer (or the notice that replaces it)."""
+
+    def __init__(self, client: AsyncWebClient, channel: str, thread_ts: str | None) -> None:
+        self._client = client
+        self._channel = channel
+        self._thread_ts = thread_ts
+        self.ts: str | None = None  # the message's timestamp once the first preview is posted
+
+    @property
+    def posted(self) -> bool:
+        """True once a preview is showing in the conversation."""
+        return self.ts is not None
+
+    async def show(self, preview: Answer) -> None:
+        """Post the first preview in the thread (not remembered: never rated), then edit that
+        message into each later one; Slack's errors propagate to the pacer."""
+        message = preview_message(preview)
+        if self.ts is not None:
+            await self.edit(message)
+            return
+        posted = await self._client.chat_postMessage(
+            channel=self._channel,
+            thread_ts=self._thread_ts,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        self._channel, self.ts = str(posted["channel"]), str(posted["ts"])
+
+    async def edit(self, message: OutgoingMessage) -> None:
+        """Replace the posted message's text and blocks with ``message``'s."""
+        assert self.ts is not None, "no preview posted"
+        await self._client.chat_update(
+            channel=self._channel, ts=self.ts, text=message.text, blocks=message.blocks
+        )
+
+    async def become(self, message: OutgoingMessage) -> bool:
+        """Edit the preview into ``message``; False (logged) when Slack refuses."""
+        try:
+            await self.edit(message)
+        except SlackApiError as err:
+            log.warning("could not edit the answer preview %s: %s", self.ts, slack_error(err))
+            return False
+        return True
+
+    async def withdraw(self) -> None:
+        """Delete the preview, once what replaces it was posted as new messages; logged
+        when Slack refuses (the replacement is in the thread either way)."""
+        try:
+            await self._client.chat_delete(channel=self._channel, ts=str(self.ts))
+        except SlackApiError as err:
+            log.warning("could not delete the answer preview %s: %s", self.ts, slack_error(err))
+
+
+async def post_answer(
+    client: AsyncWebClient,
+    channel: str,
+    thread_ts: str | None,
+    answer: Answer,
+    messages: list[OutgoingMessage],
+) -> None:
+    """Post ``answer``'s ``messages``; when Slack refuses one (e.g. its blocks), an apology
+    follows rather than silence."""
+    try:
+        await post_messages(client, channel, thread_ts, messages)
+    except SlackApiError as err:
+        log.error("could not post answer %s: %s", answer.answer_id, slack_error(err))
+        await post_messages(client, channel, thread_ts, [notice_message(texts.APOLOGY)])
+
+
+async def post_result(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    channel: str,
+    thread_ts: str | None,
+    question: str,
+    result: Answer | str,
+) -> None:
+    """Post the answer (remembered first, for ratings) or the notice standing for it."""
+    if isinstance(result, str):
+        await post_messages(client, channel, thread_ts, [notice_message(result)])
+        return
+    await remember(deps, result, question)
+    await post_answer(client, channel, thread_ts, result, messages_for(render_answer(result)))
+
+
+async def finish_preview(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    channel: str,
+    thread_ts: str | None,
+    preview: PreviewMessage,
+    question: str,
+    result: Answer | str,
+) -> None:
+    """Turn the preview into the answer's first message (with the feedback buttons when it
+    is the only one) and post the rest, or into the notice when there is no answer. When
+    Slack refuses the edit, everything is posted as without previews and the preview is
+    deleted: it must never be left standing half-written."""
+    if isinstance(result, str):
+        notice = notice_message(result)
+        if not await preview.become(notice):
+            try:
+                await post_messages(client, channel, thread_ts, [notice])
+            finally:
+                await preview.withdraw()
+        return
+    await remember(deps, result, question)
+    messages = messages_for(render_answer(result))
+    if await preview.become(messages[0]):
+        await post_answer(client, channel, thread_ts, result, messages[1:])
+        return
+    try:
+        await post_answer(client, channel, thread_ts, result, messages)
+    finally:
+        await preview.withdraw()
+
+
 async def reply(
     deps: SlackDeps,
     client: AsyncWebClient,
@@ -123,17 +281,18 @@ async def reply(
     earlier: list[ThreadMessage],
     intent: str | None = None,
 ) -> None:
-    """Ask the engine and post the answer (or the apology) in ``channel``/``thread_ts``."""
-    result = await ask_engine(deps, question, earlier, intent)
-    if isinstance(result, str):
-        await post_messages(client, channel, thread_ts, [notice_message(result)])
+    """Ask the engine and post the answer (or the apology) in ``channel``/``thread_ts``; with
+    streaming on, the previews shown meanwhile are edited into the answer."""
+    if deps.settings.chipquote_stream_interval_s <= 0:
+        result = await ask_engine(deps, question, earlier, intent)
+        await post_result(deps, client, channel, thread_ts, question, result)
         return
-    await remember(deps, result, question)
-    try:
-        await post_messages(client, channel, thread_ts, messages_for(render_answer(result)))
-    except SlackApiError as err:  # e.g. blocks refused: say so rather than go silent
-        log.error("could not post answer %s: %s", result.answer_id, slack_error(err))
-        await post_messages(client, channel, thread_ts, [notice_message(texts.APOLOGY)])
+    preview = PreviewMessage(client, channel, thread_ts)
+    result = await ask_with_previews(deps, question, earlier, intent, preview.show)
+    if not preview.posted:
+        await post_result(deps, client, channel, thread_ts, question, result)
+        return
+    await finish_preview(deps, client, channel, thread_ts, preview, question, result)
 
 
 async def tell_privately(
