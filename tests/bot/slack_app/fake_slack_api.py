@@ -1,12 +1,12 @@
 """A local stand-in for Slack's Web API (as bolt-python's own tests use), on aiohttp, port 0.
 
 It answers the methods the app calls (``auth.test``, ``chat.postMessage``, ``chat.update``,
-``chat.postEphemeral``, ``conversations.replies``, ``users.info``, ``views.open``) plus
-``response_url`` posts, records every call with its method and body (form, query or JSON,
-merged), keeps the messages posted per channel so ``conversations.replies`` returns a real
-thread (the bot's own answers and the user messages a test adds) and the modals opened. It
-can answer 429 ``ratelimited`` with ``Retry-After: 1`` (or any error) for the first N calls of
-a method.
+``chat.delete``, ``chat.postEphemeral``, ``conversations.replies``, ``users.info``,
+``views.open``) plus ``response_url`` posts, records every call with its method, body (form,
+query or JSON, merged) and arrival time, keeps the messages posted per channel so
+``conversations.replies`` returns a real thread (the bot's own answers and the user messages a
+test adds) and the modals opened. It can answer 429 ``ratelimited`` with ``Retry-After: 1``
+(or any error) for the first N calls of a method.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ class ApiCall:
     status: int
     authorized: bool
     response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
     @property
     def ok(self) -> bool:
@@ -141,18 +143,23 @@ class FakeSlackApi:
     def mark(self) -> int:
         return len(self.calls)
 
-    def calls_of(self, method: str, since: int = 0, *, ok_only: bool = True) -> list[ApiCall]:
-        return [c for c in self.calls[since:] if c.method == method and (c.ok or not ok_only)]
+    def calls_of(
+        self, method: str | tuple[str, ...], since: int = 0, *, ok_only: bool = True
+    ) -> list[ApiCall]:
+        """The calls of ``method`` (or of any of several) after ``since``, in order."""
+        methods = (method,) if isinstance(method, str) else method
+        return [c for c in self.calls[since:] if c.method in methods and (c.ok or not ok_only)]
 
     async def wait_for(
         self,
-        method: str,
+        method: str | tuple[str, ...],
         *,
         since: int = 0,
         where: Callable[[ApiCall], bool] | None = None,
         timeout: float = 10.0,
     ) -> ApiCall:
-        """The first successful call of ``method`` after ``since`` matching ``where``."""
+        """The first successful call of ``method`` (or of any of several) after ``since``
+        matching ``where``."""
 
         def found() -> ApiCall | None:
             for call in self.calls_of(method, since):
@@ -194,6 +201,7 @@ class FakeSlackApi:
         return args
 
     async def _api(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         args = await self._args(request)
         authorized = request.headers.get("Authorization", "").startswith("Bearer xoxb-")
@@ -201,7 +209,9 @@ class FakeSlackApi:
         if fault is not None and fault.times > 0:
             fault.times -= 1
             await self._record(
-                ApiCall(method, {**args, "_failed": fault.error}, fault.status, authorized)
+                ApiCall(
+                    method, {**args, "_failed": fault.error}, fault.status, authorized, at=arrived
+                )
             )
             return web.json_response(
                 {"ok": False, "error": fault.error}, status=fault.status, headers=fault.headers
@@ -209,7 +219,7 @@ class FakeSlackApi:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         failed = {} if body.get("ok") else {"_failed": body.get("error")}
-        await self._record(ApiCall(method, {**args, **failed}, 200, authorized, body))
+        await self._record(ApiCall(method, {**args, **failed}, 200, authorized, body, arrived))
         return web.json_response(body)
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -261,6 +271,14 @@ class FakeSlackApi:
             return {"ok": False, "error": "message_not_found"}
         message.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
         return {"ok": True, "channel": channel, "ts": ts, "text": message["text"]}
+
+    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args["channel"]), str(args["ts"])
+        message = self._find(channel, ts)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[channel].remove(message)
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if str(args["channel"]) in self.unreachable:

@@ -23,7 +23,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.ratelimit import RateLimiter
-from bot.engine.models import Answer, Quote
+from bot.engine.models import Answer, AskContext, Quote
 from bot.settings import Settings
 from bot.slack_app import build_web_client, create_slack_app, start_http
 from bot.slack_app.blocks import FEEDBACK_QUOTE
@@ -74,6 +74,41 @@ class FakeEngine(SharedFakeEngine):
     """The shared fake engine, answering with links that need escaping in Slack."""
 
     default: Callable[[], Answer] = dojo_answer
+
+
+@dataclass
+class PreviewingEngine(FakeEngine):
+    """The fake engine offering its ``previews`` before each answer, each only once the Slack
+    stand-in has seen the one before it shown (posted or edited, refused or not), so the calls
+    one question makes do not depend on how busy the machine is."""
+
+    api: FakeSlackApi | None = None
+    shown_within_s: float = 10.0
+
+    def _shown(self) -> int:
+        assert self.api is not None
+        return sum(c.method in ("chat.postMessage", "chat.update") for c in list(self.api.calls))
+
+    def answer(
+        self,
+        question: str,
+        context: AskContext | None = None,
+        *,
+        on_preview: Callable[[Answer], None] | None = None,
+    ) -> Answer:
+        if on_preview is None or self.api is None:
+            return super().answer(question, context, on_preview=on_preview)
+        offer = on_preview
+
+        def offer_and_wait(preview: Answer) -> None:
+            before = self._shown()
+            offer(preview)
+            deadline = time.monotonic() + self.shown_within_s
+            while self._shown() == before:
+                assert time.monotonic() < deadline, "the preview was never shown"
+                time.sleep(0.005)
+
+        return super().answer(question, context, on_preview=offer_and_wait)
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
