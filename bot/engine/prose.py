@@ -14,7 +14,8 @@ the reason counted):
   '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞ ＂＂ ″″ ‶‷ 〃〃 ˮˮ; an apostrophe inside a word
   is not a quote mark; an unclosed mark quotes to the end) is verbatim in a passage that part
   cites, under the verifier's rules, never widened (``unverified_quote``);
-* every number a part states outside quote marks is in a passage it cites, with its sign
+* every number a part states outside quote marks, in digits or in words ("fifty percent",
+  "百分之五十": see :mod:`bot.engine.numerals`), is in a passage it cites, with its sign
   ("-3%" is not "3%") (``unverified_number``); a period ("Q3", "FY2025", "2024") may also come
   from the cited passage's period, date or title, any other number only from its text;
 * it says something: a sentence of citations and punctuation alone goes (``empty``), and a
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.engine.normalize import fold_lookalikes, normalize
+from bot.engine.numerals import digits_for_words
 from bot.engine.verify import VerifiedQuote, check_quote
 from index.companies import Company, CompanyRegistry
 from index.text import has_east_asian, sentence_spans
@@ -413,12 +415,12 @@ def _numbers_found(text: str, sources: list[CitedPassage]) -> bool:
     matches "75.0"; "1,000" matches "1000"; "-3" does not match "3"). A period ("Q3",
     "FY2025", "2024") may also come from a passage's period, date or title; other numbers only
     from its text, so a title's "3" or a date's "22" backs no "22%"."""
-    clean = _clean(text)
+    clean = digits_for_words(_clean(text))
     periods = _periods(clean)
     numbers = _values(_PERIOD.sub(" ", clean))
     if not numbers and not periods:
         return True
-    passages = " ".join(p.text for p in sources)
+    passages = digits_for_words(" ".join(p.text for p in sources))
     contexts = " ".join(p.context for p in sources)
     known_periods = _periods(_clean(f"{passages} {contexts}"))
     return periods <= known_periods and numbers <= _values(passages)

@@ -189,6 +189,9 @@ def test_bad_ids_are_dropped_with_their_sentences(hits: list[Hit]) -> None:
         ("[] [1.4].", "empty"),
         ("Revenue was down -154% [1.1].", "unverified_number"),
         ("Revenue grew 3 times in the NVIDIA call [1.1].", "unverified_number"),
+        ("Revenue was up one hundred fifty-five percent [1.1].", "unverified_number"),
+        ("Sovereign AI revenue will reach $4.5 million [1.2].", "unverified_number"),
+        ("需求比供应高百分之五十[1.4]。", "unverified_number"),
     ],
 )
 def test_prose_is_checked_against_the_cited_sentences(
@@ -197,6 +200,11 @@ def test_prose_is_checked_against_the_cited_sentences(
     answer, checks = _check(hits, f"Demand is above supply [1.4]. {prose}")
     assert answer.answer == "Demand is above supply [1]."
     assert checks["prose_dropped"] == {reason: 1}
+
+
+def test_numbers_in_words_are_checked_like_digits(hits: list[Hit]) -> None:
+    answer, _ = _check(hits, "Revenue was up one hundred fifty-four percent [1.1].")
+    assert answer.answer == "Revenue was up one hundred fifty-four percent [1]."
 
 
 def test_a_period_may_come_from_the_header_but_no_other_number(hits: list[Hit]) -> None:
