@@ -23,6 +23,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -222,12 +223,13 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 
 @dataclass
 class Recorded:
-    """One REST call the bot made."""
+    """One REST call the bot made, and when it arrived (``time.monotonic()``)."""
 
     method: str
     path: str
     query: dict[str, str]
     json: Any
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -320,13 +322,14 @@ class FakeDiscord:
         where: Callable[[Recorded], bool] | None = None,
         timeout: float = 10.0,
     ) -> Recorded:
-        """The first call since ``since`` whose method matches and whose path matches the
-        regular expression ``path`` (fully), waiting up to ``timeout`` seconds."""
-        pattern = re.compile(path)
+        """The first call since ``since`` whose method and path match the regular
+        expressions ``method`` (e.g. ``POST|PATCH``) and ``path`` (fully), waiting up to
+        ``timeout`` seconds."""
+        pattern, methods = re.compile(path), re.compile(method)
 
         def find() -> Recorded | None:
             for rec in self.requests[since:]:
-                matches = rec.method == method and pattern.fullmatch(rec.path)
+                matches = methods.fullmatch(rec.method) and pattern.fullmatch(rec.path)
                 if matches and (where is None or where(rec)):
                     return rec
             return None
