@@ -120,6 +120,7 @@ def _make_chunk(
         quoted_by=seg.quoted_by,
         cut_before=window.cut_before,
         cut_after=window.cut_after,
+        chunking=CHUNKING_VERSION,
     )
 
 

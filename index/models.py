@@ -103,15 +103,17 @@ class Chunk:
     quoted_by: str | None = None
     cut_before: bool = False  # starts inside a sentence cut for being too long
     cut_after: bool = False  # ends inside such a sentence
+    chunking: int = 0  # the chunking rules' version (0: stored before chunks said)
 
     @property
     def quotable_text(self) -> str:
         """:attr:`text` with the pieces of cut sentences at its edges blanked (spaces, so every
         offset stays the same): the words of such a sentence outside the chunk may negate or
-        condition the piece inside, so no quote may come from it. A chunk from before chunks
-        were marked that starts in lower case is read as cut."""
+        condition the piece inside, so no quote may come from it. A chunk stored before chunks
+        were marked (``chunking`` 0) that starts in lower case is read as cut: the splitter of
+        the time ended sentences after "A.I." or before "demand"."""
         text = self.text
-        starts_cut = self.cut_before or bool(_LOWER_START.match(text))
+        starts_cut = self.cut_before or (self.chunking == 0 and bool(_LOWER_START.match(text)))
         if not (starts_cut or self.cut_after):
             return text
         spans = sentence_spans(text)
@@ -147,6 +149,7 @@ class Chunk:
             "quoted_by": self.quoted_by,
             "cut_before": True if self.cut_before else None,
             "cut_after": True if self.cut_after else None,
+            "chunking": self.chunking or None,
         }
         return {k: v for k, v in raw.items() if v is not None}
 
@@ -185,6 +188,7 @@ class Chunk:
             quoted_by=meta.get("quoted_by"),
             cut_before=bool(meta.get("cut_before", False)),
             cut_after=bool(meta.get("cut_after", False)),
+            chunking=_opt_int(meta.get("chunking")) or 0,
         )
 
 
