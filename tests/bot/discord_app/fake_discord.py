@@ -343,9 +343,13 @@ class FakeDiscord:
         return await asyncio.wait_for(poll(), timeout)
 
     def calls(self, method: str, path: str, since: int = 0) -> list[Recorded]:
-        pattern = re.compile(path)
+        """The calls since ``since`` whose method and path match ``method`` and ``path``
+        (regular expressions, matched fully), in order."""
+        pattern, methods = re.compile(path), re.compile(method)
         return [
-            r for r in self.requests[since:] if r.method == method and pattern.fullmatch(r.path)
+            r
+            for r in self.requests[since:]
+            if methods.fullmatch(r.method) and pattern.fullmatch(r.path)
         ]
 
     async def wait_connected(self, sessions: int = 1, timeout: float = 10.0) -> None:
