@@ -242,7 +242,8 @@ class ChipquoteEngine:
         if score < self.settings.chipquote_abstain_threshold:
             result = self._abstain(analyzed, hits, serving)
         elif llm is not None:
-            result = self._answer_with_llm(llm, analyzed, hits, serving, on_preview)
+            previews = _searching(on_preview, scope.label) if on_preview else None
+            result = self._answer_with_llm(llm, analyzed, hits, serving, previews)
         else:
             notice = pick(LLM_BUDGET_SPENT, analyzed.lang) if self.llm is not None else None
             result = self._answer_extractively(analyzed, hits, serving, notice=notice)
@@ -762,6 +763,11 @@ def _scoped_filters(filters: Filters | None, scope: Scope | None, fallback: bool
     if not doc_ids:
         return filters
     return _with_docs(filters, doc_ids, keep_company=scope is None or not scope.companies)
+
+
+def _searching(sink: PreviewSink, label: str | None) -> PreviewSink:
+    """``sink`` for previews that say what is searched, as the finished answer will."""
+    return lambda preview: sink(replace(preview, searching=label or None))
 
 
 def _quote(n: int, hit: Hit, text: str) -> Quote:

@@ -348,6 +348,7 @@ def test_a_streamed_answer_is_previewed_sentence_by_sentence_and_ends_as_without
     assert [len(p.quotes) for p in previews] == [1, 2]
     for preview in previews:
         assert preview.partial and preview.notice and preview.mode == "llm"
+        assert preview.searching == streamed.searching and streamed.searching
         assert streamed.answer.startswith(preview.answer)
         assert [q.text for q in preview.quotes] == [
             q.text for q in streamed.quotes[: len(preview.quotes)]
