@@ -19,35 +19,20 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace,
 # or at CJK sentence punctuation, or at a blank line. Quotes are cut along these sentences and
 # the meaning checks look for a negation or condition only inside a quote's sentence, so a
-# boundary that is not really one would let a quote drop the "We don't think" before it. Hence
-# the splitter errs towards longer sentences: a semicolon (；) joins clauses that depend on each
-# other ("如果良率提高；我们将…"), so it is no end; nor is a full stop after an abbreviation or
-# dotted acronym ("A.I.", "D.C."), nor any end the next word continues in lower case.
+# boundary that is not really one would let a quote drop the "We don't think" before it. Hence,
+# in source text, the splitter errs towards longer sentences (see :func:`sentence_spans`).
 _SENTENCE_END = re.compile(
     r"""(?:[.!?]+[\"'”’)\]]*(?=\s)|[。！？!?]+[”’」』）)]*|\n\s*\n)""",
 )
 _ABBREVIATIONS = frozenset(
-    {
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-        "vs",
-        "inc",
-        "co",
-        "corp",
-        "ltd",
-        "jr",
-        "sr",
-        "no",
-        "u.s",
-        "e.g",
-        "i.e",
-        "etc",
-        "approx",
-    }
+    """mr mrs ms dr st vs inc co corp ltd jr sr no u.s e.g i.e etc approx cf al est fig figs sec
+    secs p pp vol vols ch dept univ prof sen gov rep rev hon gen col lt capt sgt jan feb mar apr
+    jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun""".split()
 )
+_PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("（", "）"), ("(", ")"), ("《", "》"))
+QUOTE_SPAN_LIMIT = 600
+"""A quotation mark or bracket opened more than this many characters back is taken for a stray
+one: sentences end again, so one typo cannot make a whole turn one sentence."""
 
 
 def cjk_ratio(text: str) -> float:
@@ -69,29 +54,69 @@ def has_cjk(text: str) -> bool:
 
 
 def sentence_spans(
-    text: str, start: int = 0, end: int | None = None, *, lowercase_continues: bool = True
+    text: str, start: int = 0, end: int | None = None, *, joins_doubtful_ends: bool = True
 ) -> list[tuple[int, int]]:
-    """Offsets of the sentences of ``text[start:end]``, whitespace trimmed, in order. With
-    ``lowercase_continues=False`` a full stop before a lower-case word ends a sentence too (for
-    text the bot checks sentence by sentence, such as an LLM's prose, where a longer sentence
-    only means more is removed)."""
+    """Offsets of the sentences of ``text[start:end]``, whitespace trimmed, in order.
+
+    By default (source text, which quotes are cut from) an end that may not be one is no end:
+    a semicolon (；: "如果良率提高；我们将…"), a full stop after an abbreviation, dotted
+    acronym or initial ("A.I.", "Sen.", "Jan.", "J. Huang"), an ellipsis ("We don't think
+    that... Demand"), an end the next word continues in lower case or with a digit ("approx.
+    five", "Fig. 3"), an end inside quotation marks or brackets (`never said "Demand is strong.
+    Supply …"`, “需求很强。供应…”), and a blank line. With ``joins_doubtful_ends=False``
+    (text the bot checks sentence by sentence, such as an LLM's prose, where a longer sentence
+    only means more is removed), only abbreviations and an ellipsis before a lower-case word
+    are joined."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
-        if match.group().startswith(".") and _is_abbreviation(text, cursor, match.start()):
+        mark = match.group()
+        if mark.startswith(".") and _is_abbreviation(text, cursor, match.start()):
             continue
-        if (
-            match.group()[0] in ".!?\n"
-            and (lowercase_continues or match.group().startswith(".."))
-            and _continues_lowercase(text, stop, end)
-        ):
-            continue  # "You can't just... order GPUs", "approx. five": the sentence goes on
+        if joins_doubtful_ends:
+            if mark.startswith("..") or mark[0] == "\n" or _continues(text, stop, end):
+                continue
+            if _inside_quotes(text, max(cursor, stop - QUOTE_SPAN_LIMIT), stop):
+                continue
+        elif mark.startswith("..") and _continues_lowercase(text, stop, end):
+            continue  # "You can't just... order GPUs": speech trailing off mid-sentence
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop
     _append_trimmed(text, cursor, end, spans)
     return spans
+
+
+def _continues(text: str, stop: int, end: int) -> bool:
+    """True when the next word after ``stop`` starts with a lower-case letter or a digit."""
+    i = stop
+    while i < end and text[i].isspace():
+        i += 1
+    return i < end and (text[i].islower() or text[i].isdigit())
+
+
+def _inside_quotes(text: str, start: int, stop: int) -> bool:
+    """True when ``text[start:stop]`` (a sentence so far) leaves a quotation mark or bracket
+    open that words before it in the sentence frame ("We never said \"…", "没说过“…"): the
+    frame governs every sentence inside. A quotation that opens the sentence (a forum post
+    quoting a speech) is split as usual."""
+    closers = {closing: opening for opening, closing in _PAIRS}
+    openers = {opening for opening, _ in _PAIRS}
+    stack: list[tuple[str, int]] = []
+    straight: int | None = None
+    for i in range(start, stop):
+        ch = text[i]
+        if ch == '"':
+            straight = None if straight is not None else i
+        elif ch in openers:
+            stack.append((ch, i))
+        elif ch in closers and stack and stack[-1][0] == closers[ch]:
+            stack.pop()
+    unclosed = [i for _, i in stack] + ([straight] if straight is not None else [])
+    if not unclosed:
+        return False
+    return any(ch.isalnum() for ch in text[start : min(unclosed)])
 
 
 def _continues_lowercase(text: str, stop: int, end: int) -> bool:

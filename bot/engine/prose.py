@@ -335,7 +335,7 @@ def split_sentences(prose: str) -> list[str]:
             for i in range(match.start() + 1, max(match.start() + 1, match.end() - 1)):
                 if not text[i].isspace():
                     masked[i] = "x"
-        for start, end in sentence_spans("".join(masked), lowercase_continues=False):
+        for start, end in sentence_spans("".join(masked), joins_doubtful_ends=False):
             piece = text[start:end]
             if _LIST_NUMBER.match(piece):
                 continue

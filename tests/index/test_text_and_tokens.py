@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,17 +18,16 @@ def test_sentences_in_english_and_chinese() -> None:
         "It is doing training jobs!",
         "Mr. Huang said 3.5x.",
         "我们很好。",
-        "你呢？",
-        "ok",
+        "你呢？ok",  # the next word goes on in lower case
     ]
 
 
 def test_speech_trailing_off_mid_sentence_is_one_sentence() -> None:
-    text = "You can't just... order GPUs and turn them on. We did... Then we shipped."
+    text = "You can't just... order GPUs and turn them on. We did... Then we shipped. OK."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "You can't just... order GPUs and turn them on.",
-        "We did...",
-        "Then we shipped.",
+        "We did... Then we shipped.",  # an ellipsis may hide a "not": never an end in sources
+        "OK.",
     ]
 
 
@@ -92,6 +92,45 @@ def test_a_sentence_never_ends_where_its_negation_or_condition_would_be_cut_off(
         "We never said approx. five units."
     )
     assert _sentences("We do not\n\nexpect a slowdown.") == ["We do not\n\nexpect a slowdown."]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("We don't think that... Demand will exceed supply. Yes.", "We don't think that... Demand"),
+        ('We never said "Demand is strong. Supply will be ample." It was a rumor.', "We never"),
+        ("我们从来没有说过“需求很强。供应明年会非常充足。”这是谣言。", "我们从来没有说过"),
+        ("我们没说过「需求很强。供应会充足。」这是谣言。", "我们没说过"),
+        ("It is false (as we said. Supply will be ample) and we regret it. OK.", "It is false"),
+        ("If Fig. 3 is right we will sell five million GPUs. Next.", "If Fig. 3"),
+        ("We did not say Jan. Sales would double. Next.", "We did not say Jan. Sales"),
+        ("We do not agree with Sen. Warren that exports are safe. Next.", "We do not agree"),
+        ("Here is what we will not do:\n\nCut Blackwell prices. Next.", "Here is what"),
+        ("明年我们绝不会做的事情：\n\n下调价格。好的。", "明年我们绝不会"),
+    ],
+)
+def test_quotes_and_brackets_ellipses_digits_and_blank_lines_end_no_sentence(
+    text: str, first: str
+) -> None:
+    (head, *_rest) = _sentences(text)
+    assert head.startswith(first) and len(head) > len(first) + 5, head
+    assert len(_sentences(text)) == 2
+
+
+def test_a_stray_quote_mark_holds_sentences_together_only_so_far() -> None:
+    text = 'He said "fine. ' + "We grew a lot this year. " * 40
+    assert 1 < len(_sentences(text)) < 40
+
+
+def test_prose_splits_where_it_reads() -> None:
+    text = "Demand is strong [1]. and margins [2]. Fig. 3 shows it [3]."
+    assert len(sentence_spans(text, joins_doubtful_ends=False)) == 3
+    assert len(sentence_spans(text)) == 2
+
+
+def test_a_quotation_that_opens_the_sentence_is_split_inside() -> None:
+    text = "“We grew a lot. It was not easy. Demand is strong.” Next."
+    assert _sentences(text)[:2] == ["“We grew a lot.", "It was not easy."]
 
 
 def test_cjk_letters_do_not_make_an_abbreviation() -> None:
