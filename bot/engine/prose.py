@@ -14,10 +14,12 @@ the reason counted):
   '' „“ ‟” «» ‹› 「」 『』 《》 〈〉 【】 〝〞 ❝❞ ＂＂ ″″ ‶‷ 〃〃 ˮˮ; an apostrophe inside a word
   is not a quote mark; an unclosed mark quotes to the end) is verbatim in a passage that part
   cites, under the verifier's rules, never widened (``unverified_quote``);
-* every number a part states outside quote marks, in digits or in words ("fifty percent",
-  "百分之五十": see :mod:`bot.engine.numerals`), is in a passage it cites, with its sign
-  ("-3%" is not "3%") (``unverified_number``); a period ("Q3", "FY2025", "2024") may also come
-  from the cited passage's period, date or title, any other number only from its text;
+* every number a part states outside quote marks, in digits or in words, with its scale and
+  sign ("fifty percent", "百分之五十", "$4.5bn", "3.5亿", "-3%": see
+  :mod:`bot.engine.numerals`), is in the text of a passage it cites, and so is every word that
+  multiplies a figure ("doubled", "一半") (``unverified_number``); a period ("Q3", "FY2025",
+  "第三季度", "in 2024") may also come from the cited passage's period, date or title. Words
+  of direction ("up", "down") are not compared;
 * it says something: a sentence of citations and punctuation alone goes (``empty``), and a
   citation inside quote marks splits a quote, so it goes too (``unverified_quote``);
 * the person a part has speak — the name next to a speech verb ("Huang said", "said Huang",
@@ -40,7 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.engine.normalize import fold_lookalikes, normalize
-from bot.engine.numerals import digits_for_words
+from bot.engine.numerals import digits_for_words, multiplier_words
 from bot.engine.verify import VerifiedQuote, check_quote
 from index.companies import Company, CompanyRegistry
 from index.text import has_east_asian, sentence_spans
@@ -77,10 +79,16 @@ _SECOND_HAND_PHRASE = re.compile(
     r"帖子|帖|论坛|論壇|引用|转述|轉述|转引|轉引|文章",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"(?:(?<![\w%.,])[-−－](?=\d))?(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?:(?<![A-Za-z0-9_%.,])[-−－](?=\d))?(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
 _PERIOD = re.compile(
-    r"(?<![A-Za-z0-9_.,])(?:(?P<q>[qQ][1-4]|[1-4][qQ])|(?P<h>[hH][12])|[fF][yY]\s?'?(?P<fy>\d{2}|\d{4})"
-    r"|(?P<year>(?:19|20)\d{2}))(?![.,]\d|[A-Za-z0-9_%])"
+    r"(?<![A-Za-z0-9_.,])(?:(?P<q>[qQ][1-4]|[1-4][qQ])|(?P<h>[hH][12])"
+    r"|[fF][yY]\s?'?(?P<fy>\d{2}|\d{4})|(?P<year>(?:19|20)\d{2}))(?![.,]\d|[A-Za-z0-9_%])"
+    r"|第?(?P<qz>[1-4])季度?(?!\d)"
+)
+_YEAR_CONTEXT = re.compile(
+    r"(?:\b(?:in|fiscal|year|calendar|of|since|by|during|for|FY|Q[1-4]|[1-4]Q|H[12])"
+    r"|[年度季])[\s,]*$",
+    re.IGNORECASE,
 )
 
 # Quotation marks: (opening mark, the marks that close it). ' ’ ❜ close only outside a word.
@@ -411,28 +419,55 @@ def _problem(
 
 
 def _numbers_found(text: str, sources: list[CitedPassage]) -> bool:
-    """Every number the prose states (outside quote marks) is in a passage it cites ("75"
-    matches "75.0"; "1,000" matches "1000"; "-3" does not match "3"). A period ("Q3",
-    "FY2025", "2024") may also come from a passage's period, date or title; other numbers only
-    from its text, so a title's "3" or a date's "22" backs no "22%"."""
+    """Every number the prose states (outside quote marks) is in a passage it cites, read as
+    :func:`bot.engine.numerals.digits_for_words` reads both ("75" matches "75.0"; "1,000"
+    matches "1000"; "-3" does not match "3"; "$4.5 million" does not match "$4.5 billion"),
+    and every word that multiplies a figure ("doubled", "一半") is in one too. A period ("Q3",
+    "FY2025", "第三季度", "in 2024") may also come from a passage's period, date or title;
+    other numbers only from its text, so a title's "3" or a date's "22" backs no "22%"."""
     clean = digits_for_words(_clean(text))
-    periods = _periods(clean)
-    numbers = _values(_PERIOD.sub(" ", clean))
+    periods = _periods(clean, prose=True)
+    numbers = _values(_period_free(clean))
+    passages = digits_for_words(" ".join(p.text for p in sources))
+    if not multiplier_words(clean) <= multiplier_words(passages):
+        return False
     if not numbers and not periods:
         return True
-    passages = digits_for_words(" ".join(p.text for p in sources))
     contexts = " ".join(p.context for p in sources)
-    known_periods = _periods(_clean(f"{passages} {contexts}"))
+    known_periods = _periods(_clean(f"{passages} {contexts}"), prose=False)
     return periods <= known_periods and numbers <= _values(passages)
 
 
-def _periods(text: str) -> set[str]:
-    """The periods a text names, as comparable keys: ``q3`` (Q3 or 3Q), ``h1``, ``fy25`` (FY25
-    or FY2025), ``y2024``."""
+def _period_matches(text: str, prose: bool) -> list[re.Match[str]]:
+    """The periods a text names; in prose a bare year only where it reads as one ("in
+    2024", "FY2024", "2024年", "Q3 2024"), else it is a number like any other."""
+    return [
+        m
+        for m in _PERIOD.finditer(text)
+        if not (prose and m.group("year") and not _reads_as_year(text, m))
+    ]
+
+
+def _reads_as_year(text: str, match: re.Match[str]) -> bool:
+    before = text[max(0, match.start() - 16) : match.start()]
+    return text[match.end() : match.end() + 1] == "年" or bool(_YEAR_CONTEXT.search(before))
+
+
+def _period_free(text: str) -> str:
+    """The prose without the periods it names (they are checked on their own)."""
+    for m in reversed(_period_matches(text, prose=True)):
+        text = f"{text[: m.start()]} {text[m.end() :]}"
+    return text
+
+
+def _periods(text: str, *, prose: bool) -> set[str]:
+    """The periods a text names, as comparable keys: ``q3`` (Q3, 3Q, 第三季度), ``h1``,
+    ``fy25`` (FY25 or FY2025), ``y2024``."""
     keys = set()
-    for m in _PERIOD.finditer(text):
-        if m.group("q"):
-            keys.add("q" + next(ch for ch in m.group("q") if ch.isdigit()))
+    for m in _period_matches(text, prose):
+        quarter = m.group("q") or m.group("qz")
+        if quarter:
+            keys.add("q" + next(ch for ch in quarter if ch.isdigit()))
         elif m.group("h"):
             keys.add(m.group("h").lower())
         elif m.group("fy"):
