@@ -53,7 +53,9 @@ LLM_HOST ?= 127.0.0.1
 LLM_PORT ?= 8077
 LLM_MODEL ?= gemma-3-270m-q4_k_m
 LLM_CTX ?= 8192
-LLM_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+# half the cores, at least one (llama-cpp-python's own default): the bot's embedder gets the rest,
+# and on a busy 2-core machine two llama.cpp threads wait on each other (3 tokens/s against 30)
+LLM_THREADS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 1 ? n / 2 : 1 )))
 LLM_NICE ?= 0
 LLM_ARGS ?=
 LLM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/chipquote/models

