@@ -15,15 +15,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from index.models import Chunk, Document, Segment, attribution_for
+from index.models import CHUNKING_VERSION, Chunk, Document, Segment, attribution_for
 from index.text import cjk_ratio, sentence_spans
 
 _WORDISH = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff]")
-
-CHUNKING_VERSION = 2
-"""Part of every document hash: bumping it makes the next reindex chunk every document again.
-2: sentences no longer end at ；, after dotted acronyms or before a lower-case word, and chunks
-mark cut sentences."""
 
 LONG_SENTENCE_FACTOR = 2
 """A sentence up to this many chunk sizes long stays whole in one chunk; only longer ones are

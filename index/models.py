@@ -12,7 +12,14 @@ from typing import Any, Literal
 
 from index.text import sentence_spans
 
-_LOWER_START = re.compile(r"\s*[a-z]")
+CHUNKING_VERSION = 2
+"""The chunking rules' version, part of every document hash: bumping it makes the next reindex
+chunk every document again. 2: sentences no longer end at ；, after dotted acronyms, at an
+ellipsis, before a lower-case word or digit, inside a framed quotation or at a blank line, and
+chunks mark cut sentences."""
+
+_TRUSTED_START = re.compile(r"\s*[\"'“‘(\[]?[A-Z0-9]")
+_TRUSTED_END = re.compile(r"[.!?。！？][\"'”’)\]」』）]*\s*$")
 
 KINDS: tuple[str, ...] = ("transcript", "forum", "article")
 
@@ -103,22 +110,26 @@ class Chunk:
     quoted_by: str | None = None
     cut_before: bool = False  # starts inside a sentence cut for being too long
     cut_after: bool = False  # ends inside such a sentence
-    chunking: int = 0  # the chunking rules' version (0: stored before chunks said)
+    chunking: int = CHUNKING_VERSION  # the rules that cut it (0: stored before chunks said)
 
     @property
     def quotable_text(self) -> str:
         """:attr:`text` with the pieces of cut sentences at its edges blanked (spaces, so every
         offset stays the same): the words of such a sentence outside the chunk may negate or
         condition the piece inside, so no quote may come from it. A chunk stored before chunks
-        were marked (``chunking`` 0) that starts in lower case is read as cut: the splitter of
-        the time ended sentences after "A.I." or before "demand"."""
+        were marked (``chunking`` 0; the splitter of the time ended sentences after "A.I.", at
+        ；, before "demand") is read as cut at its start unless it starts with a capital or a
+        digit, and at its end unless it ends a sentence; a reindex re-chunks it."""
         text = self.text
-        starts_cut = self.cut_before or (self.chunking == 0 and bool(_LOWER_START.match(text)))
-        if not (starts_cut or self.cut_after):
+        starts_cut, ends_cut = self.cut_before, self.cut_after
+        if self.chunking == 0:
+            starts_cut = starts_cut or not _TRUSTED_START.match(text)
+            ends_cut = ends_cut or not _TRUSTED_END.search(text)
+        if not (starts_cut or ends_cut):
             return text
         spans = sentence_spans(text)
         lo = spans[1][0] if starts_cut and len(spans) > 1 else (len(text) if starts_cut else 0)
-        hi = spans[-1][0] if self.cut_after else len(text)
+        hi = spans[-1][0] if ends_cut else len(text)
         if hi <= lo:
             return " " * len(text)
         return " " * lo + text[lo:hi] + " " * (len(text) - hi)

@@ -151,7 +151,7 @@ async def _replace(
     deleted it meanwhile), remove whatever is left of it and send ``message`` anew."""
     try:
         await preview.edit(content=message.content, embeds=message.embeds, view=view)
-    except discord.HTTPException:
+    except Exception:  # refused, or not even sendable: the preview must not stay standing
         log.warning("could not edit answer preview %s; posting anew", preview.id, exc_info=True)
         with suppress(discord.HTTPException):  # already gone
             await preview.delete()

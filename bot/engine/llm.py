@@ -348,10 +348,34 @@ def partial_answer(reply: str) -> str:
     body = "".join(raw)
     for cut in range(min(len(body), 6) + 1):  # a piece may end inside an escape ("\\u4e")
         try:
-            return str(json.loads(f'"{body[: len(body) - cut]}"'))
+            text = _SURROGATES.sub("", str(json.loads(f'"{body[: len(body) - cut]}"')))
         except json.JSONDecodeError:
             continue
+        return "" if text.lstrip().upper().startswith("NO_ANSWER") else text
     return ""
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""Lone surrogates (raw, or as JSON escapes): no platform can send them, so they go."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object whose keys are all different: a reply with two "answer"s is refused
+    (a preview shows the first, ``json`` would keep the last)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise json.JSONDecodeError("duplicate key", "", 0)
+    return data
+
+
+def _whole_sentences(answer: str) -> str:
+    """The answer, or when it is longer than :data:`MAX_DRAFT_CHARS` its whole sentences up
+    to that length: a cut must not keep a sentence whose condition was cut away."""
+    if len(answer) <= MAX_DRAFT_CHARS:
+        return answer
+    from bot.engine.prose import split_sentences
+
+    return "\n".join(split_sentences(answer[:MAX_DRAFT_CHARS])[:-1])
 
 
 def parse_draft(reply: str) -> Draft:
@@ -365,12 +389,12 @@ def parse_draft(reply: str) -> Draft:
     if not match:
         raise LLMError("reply is not JSON")
     try:
-        data = json.loads(match.group())
+        data = json.loads(_SURROGATES.sub("", match.group()), object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise LLMError("reply is not valid JSON") from exc
     if not isinstance(data, dict):
         raise LLMError("reply is not a JSON object")
-    answer = str(data.get("answer", "")).strip()[:MAX_DRAFT_CHARS]
+    answer = _whole_sentences(_SURROGATES.sub("", str(data.get("answer", ""))).strip())
     if answer.upper().startswith("NO_ANSWER"):
         return Draft(answer="", no_answer=True)
     quotes: list[tuple[int, str]] = []

@@ -14,6 +14,7 @@ answer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -26,6 +27,8 @@ from bot.engine.texts import STILL_WRITING, pick
 from index.models import Hit
 
 log = logging.getLogger(__name__)
+_ENDING = re.compile(r"[.!?。！？\n\]]")
+"""A character a sentence may end with: a sentence is complete once text follows one."""
 
 PreviewSink = Callable[[Answer], None]
 """Where previews go (called on the answering thread; must not block)."""
@@ -41,6 +44,9 @@ class DraftPreviewer:
         self._show = show
         self._shown: tuple[int, int] = (0, 0)  # prose sentences and quotes last shown
         self._checked = ""  # the complete sentences last checked (most pieces add none)
+        self._seen = 0  # characters of the answer looked at
+        self._last_end = -1  # where the last character that may end a sentence is
+        self._split_at = -1  # ... when the answer was last split into sentences
 
     def __call__(self, answer_so_far: str, sent: int) -> None:
         """Offer a preview of the complete sentences of ``answer_so_far`` (checked against
@@ -54,8 +60,14 @@ class DraftPreviewer:
             self._show(preview)
 
     def _preview(self, answer_so_far: str, sent: int) -> Answer | None:
+        ending = max((m.start() for m in _ENDING.finditer(answer_so_far, self._seen)), default=-1)
+        self._seen = len(answer_so_far)
+        self._last_end = max(self._last_end, ending)
+        if self._last_end <= self._split_at or not answer_so_far[self._last_end + 1 :].strip():
+            return None  # no sentence completed since the last check: nothing new to see
+        self._split_at = self._last_end
         sentences = split_sentences(answer_so_far)
-        done = " ".join(sentences[:-1])
+        done = "\n".join(sentences[:-1])  # a line break ends a sentence in the final check too
         if done == self._checked or not has_ids(done):
             return None
         self._checked = done

@@ -197,6 +197,9 @@ class PreviewMessage:
         except SlackApiError as err:
             log.warning("could not edit the answer preview %s: %s", self.ts, slack_error(err))
             return False
+        except Exception:  # not even sendable: the preview must not stay standing
+            log.warning("could not edit the answer preview %s", self.ts, exc_info=True)
+            return False
         return True
 
     async def withdraw(self) -> None:

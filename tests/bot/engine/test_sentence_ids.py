@@ -324,3 +324,50 @@ def test_the_answer_so_far_is_read_from_a_reply_still_arriving(reply: str, so_fa
     from bot.engine.llm import partial_answer
 
     assert partial_answer(reply) == so_far
+
+
+def test_a_preview_never_joins_an_uncited_line_to_a_cited_sentence(hits: list[Hit]) -> None:
+    from bot.engine.preview import DraftPreviewer
+
+    answer = (
+        "NVIDIA will go bankrupt and investors should sell\n"
+        "Demand for Blackwell is well above supply [1.4].\n"
+        "The U.S. remains our largest market [1.3].\nMore"
+    )
+    shown: list[Any] = []
+    previewer = DraftPreviewer(hits, 5, "en", shown.append)
+    for i in range(1, len(answer) + 1, 3):
+        previewer(answer[:i], len(hits))
+    previewer(answer, len(hits))
+    assert shown and all("bankrupt" not in p.answer for p in shown)
+    assert shown[-1].answer == (
+        "Demand for Blackwell is well above supply [1]. The U.S. remains our largest market [2]."
+    )
+
+
+def test_replies_that_would_preview_what_the_answer_never_shows_are_refused() -> None:
+    from bot.engine.llm import LLMError, partial_answer
+
+    assert partial_answer('{"answer": "NO_ANSWER. Demand is above supply [1.4]. Mo') == ""
+    with pytest.raises(LLMError):
+        parse_draft('{"answer": "Demand [1.4]. The U.S. [1.3].", "answer": "Revenue [1.1]."}')
+
+
+def test_lone_surrogates_are_dropped_from_a_reply() -> None:
+    from bot.engine.llm import partial_answer
+
+    reply = '{"answer": "Demand \\ud83d is well above supply [1.4]."}'
+    assert parse_draft(reply).answer == "Demand  is well above supply [1.4]."
+    assert partial_answer(reply[:30]) == "Demand  is w"
+    parse_draft(reply).answer.encode("utf-8")  # sendable
+
+
+def test_an_answer_cut_for_length_keeps_only_whole_sentences() -> None:
+    from bot.engine.llm import MAX_DRAFT_CHARS
+
+    filler = "Demand is strong [1.4]. " * (MAX_DRAFT_CHARS // 24)
+    tail = "Demand will stay above supply [1.4] only if rules lift [1.4]."
+    answer = filler[: MAX_DRAFT_CHARS - 40] + tail
+    draft = parse_draft(json.dumps({"answer": answer}))
+    assert "Demand will stay above supply" not in draft.answer
+    assert draft.answer.endswith("[1.4].")
