@@ -30,6 +30,7 @@ _ABBREVIATIONS = frozenset(
     jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun""".split()
 )
 _PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("（", "）"), ("(", ")"), ("《", "》"))
+_EMOTICON_EYES = ":;="
 QUOTE_SPAN_LIMIT = 600
 """A quotation mark or bracket opened more than this many characters back is taken for a stray
 one: sentences end again, so one typo cannot make a whole turn one sentence."""
@@ -107,6 +108,8 @@ def _inside_quotes(text: str, start: int, stop: int) -> bool:
     straight: int | None = None
     for i in range(start, stop):
         ch = text[i]
+        if ch in "()" and i > 0 and text[i - 1] in _EMOTICON_EYES:
+            continue  # ":(" and ";)" open and close nothing
         if ch == '"':
             straight = None if straight is not None else i
         elif ch in openers:

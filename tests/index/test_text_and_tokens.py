@@ -150,3 +150,12 @@ def test_real_sentence_ends_still_split() -> None:
         "See ir.example.com.",
         "Then call us.",
     ]
+
+
+def test_emoticons_open_no_bracket() -> None:
+    text = "Dojo is dead :( Tesla will buy more GPUs. Sad. Really sad :) Next."
+    assert _sentences(text) == [
+        "Dojo is dead :( Tesla will buy more GPUs.",
+        "Sad.",
+        "Really sad :) Next.",
+    ]
