@@ -86,7 +86,34 @@ def sentence_spans(
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop
     _append_trimmed(text, cursor, end, spans)
-    return spans
+    return _join_quotations_said_of(text, spans) if joins_doubtful_ends else spans
+
+
+_CLOSING = {'"': '"', "“": "”", "「": "」", "『": "』", "‘": "’"}
+
+
+def _join_quotations_said_of(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans with a quotation that opens a sentence joined to the sentence it closes in, when
+    that sentence goes on after it: in `“AI is a bubble. It will burst,” is something I never
+    believed.` the words after the quotation govern all of it. A quotation that closes at its
+    sentence's end (a post quoting a speech) keeps its sentences."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        closing = _CLOSING.get(text[start])
+        close_at = text.find(closing, start + 1, start + 4 * QUOTE_SPAN_LIMIT) if closing else -1
+        j = i
+        while close_at >= 0 and j + 1 < len(spans) and spans[j][1] <= close_at:
+            j += 1
+        tail = text[close_at + 1 : spans[j][1]].split("\n", 1)[0]  # a line break ends it
+        if j > i and any(ch.isalnum() for ch in tail):
+            out.append((start, spans[j][1]))
+            i = j + 1
+            continue
+        out.append((start, end))
+        i += 1
+    return out
 
 
 def _continues(text: str, stop: int, end: int) -> bool:
@@ -110,8 +137,11 @@ def _inside_quotes(text: str, start: int, stop: int) -> bool:
         ch = text[i]
         if ch in "()" and i > 0 and text[i - 1] in _EMOTICON_EYES:
             continue  # ":(" and ";)" open and close nothing
-        if ch == '"':
-            straight = None if straight is not None else i
+        if ch == '"':  # opens after a space or bracket, else closes (one opened before)
+            opens = i == 0 or text[i - 1].isspace() or text[i - 1] in "([{:—–-"
+            straight = i if opens and straight is None else None
+        elif ch == "“" and stack and stack[-1][0] == "“":
+            stack.pop()  # “X“: a typo for “X”, not a quotation inside a quotation
         elif ch in openers:
             stack.append((ch, i))
         elif ch in closers and stack and stack[-1][0] == closers[ch]:

@@ -43,6 +43,17 @@ _SCALES = {
     "m": 10**6,
     "thousand": 10**3,
     "k": 10**3,
+    "bln": 10**9,
+    "bil": 10**9,
+    "mln": 10**6,
+    "千亿": 10**11,
+    "千億": 10**11,
+    "百亿": 10**10,
+    "百億": 10**10,
+    "千万": 10**7,
+    "千萬": 10**7,
+    "百万": 10**6,
+    "百萬": 10**6,
     "万亿": 10**12,
     "萬億": 10**12,
     "兆": 10**12,
@@ -54,22 +65,25 @@ _SCALES = {
 }
 _SCALED = re.compile(
     r"(?<![A-Za-z0-9_.,])(\d+(?:,\d{3})*(?:\.\d+)?)"
-    r"(?:\s?(trillion|billion|million|thousand)\b|(tn|bn|mn|mm|[tbmk])(?![A-Za-z])"
-    r"|\s?(万亿|萬億|兆|亿|億|万|萬|千))",
+    r"(?:\s?(trillion|billion|million|thousand|bln|bil|mln)\b|(tn|bn|mn|mm|[tbmk])(?![A-Za-z])"
+    r"|\s?(万亿|萬億|千亿|千億|百亿|百億|千万|千萬|百万|百萬|兆|亿|億|万|萬|千))",
     re.IGNORECASE,
 )
 _NUMERALS_ZH = "零〇一二三四五六七八九十百千万萬亿億两兩"
 _UNITS_ZH = "季倍成个個年月日天%％亿億万萬元美人台颗顆家"
+_LONE_ZH = "二三四五六七八九十"  # 一 and 两 alone are words too often: 一个, 一年, 第一, 两家
 _ZH_NUMERAL = re.compile(
-    f"(?P<prefix>百分之|第)(?P<run>[{_NUMERALS_ZH}][{_NUMERALS_ZH}点點]*)"
+    f"(?P<prefix>百分之|第)(?P<run>[{_NUMERALS_ZH}][{_NUMERALS_ZH}点點]+|[{_LONE_ZH}百])"
     f"|(?P<many>[{_NUMERALS_ZH}][{_NUMERALS_ZH}点點]+)"
-    f"|(?P<one>[{_NUMERALS_ZH}])(?=[{_UNITS_ZH}])"
+    f"|(?P<one>[{_LONE_ZH}])(?=[{_UNITS_ZH}])"
 )
-_MINUS_ZH = re.compile(r"负(?=\s?\d)")
+_MINUS_ZH = re.compile(r"[负負](?=\s?\d)")
 _LATIN = re.compile("[A-Za-z]")
 _MULTIPLIER = re.compile(
     r"\b(?:doubl(?:e|ed|es|ing)|tripl(?:e|ed|es|ing)|quadrupl(?:e|ed|es|ing)|"
-    r"hal(?:f|ve|ved|ves|ving)|twice|thrice|dozens?|\w+fold)\b|翻倍|翻番|翻一番|一半|减半|減半|半数|半數",
+    r"(?<!first )(?<!second )(?<!1st )(?<!2nd )hal(?:f|ve|ved|ves|ving)|twice|thrice|dozens?|"
+    r"\w+fold|quintupl(?:e|ed|es|ing)|sextupl(?:e|ed|es|ing)|orders? of magnitude)\b"
+    r"|翻了?[一两兩二三四]?[番倍]|一半|减半|減半|半数|半數",
     re.IGNORECASE,
 )
 
@@ -120,7 +134,7 @@ def _english(text: str) -> str:
 def _chinese(match: re.Match[str]) -> str:
     prefix = match.group("prefix") or ""
     run = match.group("run") or match.group("many") or match.group("one")
-    value = _chinese_value(run)
+    value = "100" if prefix == "百分之" and run == "百" else _chinese_value(run)
     if value is None:
         return match.group(0)
     return f"{value}%" if prefix == "百分之" else f"{prefix}{value}"

@@ -84,7 +84,11 @@ _PERIOD = re.compile(
     r"(?<![A-Za-z0-9_.,])(?:(?P<q>[qQ][1-4]|[1-4][qQ])|(?P<h>[hH][12])"
     r"|[fF][yY]\s?'?(?P<fy>\d{2}|\d{4})|(?P<year>(?:19|20)\d{2}))(?![.,]\d|[A-Za-z0-9_%])"
     r"|第?(?P<qz>[1-4])季度?(?!\d)"
+    r"|(?i:\b(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter"
+    r"|\b(?P<hw>first|second|1st|2nd)\s+half)\b"
 )
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
+_FISCAL_BEFORE = re.compile(r"(?:\bfiscal|\bFY)\s*'?$", re.IGNORECASE)
 _YEAR_CONTEXT = re.compile(
     r"(?:\b(?:in|fiscal|year|calendar|of|since|by|during|for|FY|Q[1-4]|[1-4]Q|H[12])"
     r"|[年度季])[\s,]*$",
@@ -450,7 +454,8 @@ def _period_matches(text: str, prose: bool) -> list[re.Match[str]]:
 
 def _reads_as_year(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 16) : match.start()]
-    return text[match.end() : match.end() + 1] == "年" or bool(_YEAR_CONTEXT.search(before))
+    after = text[match.end() : match.end() + 2]
+    return after.startswith(("年", "财年", "財年")) or bool(_YEAR_CONTEXT.search(before))
 
 
 def _period_free(text: str) -> str:
@@ -468,15 +473,22 @@ def _periods(text: str, *, prose: bool) -> set[str]:
         quarter = m.group("q") or m.group("qz")
         if quarter:
             keys.add("q" + next(ch for ch in quarter if ch.isdigit()))
+        elif m.group("qw"):
+            keys.add(f"q{_ORDINALS.get(m.group('qw').lower(), 4)}")
+        elif m.group("hw"):
+            keys.add(f"h{_ORDINALS[m.group('hw').lower()]}")
         elif m.group("h"):
             keys.add(m.group("h").lower())
         elif m.group("fy"):
             keys.add("fy" + m.group("fy")[-2:])
             if len(m.group("fy")) == 4:
                 keys.add("y" + m.group("fy"))
+        elif _FISCAL_BEFORE.search(text[: m.start()]) or text[m.end() :].startswith(
+            ("财年", "財年")
+        ):
+            keys.add("fy" + m.group("year")[-2:])  # "fiscal 2025", "2025财年": FY25
         else:
-            keys.add("y" + m.group("year"))
-            keys.add("fy" + m.group("year")[-2:])  # "fiscal 2025" may be written FY25
+            keys.add("y" + m.group("year"))  # a calendar year (a date's year backs no FY)
     return keys
 
 

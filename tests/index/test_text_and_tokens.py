@@ -159,3 +159,31 @@ def test_emoticons_open_no_bracket() -> None:
         "Sad.",
         "Really sad :) Next.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "“AI is a bubble. It will burst,” is something I have never believed. Next topic.",
+            ["“AI is a bubble. It will burst,” is something I have never believed.", "Next topic."],
+        ),
+        (
+            '"AI is a bubble. It will burst," is something I never believed. OK.',
+            ['"AI is a bubble. It will burst," is something I never believed.', "OK."],
+        ),
+        (
+            '"Dojo works. We scale it," he said. Then.',
+            ['"Dojo works. We scale it," he said.', "Then."],
+        ),
+        ('He said "fine." Then left.', ['He said "fine."', "Then left."]),
+        (
+            "我们推出了“Blackwell“平台。需求很强。好的。",
+            ["我们推出了“Blackwell“平台。", "需求很强。", "好的。"],
+        ),
+    ],
+)
+def test_words_after_a_quotation_govern_it_and_typos_do_not_join_sentences(
+    text: str, expected: list[str]
+) -> None:
+    assert _sentences(text) == expected

@@ -58,6 +58,13 @@ def _kept(text: str, prose: str, lang: str) -> bool:
         "主权AI收入将达到3.5兆美元[1.3]。",
         "毛利率为-3%[1.1]。",
         "毛利率下降了负3%[1.1]。",
+        "毛利率下降了負3%[1.1]。",
+        "数据中心收入达到3千万美元[1.2]。",
+        "数据中心收入达到3.5百万美元[1.2]。",
+        "数据中心收入同比翻了一番[1.2]。",
+        "数据中心收入同比翻了两番[1.2]。",
+        "数据中心收入同比增长了百分之百[1.2]。",
+        "FY24数据中心收入达到3.5亿美元[1.2]。",
     ],
 )
 def test_chinese_figures_the_source_does_not_state_are_removed(prose: str) -> None:
@@ -72,6 +79,11 @@ def test_chinese_figures_the_source_does_not_state_are_removed(prose: str) -> No
         "数据中心收入达到三点五亿美元[1.2]。",
         "主权AI收入将达到45亿美元[1.3]。",
         "第三季度，主权AI收入将达到45亿美元[1.3]。",
+        "2025财年，主权AI收入将达到45亿美元[1.3]。",
+        "这是一个好消息，主权AI收入将达到45亿美元[1.3]。",
+        "在一年内，主权AI收入将达到45亿美元[1.3]。",
+        "英伟达是第一家主权AI收入将达到45亿美元的公司[1.3]。",
+        "两家公司的主权AI收入将达到45亿美元[1.3]。",
     ],
 )
 def test_chinese_figures_the_source_states_are_kept(prose: str) -> None:
@@ -90,6 +102,11 @@ def test_chinese_figures_the_source_states_are_kept(prose: str) -> None:
         "Gross margin was down 3% in the fourth quarter [1.2].",
         "NVIDIA shipped 2024 Blackwell systems [1.3].",
         "Gross margin was down -3% [1.2].",
+        "Revenue will reach $4.5 mln [1.1].",
+        "Revenue nearly quintupled [1.1].",
+        "Revenue grew by an order of magnitude [1.1].",
+        "Gross margin was down 3% in the second quarter [1.2].",
+        "In FY24, demand for Blackwell was well above supply [1.3].",
     ],
 )
 def test_english_figures_the_source_does_not_state_are_removed(prose: str) -> None:
@@ -104,6 +121,8 @@ def test_english_figures_the_source_does_not_state_are_removed(prose: str) -> No
         "In Q3 FY2025, gross margin was down 3% [1.2].",
         "In 2024, demand was well above supply [1.3].",
         "Gross margin was down three percent in the third quarter [1.2].",
+        "Gross margin was down 3% in the third fiscal quarter of fiscal 2025 [1.2].",
+        "One of the signs: demand for Blackwell is well above supply [1.3].",
     ],
 )
 def test_english_figures_the_source_states_are_kept(prose: str) -> None:
