@@ -76,12 +76,15 @@ def sentence_spans(
         mark = match.group()
         if mark.startswith(".") and _is_abbreviation(text, cursor, match.start()):
             continue
+        following = _next_char(text, stop, end)
         if joins_doubtful_ends:
-            if mark.startswith("..") or mark[0] == "\n" or _continues(text, stop, end):
+            if mark.startswith("..") or mark[0] == "\n":
+                continue
+            if following.islower() or following.isdigit():
                 continue
             if _inside_quotes(text, max(cursor, stop - QUOTE_SPAN_LIMIT), stop):
                 continue
-        elif mark.startswith("..") and _continues_lowercase(text, stop, end):
+        elif mark.startswith("..") and following.islower():
             continue  # "You can't just... order GPUs": speech trailing off mid-sentence
         _append_trimmed(text, cursor, stop, spans)
         cursor = stop
@@ -116,12 +119,12 @@ def _join_quotations_said_of(text: str, spans: list[tuple[int, int]]) -> list[tu
     return out
 
 
-def _continues(text: str, stop: int, end: int) -> bool:
-    """True when the next word after ``stop`` starts with a lower-case letter or a digit."""
+def _next_char(text: str, stop: int, end: int) -> str:
+    """The first character after ``stop`` (and before ``end``) that is not a space, or ""."""
     i = stop
     while i < end and text[i].isspace():
         i += 1
-    return i < end and (text[i].islower() or text[i].isdigit())
+    return text[i] if i < end else ""
 
 
 def _inside_quotes(text: str, start: int, stop: int) -> bool:
@@ -150,14 +153,6 @@ def _inside_quotes(text: str, start: int, stop: int) -> bool:
     if not unclosed:
         return False
     return any(ch.isalnum() for ch in text[start : min(unclosed)])
-
-
-def _continues_lowercase(text: str, stop: int, end: int) -> bool:
-    """True when the next word after ``stop`` starts with a lowercase letter."""
-    i = stop
-    while i < end and text[i].isspace():
-        i += 1
-    return i < end and text[i].islower()
 
 
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:
