@@ -209,13 +209,26 @@ def _overlap(a: CitedSpan, b: CitedSpan) -> bool:
 def _cited_sentences(quote: _IdQuote, chunk: Chunk) -> CitedPassage:
     """What a prose citation of the quote is checked against: its sentences (numbers, words in
     quote marks) and the passage's speaker and company."""
+    return _cited(quote.n, quote.text, chunk, (quote.n,), (quote.text,))
+
+
+def _cited(
+    number: int,
+    text: str,
+    chunk: Chunk,
+    quote_numbers: tuple[int, ...],
+    quote_texts: tuple[str, ...],
+) -> CitedPassage:
+    """``text`` of ``chunk`` as prose citation ``number`` checks it: its speaker and company,
+    whether its words are second-hand, and the header (title, period, date) periods may come
+    from."""
     return CitedPassage(
-        number=quote.n,
-        text=quote.text,
+        number=number,
+        text=text,
         speaker=chunk.speaker,
         company=chunk.company,
-        quote_numbers=(quote.n,),
-        quote_texts=(quote.text,),
+        quote_numbers=quote_numbers,
+        quote_texts=quote_texts,
         second_hand=chunk.attribution != "first_hand" or chunk.kind == "forum",
         context=" ".join(p for p in (chunk.title, chunk.period, chunk.date) if p),
     )
@@ -277,15 +290,12 @@ def _cited_passages(hits: list[Hit], kept: list[_Kept]) -> dict[int, CitedPassag
         numbers.setdefault(k.hit_index, []).append(n)
         texts.setdefault(k.hit_index, []).append(k.verified.text)
     return {
-        i + 1: CitedPassage(
-            number=i + 1,
-            text=hit.chunk.quotable_text,
-            speaker=hit.chunk.speaker,
-            company=hit.chunk.company,
-            quote_numbers=tuple(numbers.get(i, ())),
-            quote_texts=tuple(texts.get(i, ())),
-            second_hand=hit.chunk.attribution != "first_hand" or hit.chunk.kind == "forum",
-            context=" ".join(p for p in (hit.chunk.title, hit.chunk.period, hit.chunk.date) if p),
+        i + 1: _cited(
+            i + 1,
+            hit.chunk.quotable_text,
+            hit.chunk,
+            tuple(numbers.get(i, ())),
+            tuple(texts.get(i, ())),
         )
         for i, hit in enumerate(hits)
     }
