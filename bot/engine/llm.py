@@ -33,6 +33,7 @@ from openai.types.completion_usage import CompletionUsage
 from bot.engine import usage
 from bot.engine.models import AskContext, Quote
 from bot.engine.prompts import load_prompt, placeholders, render_prompt
+from bot.engine.prose import split_sentences
 from bot.engine.sentence_ids import SentenceRef, citations, numbered_sentences
 from bot.engine.usage import estimate_tokens
 from index.models import Hit
@@ -373,8 +374,6 @@ def _whole_sentences(answer: str) -> str:
     to that length: a cut must not keep a sentence whose condition was cut away."""
     if len(answer) <= MAX_DRAFT_CHARS:
         return answer
-    from bot.engine.prose import split_sentences
-
     return "\n".join(split_sentences(answer[:MAX_DRAFT_CHARS])[:-1])
 
 
